@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../../src/upstreams/errors.ts';
+import { APP_WEBHOOK_TRIGGERS, type SenderRegion } from '../../src/upstreams/sinch/contract.ts';
+import { sinchClients } from '../support/clients.ts';
+import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
+
+let sandbox: Sandbox;
+let clients: ReturnType<typeof sinchClients>;
+const tuning = fastTuning();
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ senderActivationMs: 0 });
+  clients = sinchClients(sandbox, tuning);
+});
+afterAll(async () => {
+  await tuning.pools.close();
+  await sandbox.close();
+});
+beforeEach(() => sandbox.reset());
+
+let phone = 300000000000000;
+
+/** A customer subproject with an ACTIVE sender in the given region, as the onboarding leaves it. */
+async function activeSender(region: SenderRegion) {
+  const { subprojectId } = await clients.subprojects.create({ displayName: `Customer ${region}` });
+  const created = await clients.provisioning.createSender(subprojectId, {
+    wabaId: '524126980791429',
+    phoneNumberId: String(++phone),
+    region,
+  });
+  for (let i = 0; i < 50; i++) {
+    const sender = await clients.provisioning.getSender(subprojectId, created.id);
+    if (sender.state === 'ACTIVE' && sender.bearerToken) {
+      return { project: subprojectId, sender: { ...sender, bearerToken: sender.bearerToken } };
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('sender never became ACTIVE');
+}
+
+const whatsapp = (sender: { id: string; bearerToken: string }) => ({
+  display_name: 'Customer app',
+  channel_credentials: [
+    {
+      channel: 'WHATSAPP' as const,
+      static_bearer: { claimed_identity: sender.id, token: sender.bearerToken },
+    },
+  ],
+});
+
+async function failure(promise: Promise<unknown>) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UpstreamError);
+  return error as UpstreamError;
+}
+
+describe('Conversation API apps', () => {
+  it('creates an app whose WhatsApp credential is active, visible only on its own region', async () => {
+    const { project, sender } = await activeSender('EU');
+    const app = await clients.conversation.createApp('eu', project, whatsapp(sender));
+    expect(app.id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(app.channel_credentials[0]?.state?.status).toBe('ACTIVE');
+
+    expect((await clients.conversation.getApp('eu', project, app.id)).id).toBe(app.id);
+    expect((await clients.conversation.listApps('eu', project)).map((a) => a.id)).toEqual([app.id]);
+    const elsewhere = await failure(clients.conversation.getApp('us', project, app.id));
+    expect(elsewhere).toMatchObject({ kind: 'not_found', status: 404 });
+    expect(await clients.conversation.listApps('us', project)).toEqual([]);
+  });
+
+  it('refuses an app in a region the sender is not compatible with', async () => {
+    const { project, sender } = await activeSender('BR');
+    const error = await failure(clients.conversation.createApp('eu', project, whatsapp(sender)));
+    expect(error).toMatchObject({ kind: 'invalid_request', status: 400, code: 'INVALID_ARGUMENT' });
+    expect(error.upstreamMessage).toMatch(/region/i);
+  });
+
+  it('marks a credential with the wrong token as failing', async () => {
+    const { project, sender } = await activeSender('US');
+    const app = await clients.conversation.createApp(
+      'us',
+      project,
+      whatsapp({ ...sender, bearerToken: 'wrong' }),
+    );
+    expect(app.channel_credentials[0]?.state?.status).toBe('FAILING');
+  });
+
+  it('deletes an app', async () => {
+    const { project, sender } = await activeSender('US');
+    const app = await clients.conversation.createApp('us', project, whatsapp(sender));
+    await clients.conversation.deleteApp('us', project, app.id);
+    expect(await clients.conversation.listApps('us', project)).toEqual([]);
+  });
+
+  it('repeats a create turned away with 429, ending with exactly one app', async () => {
+    const { project, sender } = await activeSender('EU');
+    await sandbox.fault({
+      upstream: 'conversation',
+      method: 'POST',
+      path: '/v1/projects/*/apps',
+      kind: 'status',
+      status: 429,
+      retryAfter: 0,
+      times: 1,
+    });
+    await clients.conversation.createApp('eu', project, whatsapp(sender));
+    expect(await clients.conversation.listApps('eu', project)).toHaveLength(1);
+  });
+});
+
+describe('Conversation API app webhooks', () => {
+  it('registers the delivery and inbound webhook, lists it per app without the secret, deletes it', async () => {
+    const { project, sender } = await activeSender('EU');
+    const app = await clients.conversation.createApp('eu', project, whatsapp(sender));
+    const webhook = await clients.conversation.createWebhook('eu', project, {
+      app_id: app.id,
+      target: 'https://vendor.example/webhooks/sinch/conversation',
+      target_type: 'HTTP',
+      triggers: [...APP_WEBHOOK_TRIGGERS],
+      secret: 'conversation-signing-secret',
+    });
+    expect(webhook).toMatchObject({
+      app_id: app.id,
+      triggers: ['MESSAGE_DELIVERY', 'MESSAGE_INBOUND'],
+    });
+    const listed = await clients.conversation.listAppWebhooks('eu', project, app.id);
+    expect(listed.map((w) => w.id)).toEqual([webhook.id]);
+    expect(JSON.stringify(listed)).not.toContain('conversation-signing-secret');
+    await clients.conversation.deleteWebhook('eu', project, webhook.id);
+    expect(await clients.conversation.listAppWebhooks('eu', project, app.id)).toEqual([]);
+  });
+
+  it('refuses a duplicate target, a sixth webhook and UNSPECIFIED_TRIGGER with INVALID_ARGUMENT', async () => {
+    const { project, sender } = await activeSender('EU');
+    const app = await clients.conversation.createApp('eu', project, whatsapp(sender));
+    const hook = (n: number) => ({
+      app_id: app.id,
+      target: `https://vendor.example/hook/${n}`,
+      triggers: ['MESSAGE_INBOUND'],
+    });
+    for (let n = 1; n <= 5; n++) await clients.conversation.createWebhook('eu', project, hook(n));
+
+    const duplicate = await failure(clients.conversation.createWebhook('eu', project, hook(1)));
+    expect(duplicate).toMatchObject({ kind: 'invalid_request', code: 'INVALID_ARGUMENT' });
+    const sixth = await failure(clients.conversation.createWebhook('eu', project, hook(6)));
+    expect(sixth).toMatchObject({ kind: 'invalid_request', code: 'INVALID_ARGUMENT' });
+    const unspecified = await failure(
+      clients.conversation.createWebhook('eu', project, {
+        ...hook(7),
+        triggers: ['UNSPECIFIED_TRIGGER'],
+      }),
+    );
+    expect(unspecified).toMatchObject({ kind: 'invalid_request', code: 'INVALID_ARGUMENT' });
+  });
+
+  it('refuses a webhook for an app id that is not a ULID', async () => {
+    const { project } = await activeSender('EU');
+    const error = await failure(
+      clients.conversation.createWebhook('eu', project, {
+        app_id: 'not-a-ulid',
+        target: 'https://x.example/h',
+        triggers: ['MESSAGE_INBOUND'],
+      }),
+    );
+    expect(error).toMatchObject({ kind: 'invalid_request', code: 'INVALID_ARGUMENT' });
+  });
+});
