@@ -10,7 +10,8 @@ const tuning = fastTuning();
 
 beforeAll(async () => {
   sandbox = await startSandbox();
-  subprojects = sinchClients(sandbox, tuning).subprojects;
+  // Basic auth: the fake forgets tokens on every reset, and token renewal is sinch-auth.test.ts's subject.
+  subprojects = sinchClients(sandbox, tuning, 'basic').subprojects;
 });
 afterAll(async () => {
   await tuning.pools.close();

@@ -37,9 +37,10 @@ export const META_LOCAL_STORAGE = [
 export const metaLocalStorageSchema = z.enum(META_LOCAL_STORAGE);
 
 export const BUSINESS_MANAGERS = ['SINCH_BR', 'SINCH_MX', 'SINCH_UK'] as const;
+export type BusinessManager = (typeof BUSINESS_MANAGERS)[number];
 
 /** Which business managers Sinch accepts for a sender region (contracts D.2). */
-export const BUSINESS_MANAGERS_BY_REGION: Record<SenderRegion, readonly string[]> = {
+export const BUSINESS_MANAGERS_BY_REGION: Record<SenderRegion, readonly BusinessManager[]> = {
   BR: ['SINCH_BR', 'SINCH_MX'],
   EU: ['SINCH_UK'],
   US: ['SINCH_BR', 'SINCH_MX', 'SINCH_UK'],
@@ -208,8 +209,6 @@ export const senderSchema = z
     businessManager: z.string(),
     compatibleRegions: z.array(z.string()),
     bearerToken: z.string().optional(),
-    wabaId: z.string().optional(),
-    phoneNumberId: z.string().optional(),
     countryCode: z.string().optional(),
     phoneNumber: z.string().optional(),
     created: z.string().optional(),
@@ -364,7 +363,7 @@ export const channelCredentialSchema = z.union([whatsappCredentialSchema, otherC
 
 export const createAppRequestSchema = z.object({
   display_name: z.string().min(1),
-  channel_credentials: z.array(channelCredentialSchema),
+  channel_credentials: z.array(channelCredentialSchema).min(1),
   processing_mode: z.enum(['CONVERSATION', 'DISPATCH']).optional(),
   conversation_metadata_report_view: z.enum(['NONE', 'FULL']).optional(),
   retention_policy: z
