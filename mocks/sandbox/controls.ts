@@ -1,0 +1,136 @@
+// The `/_sandbox` HTTP API: script the customer, the senders and the failures, and read back what
+// happened. JSON in and out; every body is validated, and a bad one gets 400 {error, message}.
+import { type HttpHandler, HttpResponse, http } from 'msw';
+import { z } from 'zod';
+import { senderErrorCodeSchema } from '../../src/upstreams/sinch/contract.ts';
+import { type Problem, parseJsonBody, problemText } from '../handlers/request-body.ts';
+import { senderView } from '../handlers/sender-view.ts';
+import { configPatchSchema } from './config.ts';
+import { faultInputSchema } from './faults.ts';
+import type { Sandbox } from './sandbox.ts';
+import { senderOutcomeSchema } from './sender-outcomes.ts';
+import { completeSignup, signupOutcomeSchema } from './signups.ts';
+import { stateSnapshot } from './state-snapshot.ts';
+import { SANDBOX_PREFIX, UPSTREAM_NAMES } from './upstreams.ts';
+
+const resetSchema = z
+  .object({ seed: z.union([z.string().min(1), z.number()]).optional() })
+  .strict();
+
+const forcedSenderStateSchema = z
+  .object({
+    state: z.enum(['ACTIVE', 'ERROR', 'SUSPENDED', 'INACTIVE']),
+    errorCode: senderErrorCodeSchema.optional(),
+    errorReason: z.string().min(1).max(1000).optional(),
+  })
+  .strict();
+
+const journalQuerySchema = z.enum(UPSTREAM_NAMES).optional();
+
+function controlError(status: number, error: string, message: string) {
+  return HttpResponse.json({ error, message }, { status });
+}
+
+const noContent = () => new HttpResponse(null, { status: 204 });
+
+export function createControlHandlers(sandbox: Sandbox): HttpHandler[] {
+  const at = (path: string) => `${SANDBOX_PREFIX}${path}`;
+  const invalid = (problems: Problem[]) =>
+    controlError(400, 'invalid_request', problemText(problems));
+
+  return [
+    http.get(SANDBOX_PREFIX, () =>
+      HttpResponse.json({
+        urls: sandbox.urls,
+        credentials: sandbox.credentials,
+        config: sandbox.config,
+      }),
+    ),
+
+    http.post(at('/reset'), async ({ request }) => {
+      const body = await parseJsonBody(request, resetSchema, {});
+      if (!body.ok) return invalid(body.problems);
+      sandbox.reset(body.data.seed);
+      return HttpResponse.json({ seed: sandbox.ids.seed ?? null });
+    }),
+
+    http.patch(at('/config'), async ({ request }) => {
+      const body = await parseJsonBody(request, configPatchSchema);
+      if (!body.ok) return invalid(body.problems);
+      Object.assign(sandbox.config, body.data);
+      return HttpResponse.json(sandbox.config);
+    }),
+
+    http.post(at('/sendzen/signups'), async ({ request }) => {
+      const body = await parseJsonBody(request, signupOutcomeSchema);
+      if (!body.ok) return invalid(body.problems);
+      const result = await completeSignup(sandbox, body.data);
+      if (!result) {
+        return controlError(
+          404,
+          'not_found',
+          `No SendZen customer ${body.data.clientIdentifier}: onboard it first.`,
+        );
+      }
+      return HttpResponse.json({ result });
+    }),
+
+    http.post(at('/sinch/sender-outcomes'), async ({ request }) => {
+      const body = await parseJsonBody(request, senderOutcomeSchema);
+      if (!body.ok) return invalid(body.problems);
+      sandbox.senderOutcomes.push(body.data);
+      return HttpResponse.json({ outcomes: sandbox.senderOutcomes.list() }, { status: 201 });
+    }),
+    http.get(at('/sinch/sender-outcomes'), () =>
+      HttpResponse.json({ outcomes: sandbox.senderOutcomes.list() }),
+    ),
+    http.delete(at('/sinch/sender-outcomes'), () => {
+      sandbox.senderOutcomes.clear();
+      return noContent();
+    }),
+
+    http.post(at('/sinch/senders/:senderId/state'), async ({ request, params }) => {
+      const body = await parseJsonBody(request, forcedSenderStateSchema);
+      if (!body.ok) return invalid(body.problems);
+      const sender = await sandbox.senders.transition(String(params.senderId), body.data);
+      if (!sender) return controlError(404, 'not_found', `No sender ${String(params.senderId)}.`);
+      return HttpResponse.json({ sender: senderView(sender) });
+    }),
+
+    http.post(at('/faults'), async ({ request }) => {
+      const body = await parseJsonBody(request, faultInputSchema);
+      if (!body.ok) return invalid(body.problems);
+      return HttpResponse.json(sandbox.faults.add(body.data), { status: 201 });
+    }),
+    http.get(at('/faults'), () => HttpResponse.json({ faults: sandbox.faults.list() })),
+    http.delete(at('/faults'), () => {
+      sandbox.faults.clear();
+      return noContent();
+    }),
+    http.delete(at('/faults/:faultId'), ({ params }) =>
+      sandbox.faults.remove(String(params.faultId))
+        ? noContent()
+        : controlError(404, 'not_found', `No fault ${String(params.faultId)}.`),
+    ),
+
+    http.get(at('/journal'), ({ request }) => {
+      const upstream = journalQuerySchema.safeParse(
+        new URL(request.url).searchParams.get('upstream') ?? undefined,
+      );
+      if (!upstream.success) {
+        return controlError(
+          400,
+          'invalid_request',
+          `upstream must be one of ${UPSTREAM_NAMES.join(', ')}`,
+        );
+      }
+      return HttpResponse.json({ entries: sandbox.journal.list(upstream.data) });
+    }),
+    http.delete(at('/journal'), () => {
+      sandbox.journal.clear();
+      return noContent();
+    }),
+
+    http.get(at('/state'), () => HttpResponse.json(stateSnapshot(sandbox))),
+  ];
+}

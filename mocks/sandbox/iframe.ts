@@ -1,0 +1,130 @@
+// The page behind a fake SendZen `iframe_url`. It stands in for the customer running Meta's
+// Embedded Signup inside SendZen's iframe: two buttons, and the result posted to the embedding page
+// exactly as SendZen posts it. Self-contained (no external assets): the sandbox works offline.
+
+export interface SignupPage {
+  clientIdentifier: string;
+  projectId: string;
+  token: string;
+  expiresAt: number;
+  resultPath: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+/** JSON that cannot close the surrounding <script> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+const STYLE = `
+  :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
+  body { margin: 0; background: #f4f6f8; color: #1d2733; }
+  main { max-width: 28rem; margin: 2rem auto; padding: 1.5rem; background: #fff;
+         border-radius: 12px; box-shadow: 0 1px 4px rgb(0 0 0 / 0.12); }
+  .badge { display: inline-block; margin: 0; padding: 0.1rem 0.5rem; border-radius: 999px;
+           background: #fff3cd; color: #7a5b00; font-size: 0.75rem; font-weight: 600; }
+  h1 { font-size: 1.25rem; margin: 0.75rem 0 0.5rem; }
+  dl { display: grid; grid-template-columns: auto 1fr; gap: 0.25rem 1rem; font-size: 0.9rem; }
+  dt { color: #5b6b7b; } dd { margin: 0; word-break: break-all; }
+  .actions { display: flex; gap: 0.75rem; margin-top: 1.25rem; }
+  button { flex: 1; padding: 0.6rem; border: 0; border-radius: 8px; font: inherit; cursor: pointer;
+           background: #128c7e; color: #fff; font-weight: 600; }
+  button.secondary { background: #e3e8ee; color: #1d2733; }
+  button:disabled { opacity: 0.5; cursor: default; }
+  #status { min-height: 1.5rem; margin-top: 1rem; font-size: 0.9rem; }
+`;
+
+function layout(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<p class="badge">SendZen sandbox</p>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export function renderSignupPage(page: SignupPage): string {
+  return layout(
+    'Connect WhatsApp Business',
+    `<h1>Connect WhatsApp Business</h1>
+<p>This page plays the customer's part of the onboarding. Choose how the signup ends.</p>
+<dl>
+<dt>Customer</dt><dd id="client-identifier">${escapeHtml(page.clientIdentifier)}</dd>
+<dt>Project</dt><dd>${escapeHtml(page.projectId)}</dd>
+<dt>Link expires</dt><dd>${new Date(page.expiresAt).toISOString()}</dd>
+</dl>
+<div class="actions">
+<button id="complete" type="button">Complete signup</button>
+<button id="cancel" type="button" class="secondary">Cancel</button>
+</div>
+<p id="status" role="status" aria-live="polite"></p>
+<script>
+(function () {
+  var token = ${scriptJson(page.token)};
+  var resultPath = ${scriptJson(page.resultPath)};
+  var status = document.getElementById('status');
+  var buttons = Array.prototype.slice.call(document.querySelectorAll('button'));
+  function setBusy(busy) { buttons.forEach(function (b) { b.disabled = busy; }); }
+  function finish(outcome) {
+    setBusy(true);
+    status.textContent = 'Sending the result...';
+    fetch(resultPath, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: token, outcome: outcome })
+    })
+      .then(function (res) {
+        return res.json().then(function (body) {
+          if (!res.ok) throw new Error(body.message || 'HTTP ' + res.status);
+          return body.result;
+        });
+      })
+      .then(function (result) {
+        window.parent.postMessage(result, '*');
+        status.dataset.outcome = result.status;
+        status.textContent = result.status === 'completed'
+          ? 'Signup completed: WABA ' + result.waba_id + ', phone number ' + result.phone_number_id + '.'
+          : 'Signup failed: ' + result.message;
+      })
+      .catch(function (error) {
+        status.textContent = 'The result could not be recorded: ' + error.message;
+        setBusy(false);
+      });
+  }
+  document.getElementById('complete').addEventListener('click', function () { finish('completed'); });
+  document.getElementById('cancel').addEventListener('click', function () { finish('cancelled'); });
+})();
+</script>`,
+  );
+}
+
+export function renderLinkExpiredPage(): string {
+  return layout(
+    'Onboarding link expired',
+    `<h1>This onboarding link has expired</h1>
+<p>Onboarding links are valid for a limited time. Ask for a new link and try again.</p>`,
+  );
+}
+
+export function renderLinkNotFoundPage(): string {
+  return layout(
+    'Onboarding link not found',
+    `<h1>This onboarding link is not valid</h1>
+<p>The link is unknown. Check that it was copied completely, or ask for a new one.</p>`,
+  );
+}

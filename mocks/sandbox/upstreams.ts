@@ -1,0 +1,75 @@
+// One port serves every fake upstream; a path prefix says which one a request is for. The clients
+// use `${url}${prefix}` as their base URL and append the paths the real API documents.
+import type { ConversationRegion } from '../../src/upstreams/sinch/contract.ts';
+
+export const UPSTREAM_NAMES = [
+  'sendzen',
+  'sinch-auth',
+  'subprojects',
+  'provisioning',
+  'conversation',
+] as const;
+export type UpstreamName = (typeof UPSTREAM_NAMES)[number];
+
+export const UPSTREAM_PREFIXES: Record<UpstreamName, string> = {
+  sendzen: '/sendzen',
+  'sinch-auth': '/sinch/auth',
+  subprojects: '/sinch/subprojects',
+  provisioning: '/sinch/provisioning',
+  conversation: '/sinch/conversation',
+};
+
+export const SANDBOX_PREFIX = '/_sandbox';
+
+export interface SandboxUrls {
+  sendzen: string;
+  sinchAuth: string;
+  subprojects: string;
+  provisioning: string;
+  conversation: Record<ConversationRegion, string>;
+  sandbox: string;
+}
+
+export function urlsFor(base: string): SandboxUrls {
+  const conversation = `${base}${UPSTREAM_PREFIXES.conversation}`;
+  return {
+    sendzen: `${base}${UPSTREAM_PREFIXES.sendzen}`,
+    sinchAuth: `${base}${UPSTREAM_PREFIXES['sinch-auth']}`,
+    subprojects: `${base}${UPSTREAM_PREFIXES.subprojects}`,
+    provisioning: `${base}${UPSTREAM_PREFIXES.provisioning}`,
+    conversation: {
+      us: `${conversation}/us`,
+      eu: `${conversation}/eu`,
+      br: `${conversation}/br`,
+    },
+    sandbox: `${base}${SANDBOX_PREFIX}`,
+  };
+}
+
+export interface UpstreamLocation {
+  upstream: UpstreamName;
+  /** The Conversation API host region, taken from the path; not checked here. */
+  region?: string;
+  /** The path as the real upstream would see it: after the prefix (and region). */
+  path: string;
+}
+
+function under(pathname: string, prefix: string): string | undefined {
+  if (pathname === prefix) return '/';
+  return pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length) : undefined;
+}
+
+export function locateUpstream(pathname: string): UpstreamLocation | undefined {
+  for (const upstream of UPSTREAM_NAMES) {
+    const rest = under(pathname, UPSTREAM_PREFIXES[upstream]);
+    if (rest === undefined) continue;
+    if (upstream !== 'conversation') return { upstream, path: rest };
+    const [, region = '', ...segments] = rest.split('/');
+    return { upstream, region, path: `/${segments.join('/')}` };
+  }
+  return undefined;
+}
+
+export function isSandboxPath(pathname: string): boolean {
+  return under(pathname, SANDBOX_PREFIX) !== undefined;
+}

@@ -1,0 +1,272 @@
+// The bundled fake of SendZen and Sinch, served as a real HTTP server: msw's in-process
+// interception does not see undici Pool traffic, so the msw handlers answer real sockets here
+// (ARCHITECTURE decision 1). Also the `npm run sandbox` CLI.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createServerAdapter } from '@whatwg-node/server';
+import { z } from 'zod';
+import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.ts';
+import { createConversationHandlers } from './handlers/conversation.ts';
+import { createConversationWebhookHandlers } from './handlers/conversation-webhooks.ts';
+import { createProvisioningHandlers } from './handlers/provisioning.ts';
+import { createProvisioningWebhookHandlers } from './handlers/provisioning-webhooks.ts';
+import { createSendzenHandlers } from './handlers/sendzen.ts';
+import { createSendzenIframeHandlers } from './handlers/sendzen-iframe.ts';
+import { createSinchAuthHandlers } from './handlers/sinch-auth.ts';
+import { createSubprojectsHandlers } from './handlers/subprojects.ts';
+import { DEFAULT_CONFIG, type SandboxConfig, sandboxConfigSchema } from './sandbox/config.ts';
+import { createControlHandlers } from './sandbox/controls.ts';
+import { createDispatcher } from './sandbox/dispatch.ts';
+import { createSandbox } from './sandbox/sandbox.ts';
+import { type SandboxUrls, urlsFor } from './sandbox/upstreams.ts';
+
+export interface FakeUpstreamsOptions {
+  /** 0 picks a free port (tests). Default 4010. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Makes every generated id deterministic. */
+  seed?: string | number;
+  /** Default 3000: how long a sender stays IN_PROGRESS when no outcome is scripted. */
+  senderActivationMs?: number;
+  /** Default 0: how long a new subproject is refused by Provisioning and Conversation. */
+  subprojectWarmupMs?: number;
+  /** Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Default one hour. */
+  iframeTtlMs?: number;
+  /** Default [250, 1000, 4000]: waits between outbound delivery attempts. */
+  callbackRetryDelaysMs?: number[];
+  /** One line per request on stdout. Default true; tests pass false. */
+  log?: boolean;
+}
+
+export interface FakeUpstreams {
+  /** e.g. http://127.0.0.1:4010 */
+  url: string;
+  urls: SandboxUrls;
+  credentials: SandboxCredentials;
+  /** Stops the server, timers and pending deliveries; hung requests are cut off. */
+  close(): Promise<void>;
+}
+
+type NodeContext = { req: IncomingMessage; res: ServerResponse };
+
+export const DEFAULT_PORT = 4010;
+export const DEFAULT_HOST = '127.0.0.1';
+
+function configFrom(options: FakeUpstreamsOptions): SandboxConfig {
+  const given = {
+    senderActivationMs: options.senderActivationMs,
+    subprojectWarmupMs: options.subprojectWarmupMs,
+    tokenTtlSeconds: options.tokenTtlSeconds,
+    iframeTtlMs: options.iframeTtlMs,
+    callbackRetryDelaysMs: options.callbackRetryDelaysMs,
+  };
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return sandboxConfigSchema.parse({ ...DEFAULT_CONFIG, ...defined });
+}
+
+/** Resolves when the client goes away or the server starts closing, whichever comes first. */
+function untilGone(socket: Socket, closing: AbortSignal): Promise<void> {
+  if (socket.destroyed || closing.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('close', done);
+      closing.removeEventListener('abort', done);
+      resolve();
+    };
+    socket.once('close', done);
+    closing.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function startFakeUpstreams(
+  options: FakeUpstreamsOptions = {},
+): Promise<FakeUpstreams> {
+  const host = options.host ?? DEFAULT_HOST;
+  const log = options.log ?? true;
+  const sandbox = createSandbox({ seed: options.seed, config: configFrom(options) });
+  const dispatch = createDispatcher(
+    sandbox,
+    [
+      ...createSendzenHandlers(sandbox),
+      ...createSendzenIframeHandlers(sandbox),
+      ...createSinchAuthHandlers(sandbox),
+      ...createSubprojectsHandlers(sandbox),
+      ...createProvisioningHandlers(sandbox),
+      ...createProvisioningWebhookHandlers(sandbox),
+      ...createConversationHandlers(sandbox),
+      ...createConversationWebhookHandlers(sandbox),
+    ],
+    createControlHandlers(sandbox),
+  );
+  const closing = new AbortController();
+
+  const adapter = createServerAdapter<NodeContext>(
+    async (request, { req }) => {
+      const started = performance.now();
+      const { outcome, fault, settle } = await dispatch(request);
+      const report = (result: string | number) => {
+        if (!log) return;
+        const { pathname } = new URL(request.url);
+        const faulted = fault ? ` [fault ${fault.kind}]` : '';
+        const ms = Math.round(performance.now() - started);
+        console.log(`${request.method} ${pathname} -> ${result}${faulted} ${ms}ms`);
+      };
+      if (outcome.kind === 'response') {
+        settle('answered');
+        report(outcome.response.status);
+        return outcome.response;
+      }
+      if (outcome.kind === 'hang') await untilGone(req.socket, closing.signal);
+      req.socket.destroy();
+      settle(outcome.kind);
+      report(outcome.kind);
+      // Nobody receives this: the socket is already gone.
+      return new Response(null, { status: 500 });
+    },
+    { fetchAPI: { Request, Response, Headers, ReadableStream, URL, fetch } },
+  );
+
+  const server = createServer(adapter);
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  sandbox.urls = urlsFor(url);
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    urls: sandbox.urls,
+    credentials: SANDBOX_CREDENTIALS,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        closing.abort();
+        sandbox.stop();
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closed;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI: tsx mocks/serve.ts [--port N] [--host H] [--seed S] [--sender-activation-ms N]
+// ---------------------------------------------------------------------------------------------
+
+const cliSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65_535).default(DEFAULT_PORT),
+  host: z.string().min(1).default(DEFAULT_HOST),
+  seed: z.string().min(1).optional(),
+  'sender-activation-ms': z.coerce.number().int().nonnegative().optional(),
+  'subproject-warmup-ms': z.coerce.number().int().nonnegative().optional(),
+  quiet: z.boolean().default(false),
+});
+
+const USAGE = `Usage: tsx mocks/serve.ts [--port N] [--host H] [--seed S]
+                          [--sender-activation-ms N] [--subproject-warmup-ms N] [--quiet]`;
+
+function describe(fake: FakeUpstreams, seed: string | undefined): string {
+  const { urls, credentials } = fake;
+  const rows: [string, string][] = [
+    ['SendZen partner API', urls.sendzen],
+    ['Sinch auth', urls.sinchAuth],
+    ['Sinch Subprojects', urls.subprojects],
+    ['Sinch Provisioning', urls.provisioning],
+    ['Sinch Conversation (us)', urls.conversation.us],
+    ['Sinch Conversation (eu)', urls.conversation.eu],
+    ['Sinch Conversation (br)', urls.conversation.br],
+  ];
+  const secrets: [string, string][] = [
+    ['SendZen partner key', credentials.sendzenPartnerKey],
+    ['Sinch key id', credentials.sinchKeyId],
+    ['Sinch key secret', credentials.sinchKeySecret],
+    ['Sinch project id', credentials.sinchProjectId],
+  ];
+  const table = (list: [string, string][]) =>
+    list.map(([name, value]) => `  ${name.padEnd(26)}${value}`).join('\n');
+  return [
+    `Fake upstreams listening on ${fake.url}${seed ? ` (seed ${seed})` : ''}`,
+    '',
+    'Upstreams:',
+    table(rows),
+    '',
+    'Sandbox credentials:',
+    table(secrets),
+    '',
+    `Controls: ${urls.sandbox}  (GET it for urls, credentials and config)`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let parsed: z.infer<typeof cliSchema>;
+  try {
+    const { values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        seed: { type: 'string' },
+        'sender-activation-ms': { type: 'string' },
+        'subproject-warmup-ms': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      console.log(USAGE);
+      return;
+    }
+    parsed = cliSchema.parse(values);
+  } catch (error) {
+    console.error(error instanceof z.ZodError ? z.prettifyError(error) : String(error));
+    console.error(USAGE);
+    process.exitCode = 2;
+    return;
+  }
+
+  const fake = await startFakeUpstreams({
+    port: parsed.port,
+    host: parsed.host,
+    seed: parsed.seed,
+    senderActivationMs: parsed['sender-activation-ms'],
+    subprojectWarmupMs: parsed['subproject-warmup-ms'],
+    log: !parsed.quiet,
+  });
+  console.log(describe(fake, parsed.seed));
+
+  const shutdown = (signal: string) => {
+    console.log(`${signal}: closing the fake upstreams`);
+    void fake.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+const runDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (runDirectly) {
+  main().catch((error: unknown) => {
+    console.error(
+      'The fake upstreams could not start:',
+      error instanceof Error ? error.message : error,
+    );
+    process.exit(1);
+  });
+}

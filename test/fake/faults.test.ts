@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeUpstreams } from '../../mocks/serve.ts';
+import { call, control, type Loose, sandboxBasic, startFake } from './helpers.ts';
+
+let fake: FakeUpstreams;
+let auth: string;
+
+beforeAll(async () => {
+  fake = await startFake();
+  auth = sandboxBasic(fake);
+});
+afterAll(() => fake.close());
+beforeEach(async () => {
+  await control(fake, 'POST', '/reset');
+});
+
+const fault = async (spec: Record<string, unknown>) => {
+  const answer = await control(fake, 'POST', '/faults', spec);
+  expect(answer.status).toBe(201);
+  return answer.body as { id: string };
+};
+const senders = () =>
+  `${fake.urls.provisioning}/v1/projects/${fake.credentials.sinchProjectId}/whatsapp/senders`;
+const subprojects = () =>
+  `${fake.urls.subprojects}/v1/projects/${fake.credentials.sinchProjectId}/subprojects`;
+const onboard = () =>
+  call('POST', `${fake.urls.sendzen}/v1/partner/onboard`, {
+    auth: `Bearer ${fake.credentials.sendzenPartnerKey}`,
+    body: { client_identifier: 'c' },
+  });
+
+describe('scripted faults', () => {
+  it('fails exactly the next N matching requests, then answers normally', async () => {
+    await fault({ upstream: 'provisioning', kind: 'status', status: 503, times: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call('GET', senders(), { auth })).status);
+    expect(statuses).toEqual([503, 503, 200]);
+  });
+
+  it('answers a status fault in the upstream own error format', async () => {
+    await fault({ upstream: '*', kind: 'status', status: 500, times: 5 });
+    expect((await onboard()).body).toEqual({
+      error: 'internal_error',
+      message: expect.any(String),
+    });
+    expect((await call('GET', senders(), { auth })).body).toMatchObject({
+      errorCode: 'internal_error',
+    });
+    expect((await call('GET', subprojects(), { auth })).body.error).toMatchObject({
+      code: 500,
+      status: 'INTERNAL',
+    });
+    const token = await call('POST', `${fake.urls.sinchAuth}/oauth2/token`, {
+      auth,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(token.body).toMatchObject({ error: 'temporarily_unavailable' });
+    const apps = await call(
+      'GET',
+      `${fake.urls.conversation.eu}/v1/projects/${fake.credentials.sinchProjectId}/apps`,
+      { auth },
+    );
+    expect(apps.body.error.status).toBe('INTERNAL');
+  });
+
+  it('sends Retry-After as seconds or as an HTTP date, with the rate-limit body', async () => {
+    await fault({ upstream: 'sendzen', kind: 'status', status: 429, retryAfter: 7 });
+    const seconds = await onboard();
+    expect(seconds.status).toBe(429);
+    expect(seconds.headers.get('retry-after')).toBe('7');
+    expect(seconds.body.error).toBe('rate_limited');
+
+    const date = 'Wed, 21 Oct 2026 07:28:00 GMT';
+    await fault({ upstream: 'provisioning', kind: 'status', status: 429, retryAfter: date });
+    const dated = await call('GET', senders(), { auth });
+    expect(dated.headers.get('retry-after')).toBe(date);
+    expect(dated.body.errorCode).toBe('too_many_requests');
+
+    await fault({ upstream: 'subprojects', kind: 'status', status: 429, retryAfter: 2 });
+    const rpc = await call('GET', subprojects(), { auth });
+    expect(rpc.body.error).toMatchObject({
+      status: 'RESOURCE_EXHAUSTED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
+    });
+  });
+
+  it('never fires with probability 0, and always with probability 1 until removed', async () => {
+    await fault({ upstream: 'provisioning', kind: 'status', probability: 0 });
+    for (let i = 0; i < 20; i++) expect((await call('GET', senders(), { auth })).status).toBe(200);
+
+    const always = await fault({ upstream: 'provisioning', kind: 'status', probability: 1 });
+    for (let i = 0; i < 5; i++) expect((await call('GET', senders(), { auth })).status).toBe(503);
+    const listed = (await control(fake, 'GET', '/faults')).body.faults;
+    expect(listed.map((f: Loose) => [f.probability, f.remaining, f.fired])).toEqual([
+      [0, null, 0],
+      [1, null, 5],
+    ]);
+    expect((await control(fake, 'DELETE', `/faults/${always.id}`)).status).toBe(204);
+    expect((await call('GET', senders(), { auth })).status).toBe(200);
+    expect((await control(fake, 'DELETE', `/faults/${always.id}`)).status).toBe(404);
+  });
+
+  it('matches method and path globs after the upstream prefix and region', async () => {
+    await fault({
+      upstream: 'conversation',
+      method: 'post',
+      path: '/v1/projects/*/apps',
+      kind: 'status',
+      status: 502,
+      times: 3,
+    });
+    const apps = `${fake.urls.conversation.us}/v1/projects/${fake.credentials.sinchProjectId}/apps`;
+    expect((await call('GET', apps, { auth })).status).toBe(200);
+    expect((await call('GET', `${apps}/01ARZ3NDEKTSV4RRFFQ69G5FAV`, { auth })).status).toBe(404);
+    const refused = await call('POST', apps, {
+      auth,
+      body: { display_name: 'x', channel_credentials: [] },
+    });
+    expect(refused.status).toBe(502);
+
+    await fault({ upstream: '*', path: '/v1/**/senders', kind: 'status', status: 504 });
+    expect((await call('GET', senders(), { auth })).status).toBe(504);
+  });
+
+  it('resets the connection', async () => {
+    await fault({ upstream: 'subprojects', kind: 'reset' });
+    const error = await fetch(subprojects(), { headers: { authorization: auth } }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect(((error as TypeError).cause as { code?: string }).code).toMatch(
+      /UND_ERR_SOCKET|ECONNRESET/,
+    );
+    expect((await call('GET', subprojects(), { auth })).status).toBe(200);
+  });
+
+  it('hangs until the client gives up', async () => {
+    await fault({ upstream: 'provisioning', kind: 'hang' });
+    const started = Date.now();
+    const error = await fetch(senders(), {
+      headers: { authorization: auth },
+      signal: AbortSignal.timeout(150),
+    }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('TimeoutError');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect((await call('GET', senders(), { auth })).status).toBe(200);
+  });
+
+  it('delays and then answers normally', async () => {
+    await fault({ upstream: 'provisioning', kind: 'delay', delayMs: 120 });
+    const started = Date.now();
+    const answer = await call('GET', senders(), { auth });
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(110);
+  });
+
+  it('answers 200 with a truncated JSON body', async () => {
+    await fault({ upstream: 'sendzen', kind: 'malformed' });
+    const response = await fetch(`${fake.urls.sendzen}/v1/partner/onboard`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.credentials.sendzenPartnerKey}` },
+      body: '{"client_identifier":"c"}',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    await expect(response.json()).rejects.toThrow(SyntaxError);
+  });
+
+  it('records a fired fault on the journal entry', async () => {
+    const { id } = await fault({ upstream: 'provisioning', kind: 'status', status: 503 });
+    await call('GET', senders(), { auth });
+    await call('GET', senders(), { auth });
+    const entries = (await control(fake, 'GET', '/journal?upstream=provisioning')).body.entries;
+    expect(entries.map((e: Loose) => [e.status, e.fault])).toEqual([
+      [503, { id, kind: 'status', status: 503 }],
+      [200, undefined],
+    ]);
+  });
+
+  it('refuses a fault it cannot apply', async () => {
+    for (const spec of [
+      { upstream: 'facebook', kind: 'status' },
+      { upstream: 'sendzen', kind: 'explode' },
+      { upstream: 'sendzen', kind: 'delay' },
+      { upstream: 'sendzen', kind: 'reset', status: 500 },
+      { upstream: 'sendzen', kind: 'status', probability: 2 },
+      { upstream: 'sendzen', kind: 'status', path: 'no-slash' },
+    ]) {
+      const answer = await control(fake, 'POST', '/faults', spec);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ error: 'invalid_request', message: expect.any(String) });
+    }
+    expect((await control(fake, 'GET', '/faults')).body.faults).toEqual([]);
+  });
+});

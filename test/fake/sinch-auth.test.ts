@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeUpstreams } from '../../mocks/serve.ts';
+import { tokenResponseSchema } from '../../src/upstreams/sinch/contract.ts';
+import { basic, call, sandboxBasic, sinchToken, sleep, startFake } from './helpers.ts';
+
+let fake: FakeUpstreams;
+
+beforeAll(async () => {
+  fake = await startFake({ tokenTtlSeconds: 1 });
+});
+afterAll(() => fake.close());
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const requestToken = (auth: string | undefined, body = 'grant_type=client_credentials') =>
+  call('POST', `${fake.urls.sinchAuth}/oauth2/token`, { auth, headers: FORM, body });
+const listSubprojects = (auth?: string) =>
+  call(
+    'GET',
+    `${fake.urls.subprojects}/v1/projects/${fake.credentials.sinchProjectId}/subprojects`,
+    { auth },
+  );
+
+describe('Sinch OAuth2 token endpoint', () => {
+  it('issues a Bearer token for the sandbox key with the configured lifetime', async () => {
+    const answer = await requestToken(sandboxBasic(fake));
+    expect(answer.status).toBe(200);
+    const token = tokenResponseSchema.parse(answer.body);
+    expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 1, scope: '' });
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('refuses wrong or missing client credentials with invalid_client and WWW-Authenticate', async () => {
+    for (const auth of [basic(fake.credentials.sinchKeyId, 'not-the-secret'), undefined]) {
+      const answer = await requestToken(auth);
+      expect(answer.status).toBe(401);
+      expect(answer.body).toMatchObject({ error: 'invalid_client' });
+      expect(answer.body.error_description).toEqual(expect.any(String));
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Basic /);
+    }
+  });
+
+  it('refuses any grant but client_credentials', async () => {
+    const wrong = await requestToken(sandboxBasic(fake), 'grant_type=password');
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({ error: 'unsupported_grant_type' });
+    const missing = await requestToken(sandboxBasic(fake), '');
+    expect(missing.status).toBe(400);
+    expect(missing.body).toMatchObject({ error: 'invalid_request' });
+  });
+});
+
+describe('Sinch API credentials', () => {
+  it('accepts a fresh token and the key over Basic, and nothing else', async () => {
+    const token = await sinchToken(fake);
+    expect((await listSubprojects(`Bearer ${token}`)).status).toBe(200);
+    expect((await listSubprojects(sandboxBasic(fake))).status).toBe(200);
+
+    for (const auth of [undefined, 'Bearer made-up-token', basic('sandbox-key-id', 'nope')]) {
+      const refused = await listSubprojects(auth);
+      expect(refused.status).toBe(401);
+      expect(refused.body).toEqual({
+        error: {
+          code: 401,
+          message: 'Request had invalid credentials.',
+          status: 'UNAUTHENTICATED',
+          details: [],
+        },
+      });
+    }
+  });
+
+  it('stops accepting a token once it has expired', async () => {
+    const token = await sinchToken(fake);
+    expect((await listSubprojects(`Bearer ${token}`)).status).toBe(200);
+    await sleep(1_050);
+    expect((await listSubprojects(`Bearer ${token}`)).status).toBe(401);
+  });
+});
