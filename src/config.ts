@@ -1,0 +1,161 @@
+// The gateway's whole configuration, parsed once from the environment. Nothing else reads
+// process.env. A bad or missing value stops the start with every problem listed at once.
+//
+// Two modes: `sandbox` (the default, so `npm start` works with no configuration) serves the bundled
+// fake of SendZen and Sinch in the same process and points every upstream at it; `live` talks to the
+// real hosts and requires the real credentials.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+const envSchema = z
+  .object({
+    GATEWAY_MODE: z.enum(['sandbox', 'live']).default('sandbox'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(4000),
+    /** How upstreams and browsers reach this gateway; webhook URLs handed upstream are built from it. */
+    PUBLIC_URL: httpUrl.optional(),
+    DATABASE_FILE: z.string().min(1).default('./data/gateway.sqlite'),
+    AUTO_PROVISION: bool.default(true),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+
+    SANDBOX_PORT: port.default(4010),
+    SANDBOX_SENDER_ACTIVATION_MS: z.coerce.number().int().min(0).default(3_000),
+
+    SENDZEN_BASE_URL: httpUrl.default('https://api.sendzen.io'),
+    SENDZEN_PARTNER_API_KEY: z.string().min(1).optional(),
+
+    SINCH_AUTH_MODE: z.enum(['oauth2', 'basic']).default('oauth2'),
+    SINCH_AUTH_BASE_URL: httpUrl.default('https://auth.sinch.com'),
+    SINCH_SUBPROJECTS_BASE_URL: httpUrl.default('https://subproject.api.sinch.com'),
+    SINCH_PROVISIONING_BASE_URL: httpUrl.default('https://provisioning.api.sinch.com'),
+    SINCH_CONVERSATION_BASE_URL: z
+      .string()
+      .includes('{region}', { message: 'must contain a {region} placeholder' })
+      .default('https://{region}.conversation.api.sinch.com'),
+    SINCH_PROJECT_ID: z.string().min(1).optional(),
+    SINCH_KEY_ID: z.string().min(1).optional(),
+    SINCH_KEY_SECRET: z.string().min(1).optional(),
+
+    /** 32 bytes, base64: seals secrets at rest. Generated and kept in the data folder in sandbox mode. */
+    SECRETS_KEY: z
+      .string()
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+      .optional(),
+
+    /** Poll the sender when no provisioning callback has arrived this long after creating it. */
+    SENDER_POLL_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
+    /** A new Sinch subproject may answer 404/403 this long before it is usable (Sinch says ~30 s). */
+    SUBPROJECT_WARMUP_GRACE_MS: z.coerce.number().int().min(0).default(90_000),
+    STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    STEP_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.GATEWAY_MODE !== 'live') return;
+    for (const key of [
+      'PUBLIC_URL',
+      'SENDZEN_PARTNER_API_KEY',
+      'SINCH_PROJECT_ID',
+      'SINCH_KEY_ID',
+      'SINCH_KEY_SECRET',
+      'SECRETS_KEY',
+    ] as const) {
+      if (!env[key])
+        ctx.addIssue({ code: 'custom', path: [key], message: 'is required in live mode' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  mode: 'sandbox' | 'live';
+  host: string;
+  port: number;
+  /** Undefined: derived from the address the server listens on. */
+  publicUrl: string | undefined;
+  databaseFile: string;
+  autoProvision: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  /** Only in sandbox mode: where the bundled fake listens and how fast its senders activate. */
+  sandbox: { port: number; senderActivationMs: number } | undefined;
+  /** Undefined in sandbox mode until the fake has started and filled in its own URLs. */
+  upstreams: UpstreamsConfig;
+  secretsKey: string | undefined;
+  pipeline: {
+    senderPollAfterMs: number;
+    subprojectWarmupGraceMs: number;
+    stepMaxAttempts: number;
+    stepRetryBaseMs: number;
+  };
+}
+
+export interface UpstreamsConfig {
+  sendzen: { baseUrl: string; partnerApiKey: string };
+  sinch: {
+    authMode: 'oauth2' | 'basic';
+    authBaseUrl: string;
+    subprojectsBaseUrl: string;
+    provisioningBaseUrl: string;
+    conversationBaseUrlTemplate: string;
+    projectId: string;
+    keyId: string;
+    keySecret: string;
+  };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as it does in most shells' `FOO= cmd`.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const sandbox = e.GATEWAY_MODE === 'sandbox';
+  return Object.freeze({
+    mode: e.GATEWAY_MODE,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    databaseFile: e.DATABASE_FILE,
+    autoProvision: e.AUTO_PROVISION,
+    logLevel: e.LOG_LEVEL,
+    sandbox: sandbox
+      ? { port: e.SANDBOX_PORT, senderActivationMs: e.SANDBOX_SENDER_ACTIVATION_MS }
+      : undefined,
+    upstreams: {
+      sendzen: { baseUrl: e.SENDZEN_BASE_URL, partnerApiKey: e.SENDZEN_PARTNER_API_KEY ?? '' },
+      sinch: {
+        authMode: e.SINCH_AUTH_MODE,
+        authBaseUrl: e.SINCH_AUTH_BASE_URL,
+        subprojectsBaseUrl: e.SINCH_SUBPROJECTS_BASE_URL,
+        provisioningBaseUrl: e.SINCH_PROVISIONING_BASE_URL,
+        conversationBaseUrlTemplate: e.SINCH_CONVERSATION_BASE_URL,
+        projectId: e.SINCH_PROJECT_ID ?? '',
+        keyId: e.SINCH_KEY_ID ?? '',
+        keySecret: e.SINCH_KEY_SECRET ?? '',
+      },
+    },
+    secretsKey: e.SECRETS_KEY,
+    pipeline: {
+      senderPollAfterMs: e.SENDER_POLL_AFTER_MS,
+      subprojectWarmupGraceMs: e.SUBPROJECT_WARMUP_GRACE_MS,
+      stepMaxAttempts: e.STEP_MAX_ATTEMPTS,
+      stepRetryBaseMs: e.STEP_RETRY_BASE_MS,
+    },
+  });
+}

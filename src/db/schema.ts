@@ -1,0 +1,222 @@
+// The gateway's tables. Secret values live only in `*_sealed` columns (AES-256-GCM, see
+// src/secrets/seal.ts); a `*_last4` column beside one holds the preview GraphQL may show.
+// Times are Unix milliseconds.
+import { sql } from 'drizzle-orm';
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+export const ONBOARDING_STATUSES = [
+  'AWAITING_SIGNUP',
+  'PROVISIONING',
+  'READY',
+  'ACTION_REQUIRED',
+  'CANCELLED',
+] as const;
+export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
+
+export const STEP_NAMES = [
+  'SENDZEN_PROJECT',
+  'SINCH_SUBPROJECT',
+  'PROVISIONING_WEBHOOK',
+  'CUSTOMER_SIGNUP',
+  'WHATSAPP_SENDER',
+  'CONVERSATION_APP',
+  'APP_WEBHOOK',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+/**
+ * PENDING: not started, or scheduled for `nextAttemptAt`. RUNNING: claimed by the step runner.
+ * WAITING: waiting for something outside the gateway (the customer, a sender's activation).
+ */
+export const STEP_STATUSES = ['PENDING', 'RUNNING', 'WAITING', 'SUCCEEDED', 'FAILED'] as const;
+export type StepStatus = (typeof STEP_STATUSES)[number];
+
+export const onboardings = sqliteTable(
+  'onboardings',
+  {
+    id: text('id').primaryKey(),
+    clientIdentifier: text('client_identifier').notNull(),
+    displayName: text('display_name').notNull(),
+    region: text('region', { enum: ['US', 'EU', 'BR'] }).notNull(),
+    metaLocalStorage: text('meta_local_storage'),
+    labels: text('labels', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+    autoProvision: integer('auto_provision', { mode: 'boolean' }).notNull(),
+    status: text('status', { enum: ONBOARDING_STATUSES }).notNull(),
+    /** Increases with every change; subscribers receive versions in order. */
+    version: integer('version').notNull().default(0),
+
+    sendzenProjectId: text('sendzen_project_id'),
+    sendzenProjectName: text('sendzen_project_name'),
+    sendzenApiKeySealed: text('sendzen_api_key_sealed'),
+    sendzenApiKeyLast4: text('sendzen_api_key_last4'),
+    /** Path secret of the webhook URL handed to SendZen, which signs nothing itself. */
+    sendzenWebhookTokenSealed: text('sendzen_webhook_token_sealed').notNull(),
+    iframeUrl: text('iframe_url'),
+    iframeUrlExpiresAt: integer('iframe_url_expires_at'),
+
+    subprojectId: text('subproject_id'),
+    subprojectCreatedAt: integer('subproject_created_at'),
+    provisioningWebhookId: text('provisioning_webhook_id'),
+    provisioningWebhookSecretSealed: text('provisioning_webhook_secret_sealed').notNull(),
+    /** Signing secret of the Conversation API app webhook, chosen before the create call. */
+    appWebhookSecretSealed: text('app_webhook_secret_sealed').notNull(),
+
+    signupStatus: text('signup_status', { enum: ['completed', 'failed'] }),
+    signupSource: text('signup_source', { enum: ['webhook', 'relay', 'manual'] }),
+    wabaId: text('waba_id'),
+    phoneNumberId: text('phone_number_id'),
+    /** Meta's exchangeable Embedded Signup code: single use, short lived, but still a credential. */
+    signupCodeSealed: text('signup_code_sealed'),
+    signupMessage: text('signup_message'),
+
+    cancelledAt: integer('cancelled_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('onboardings_client_identifier').on(t.clientIdentifier),
+    index('onboardings_status').on(t.status, t.id),
+  ],
+);
+
+export const steps = sqliteTable(
+  'steps',
+  {
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id, { onDelete: 'cascade' }),
+    name: text('name', { enum: STEP_NAMES }).notNull(),
+    status: text('status', { enum: STEP_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the runner should next act on it (run, retry, or poll); null when nothing is due. */
+    nextAttemptAt: integer('next_attempt_at'),
+    /** Set when a person asked for the step (createSender, createConversationApp) in manual mode. */
+    requestedAt: integer('requested_at'),
+    /**
+     * Set when a create may have reached the upstream without us learning the answer (a timeout,
+     * a crash mid-call): the next attempt looks the resource up and adopts it before creating.
+     */
+    outcomeUnknown: integer('outcome_unknown', { mode: 'boolean' }).notNull().default(false),
+    startedAt: integer('started_at'),
+    finishedAt: integer('finished_at'),
+    updatedAt: integer('updated_at').notNull(),
+    upstreamId: text('upstream_id'),
+    errorUpstream: text('error_upstream'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    errorRetryable: integer('error_retryable', { mode: 'boolean' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.onboardingId, t.name] }),
+    index('steps_due').on(t.status, t.nextAttemptAt),
+  ],
+);
+
+export const senders = sqliteTable('senders', {
+  id: text('id').primaryKey(),
+  onboardingId: text('onboarding_id')
+    .notNull()
+    .references(() => onboardings.id, { onDelete: 'cascade' }),
+  projectId: text('project_id').notNull(),
+  state: text('state').notNull(),
+  region: text('region').notNull(),
+  compatibleRegions: text('compatible_regions', { mode: 'json' }).$type<string[]>().notNull(),
+  wabaId: text('waba_id').notNull(),
+  phoneNumberId: text('phone_number_id').notNull(),
+  bearerTokenSealed: text('bearer_token_sealed'),
+  bearerTokenLast4: text('bearer_token_last4'),
+  errorCode: text('error_code'),
+  errorReason: text('error_reason'),
+  /** The upstream's `modified` time of the state we hold: older callbacks are ignored. */
+  upstreamModifiedAt: text('upstream_modified_at'),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+export const conversationApps = sqliteTable('conversation_apps', {
+  id: text('id').primaryKey(),
+  onboardingId: text('onboarding_id')
+    .notNull()
+    .references(() => onboardings.id, { onDelete: 'cascade' }),
+  projectId: text('project_id').notNull(),
+  region: text('region', { enum: ['us', 'eu', 'br'] }).notNull(),
+  displayName: text('display_name').notNull(),
+  senderId: text('sender_id').notNull(),
+  credentialStatus: text('credential_status'),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const appWebhooks = sqliteTable('app_webhooks', {
+  id: text('id').primaryKey(),
+  onboardingId: text('onboarding_id')
+    .notNull()
+    .references(() => onboardings.id, { onDelete: 'cascade' }),
+  appId: text('app_id').notNull(),
+  target: text('target').notNull(),
+  triggers: text('triggers', { mode: 'json' }).$type<string[]>().notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** Append-only: what happened to an onboarding, in order. Never holds a secret. */
+export const onboardingEvents = sqliteTable(
+  'onboarding_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    at: integer('at').notNull(),
+    type: text('type').notNull(),
+    step: text('step', { enum: STEP_NAMES }),
+    message: text('message').notNull(),
+    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index('onboarding_events_onboarding').on(t.onboardingId, t.id)],
+);
+
+export const WEBHOOK_SOURCES = ['sendzen', 'sinch-provisioning', 'sinch-conversation'] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+
+/**
+ * Every verified webhook delivery, stored before it is acknowledged and processed after: nothing is
+ * lost to a crash between the two, and a repeat of the same event is recognised by `dedupKey`.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    source: text('source', { enum: WEBHOOK_SOURCES }).notNull(),
+    dedupKey: text('dedup_key').notNull(),
+    /** Sinch's signature nonce: a nonce seen twice is a replay, whatever the body says. */
+    nonce: text('nonce'),
+    /** The onboarding the URL named; kept even when no such onboarding exists. */
+    onboardingRef: text('onboarding_ref'),
+    body: text('body', { mode: 'json' }).$type<unknown>().notNull(),
+    receivedAt: integer('received_at').notNull(),
+    processedAt: integer('processed_at'),
+    outcome: text('outcome'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_dedup').on(t.source, t.dedupKey),
+    uniqueIndex('webhook_deliveries_nonce')
+      .on(t.source, t.nonce)
+      .where(sql`${t.nonce} is not null`),
+    index('webhook_deliveries_unprocessed').on(t.processedAt),
+  ],
+);
+
+export type OnboardingRow = typeof onboardings.$inferSelect;
+export type StepRow = typeof steps.$inferSelect;
+export type SenderRow = typeof senders.$inferSelect;
+export type ConversationAppRow = typeof conversationApps.$inferSelect;
+export type AppWebhookRow = typeof appWebhooks.$inferSelect;
+export type OnboardingEventRow = typeof onboardingEvents.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -1,0 +1,129 @@
+// Wires the gateway together from a Config: database, sealing key, upstream clients, the
+// onboarding domain, the step runner, the webhook inbox and the HTTP server. `main.ts` and the
+// tests both start the gateway through here.
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { type GatewayDatabase, migrationsApplied, openDatabase } from './db/client.ts';
+import { createLogger, type GatewayLogger } from './logger.ts';
+import type { OnboardingDeps } from './onboarding/deps.ts';
+import { createOnboardingPubSub } from './onboarding/events.ts';
+import { StepRunner } from './onboarding/runner.ts';
+import { Onboardings } from './onboarding/service.ts';
+import { loadSecretKeys } from './secrets/keys.ts';
+import { Sealer } from './secrets/seal.ts';
+import { createGatewayServer, type GatewayServer } from './server.ts';
+import { PoolRegistry } from './upstreams/http.ts';
+import { SendZenClient } from './upstreams/sendzen/client.ts';
+import { createSinchAuth } from './upstreams/sinch/auth.ts';
+import { SinchConversationClient } from './upstreams/sinch/conversation.ts';
+import { SinchProvisioningClient } from './upstreams/sinch/provisioning.ts';
+import { SinchSubprojectsClient } from './upstreams/sinch/subprojects.ts';
+import { deliveryHandlers } from './webhooks/handlers.ts';
+import { WebhookInbox } from './webhooks/inbox.ts';
+
+export interface Gateway {
+  /** Where the gateway listens, e.g. http://127.0.0.1:4000 */
+  url: string;
+  publicUrl: string;
+  onboardings: Onboardings;
+  runner: StepRunner;
+  database: GatewayDatabase;
+  http: GatewayServer;
+  close(): Promise<void>;
+}
+
+export async function startGateway(
+  config: Config,
+  options: { logger?: GatewayLogger } = {},
+): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const database = openDatabase(config.databaseFile);
+  const sealer = new Sealer(
+    loadSecretKeys({ configured: config.secretsKey, databaseFile: config.databaseFile }),
+  );
+  const pools = new PoolRegistry();
+  const tuning = { pools, logger };
+  const { sendzen, sinch } = config.upstreams;
+  const auth = createSinchAuth({
+    mode: sinch.authMode,
+    keyId: sinch.keyId,
+    keySecret: sinch.keySecret,
+    authBaseUrl: sinch.authBaseUrl,
+    ...tuning,
+  });
+  const pubsub = createOnboardingPubSub();
+
+  // The public URL goes into every webhook URL handed upstream; unset, it is where we listen.
+  const deps: OnboardingDeps = {
+    db: database.db,
+    pubsub,
+    now: Date.now,
+    publicUrl: config.publicUrl ?? '',
+    pipeline: config.pipeline,
+    sealer,
+    logger,
+    sendzen: new SendZenClient({
+      ...tuning,
+      baseUrl: sendzen.baseUrl,
+      partnerApiKey: sendzen.partnerApiKey,
+    }),
+    subprojects: new SinchSubprojectsClient({
+      ...tuning,
+      baseUrl: sinch.subprojectsBaseUrl,
+      parentProjectId: sinch.projectId,
+      auth,
+    }),
+    provisioning: new SinchProvisioningClient({
+      ...tuning,
+      baseUrl: sinch.provisioningBaseUrl,
+      auth,
+    }),
+    conversation: new SinchConversationClient({
+      ...tuning,
+      baseUrlTemplate: sinch.conversationBaseUrlTemplate,
+      auth,
+    }),
+  };
+  const runner = new StepRunner(deps);
+  const onboardings = new Onboardings(deps, runner, { autoProvision: config.autoProvision });
+  const inbox = new WebhookInbox({
+    db: database.db,
+    logger,
+    handlers: deliveryHandlers(onboardings),
+    now: Date.now,
+  });
+  const http = createGatewayServer({
+    context: { onboardings, pubsub },
+    webhooks: { db: database.db, sealer, inbox },
+    logger,
+    ready: () => database.sqlite.open && migrationsApplied(database.sqlite),
+  });
+
+  // A burst of reconnecting subscribers must not be turned away by a short accept queue.
+  await new Promise<void>((resolve, reject) => {
+    http.server.once('error', reject);
+    http.server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
+  });
+  const { port } = http.server.address() as AddressInfo;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  deps.publicUrl = config.publicUrl ?? url;
+
+  runner.start();
+  await inbox.processPending();
+
+  return {
+    url,
+    publicUrl: deps.publicUrl,
+    onboardings,
+    runner,
+    database,
+    http,
+    async close() {
+      await http.close();
+      await runner.stop();
+      await inbox.drain();
+      await pools.close();
+      database.close();
+    },
+  };
+}

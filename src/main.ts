@@ -1,0 +1,50 @@
+// `npm start`: load the configuration, start the bundled fake in sandbox mode, start the gateway.
+
+import type { FakeUpstreams } from '../mocks/serve.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { startGateway } from './gateway.ts';
+import { startSandboxUpstreams } from './sandbox.ts';
+
+async function main() {
+  let config = loadConfig();
+  let fake: FakeUpstreams | undefined;
+  if (config.mode === 'sandbox') ({ fake, config } = await startSandboxUpstreams(config));
+  const gateway = await startGateway(config);
+
+  const lines = [
+    '',
+    `WhatsApp onboarding gateway (${config.mode} mode)`,
+    `  GraphQL + GraphiQL   ${gateway.url}/graphql`,
+    `  webhooks             ${gateway.publicUrl}/webhooks/...`,
+    `  health               ${gateway.url}/healthz  ${gateway.url}/readyz`,
+  ];
+  if (fake) {
+    lines.push(
+      `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox})`,
+      `  database             ${config.databaseFile}`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await gateway.close();
+    await fake?.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `The gateway could not start: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});

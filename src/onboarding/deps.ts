@@ -1,0 +1,31 @@
+// What the onboarding domain needs from the outside world, handed in once at start.
+
+import type { Sealer } from '../secrets/seal.ts';
+import type { Logger } from '../upstreams/http.ts';
+import type { SendZenClient } from '../upstreams/sendzen/client.ts';
+import type { SinchConversationClient } from '../upstreams/sinch/conversation.ts';
+import type { SinchProvisioningClient } from '../upstreams/sinch/provisioning.ts';
+import type { SinchSubprojectsClient } from '../upstreams/sinch/subprojects.ts';
+import type { ChangeContext } from './changes.ts';
+
+export interface PipelineSettings {
+  senderPollAfterMs: number;
+  subprojectWarmupGraceMs: number;
+  stepMaxAttempts: number;
+  /** First retry delay of a failed step; doubles per attempt up to a minute. */
+  stepRetryBaseMs: number;
+}
+
+export interface OnboardingDeps extends ChangeContext {
+  publicUrl: string;
+  pipeline: PipelineSettings;
+  sealer: Sealer;
+  sendzen: SendZenClient;
+  subprojects: SinchSubprojectsClient;
+  provisioning: SinchProvisioningClient;
+  conversation: SinchConversationClient;
+  logger: Logger & {
+    info(fields: object, message: string): void;
+    error(fields: object, message: string): void;
+  };
+}

@@ -1,0 +1,186 @@
+// What the gateway does when it learns a sender's state, whichever way it learned it: the create
+// response, a signed provisioning callback, or a poll. One function, so all three agree, apply a
+// state once, and never move the sender step backwards.
+import { eq } from 'drizzle-orm';
+import type { SenderRow } from '../db/schema.ts';
+import { senders } from '../db/schema.ts';
+import { last4, type Sealer } from '../secrets/seal.ts';
+import type { Sender } from '../upstreams/sinch/contract.ts';
+import { type EventDraft, errorColumns, type Tx, updateStep } from './changes.ts';
+import { sealSenderToken } from './secrets.ts';
+import type { OnboardingSnapshot } from './snapshot.ts';
+import { stepOf } from './snapshot.ts';
+
+/** How far along a state is: an equal-time report may move a sender forward, never back. */
+const RANK: Record<string, number> = { IN_PROGRESS: 0, PENDING_VERIFICATION: 1 };
+const rank = (state: string) => RANK[state] ?? 2;
+
+export function senderState(sender: Sender): string {
+  return sender.state ?? sender.changes?.status ?? 'IN_PROGRESS';
+}
+
+/** Stores the sender unless what we hold is newer. Returns the row as stored, and whether it changed. */
+export function recordSender(
+  tx: Tx,
+  sealer: Sealer,
+  onboardingId: string,
+  projectId: string,
+  sender: Sender,
+  signup: { wabaId: string; phoneNumberId: string },
+  now: number,
+): { row: SenderRow; changed: boolean } {
+  const existing = tx.select().from(senders).where(eq(senders.id, sender.id)).get();
+  const state = senderState(sender);
+  if (existing) {
+    const older =
+      sender.modified !== undefined &&
+      existing.upstreamModifiedAt !== null &&
+      (sender.modified < existing.upstreamModifiedAt ||
+        (sender.modified === existing.upstreamModifiedAt && rank(state) < rank(existing.state)));
+    if (
+      older ||
+      (existing.state === state && (!sender.bearerToken || existing.bearerTokenSealed))
+    ) {
+      return { row: existing, changed: false };
+    }
+  }
+  const token = sender.bearerToken;
+  const values = {
+    state,
+    region: sender.region,
+    compatibleRegions: sender.compatibleRegions,
+    errorCode: sender.changes?.errorCode ?? null,
+    errorReason: sender.changes?.errorReason ?? null,
+    upstreamModifiedAt: sender.modified ?? existing?.upstreamModifiedAt ?? null,
+    updatedAt: now,
+    ...(token
+      ? {
+          bearerTokenSealed: sealSenderToken(sealer, sender.id, token),
+          bearerTokenLast4: last4(token),
+        }
+      : {}),
+  };
+  if (existing) {
+    tx.update(senders).set(values).where(eq(senders.id, sender.id)).run();
+  } else {
+    tx.insert(senders)
+      .values({
+        id: sender.id,
+        onboardingId,
+        projectId,
+        wabaId: signup.wabaId,
+        phoneNumberId: signup.phoneNumberId,
+        createdAt: now,
+        ...values,
+      })
+      .run();
+  }
+  return { row: tx.select().from(senders).where(eq(senders.id, sender.id)).get()!, changed: true };
+}
+
+export type SenderVerdict =
+  | { status: 'SUCCEEDED' }
+  | { status: 'WAITING' }
+  | {
+      status: 'FAILED';
+      error: { upstream: string; code: string; message: string; retryable: boolean };
+    };
+
+/** What a sender's state means for the WHATSAPP_SENDER step. */
+export function senderVerdict(row: SenderRow): SenderVerdict {
+  if (row.state === 'ACTIVE' && row.bearerTokenSealed) return { status: 'SUCCEEDED' };
+  if (row.state === 'ERROR' || row.state === 'REJECTED') {
+    return {
+      status: 'FAILED',
+      error: {
+        upstream: 'sinch-provisioning',
+        code: row.errorCode ?? row.state,
+        message: row.errorReason ?? 'Sinch could not activate the WhatsApp sender.',
+        retryable: true,
+      },
+    };
+  }
+  if (row.state === 'INACTIVE' || row.state === 'SUSPENDED') {
+    return {
+      status: 'FAILED',
+      error: {
+        upstream: 'sinch-provisioning',
+        code: `SENDER_${row.state}`,
+        message: `The WhatsApp sender is ${row.state.toLowerCase()}.`,
+        retryable: true,
+      },
+    };
+  }
+  return { status: 'WAITING' };
+}
+
+/**
+ * Applies a reported sender state to the onboarding. Returns the events it caused (none when it
+ * changed nothing: a duplicate, an older report, or a sender that is no longer the current one).
+ */
+export function applySenderReport(
+  tx: Tx,
+  sealer: Sealer,
+  snapshot: OnboardingSnapshot,
+  sender: Sender,
+  via: 'callback' | 'poll' | 'create',
+  now: number,
+  pollAfterMs: number,
+): EventDraft[] {
+  const { onboarding } = snapshot;
+  const current = snapshot.sender;
+  // A report about a sender we replaced (a retry deleted it) updates its row and nothing else.
+  const isCurrent = current === null || current.id === sender.id;
+  const { row, changed } = recordSender(
+    tx,
+    sealer,
+    onboarding.id,
+    onboarding.subprojectId ?? '',
+    sender,
+    { wabaId: onboarding.wabaId ?? '', phoneNumberId: onboarding.phoneNumberId ?? '' },
+    now,
+  );
+  if (!changed || !isCurrent) return [];
+
+  const step = stepOf(snapshot, 'WHATSAPP_SENDER');
+  const events: EventDraft[] = [
+    {
+      type: 'sender.state',
+      step: 'WHATSAPP_SENDER',
+      message: `Sender ${row.id} is ${row.state} (reported by ${via})`,
+      data: { senderId: row.id, state: row.state, via, errorCode: row.errorCode },
+    },
+  ];
+  // A succeeded step stays succeeded: a later suspension is recorded on the sender, not undone here.
+  if (step.status === 'SUCCEEDED') return events;
+
+  const verdict = senderVerdict(row);
+  if (verdict.status === 'SUCCEEDED') {
+    updateStep(tx, onboarding.id, 'WHATSAPP_SENDER', now, {
+      status: 'SUCCEEDED',
+      upstreamId: row.id,
+      finishedAt: now,
+      nextAttemptAt: null,
+      outcomeUnknown: false,
+      ...errorColumns(null),
+    });
+  } else if (verdict.status === 'FAILED' && step.status !== 'RUNNING') {
+    // While the runner holds the step (a retry deleting a failed sender and creating a new one),
+    // the old sender's failure reports must not fail the new attempt.
+    updateStep(tx, onboarding.id, 'WHATSAPP_SENDER', now, {
+      status: 'FAILED',
+      upstreamId: row.id,
+      finishedAt: now,
+      nextAttemptAt: null,
+      ...errorColumns(verdict.error),
+    });
+  } else if (step.status !== 'RUNNING') {
+    // Still in progress: look again later unless a callback tells us first.
+    updateStep(tx, onboarding.id, 'WHATSAPP_SENDER', now, {
+      status: 'WAITING',
+      upstreamId: row.id,
+      nextAttemptAt: now + pollAfterMs,
+    });
+  }
+  return events;
+}

@@ -1,0 +1,126 @@
+// WHATSAPP_SENDER: the Sinch WhatsApp sender made from the customer's Embedded Signup result. It is
+// created IN_PROGRESS; its activation arrives by signed callback (or, failing that, by polling).
+import { UpstreamError } from '../../upstreams/errors.ts';
+import type { Sender, SenderRegion } from '../../upstreams/sinch/contract.ts';
+import type { OnboardingDeps } from '../deps.ts';
+import { openOnboardingSecret } from '../secrets.ts';
+import { recordSender, senderVerdict } from '../sender-state.ts';
+import type { StepRun } from './types.ts';
+import { StepFailure } from './types.ts';
+
+/**
+ * The live (not deleted) sender in the customer's subproject. The subproject holds this one
+ * customer's senders only, and Sinch's sender carries no phone number id to match on.
+ */
+async function findLiveSender(
+  deps: OnboardingDeps,
+  projectId: string,
+): Promise<Sender | undefined> {
+  const { senders } = await deps.provisioning.listSenders(projectId, { pageSize: 100 });
+  return senders
+    .filter((s) => s.state !== 'INACTIVE')
+    .sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''))[0];
+}
+
+async function deleteReplacedSender(deps: OnboardingDeps, projectId: string, senderId: string) {
+  try {
+    await deps.provisioning.deleteSender(projectId, senderId);
+  } catch (error) {
+    const gone =
+      error instanceof UpstreamError &&
+      (error.code === 'sender_already_deleted' || error.kind === 'not_found');
+    if (!gone) throw error;
+  }
+}
+
+export const runWhatsappSender: StepRun = async (deps, snapshot, step) => {
+  const { onboarding } = snapshot;
+  const projectId = onboarding.subprojectId;
+  const { wabaId, phoneNumberId } = onboarding;
+  if (!projectId) throw new StepFailure('NO_SUBPROJECT', 'The Sinch subproject is missing', false);
+  if (!wabaId || !phoneNumberId) {
+    throw new StepFailure(
+      'SIGNUP_NOT_COMPLETED',
+      'The customer has not completed the signup',
+      false,
+    );
+  }
+
+  let current = snapshot.sender;
+  // A failed sender, or one made from an earlier signup result, still holds its phone number:
+  // delete it before making the new one.
+  if (
+    current &&
+    (senderVerdict(current).status === 'FAILED' || current.phoneNumberId !== phoneNumberId)
+  ) {
+    if (current.state !== 'INACTIVE') await deleteReplacedSender(deps, projectId, current.id);
+    current = null;
+  }
+
+  let sender: Sender | undefined;
+  let adopted = false;
+  if (current) {
+    sender = await deps.provisioning.getSender(projectId, current.id);
+    adopted = true;
+  } else if (step.outcomeUnknown) {
+    sender = await findLiveSender(deps, projectId);
+    adopted = Boolean(sender);
+  }
+  if (!sender) {
+    try {
+      sender = await deps.provisioning.createSender(projectId, {
+        wabaId,
+        phoneNumberId,
+        region: onboarding.region as SenderRegion,
+        ...(onboarding.metaLocalStorage
+          ? { metaLocalStorage: onboarding.metaLocalStorage as 'DE' }
+          : {}),
+        ...(onboarding.signupCodeSealed
+          ? {
+              authenticationCode: openOnboardingSecret(
+                deps.sealer,
+                onboarding.id,
+                'signup_code',
+                onboarding.signupCodeSealed,
+              ),
+            }
+          : {}),
+      });
+    } catch (error) {
+      // The phone number is taken: by our own earlier attempt (adopt it), or by someone else.
+      const taken =
+        error instanceof UpstreamError &&
+        (error.code === 'used_phone_number_id' || error.code === 'provisioned_phone_number_id');
+      const ours = taken ? await findLiveSender(deps, projectId) : undefined;
+      if (!ours) throw error;
+      sender = ours;
+      adopted = true;
+    }
+  }
+
+  const found = sender;
+  return {
+    status: 'WAITING',
+    upstreamId: found.id,
+    pollAt: Date.now() + deps.pipeline.senderPollAfterMs,
+    message: `${adopted ? 'Adopted' : 'Created'} WhatsApp sender ${found.id}`,
+    data: { senderId: found.id, adopted },
+    // What the step comes to depends on what is stored: a callback may already have delivered a
+    // newer state than the one this call returned.
+    record: (tx, now) => {
+      const { row } = recordSender(
+        tx,
+        deps.sealer,
+        onboarding.id,
+        projectId,
+        found,
+        { wabaId, phoneNumberId },
+        now,
+      );
+      const verdict = senderVerdict(row);
+      return verdict.status === 'FAILED'
+        ? { status: 'FAILED', failure: verdict.error }
+        : { status: verdict.status };
+    },
+  };
+};

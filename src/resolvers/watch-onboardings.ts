@@ -1,0 +1,42 @@
+// Subscriptions. A subscriber to one onboarding first receives its current state, then every later
+// version in order: it subscribes before reading, so no change can fall between the two.
+import { GraphQLError } from 'graphql';
+import type { OnboardingStatus } from '../db/schema.ts';
+import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
+import type { GraphQLContext } from '../schema/builder.ts';
+
+export async function* watchOnboarding(
+  ctx: GraphQLContext,
+  onboardingId: string,
+): AsyncGenerator<OnboardingSnapshot> {
+  const updates = ctx.pubsub.subscribe('onboarding', onboardingId);
+  try {
+    const current = ctx.onboardings.get(onboardingId);
+    if (!current) {
+      throw new GraphQLError('No onboarding with this id', { extensions: { code: 'NOT_FOUND' } });
+    }
+    let version = current.onboarding.version;
+    yield current;
+    for await (const snapshot of updates) {
+      if (snapshot.onboarding.version <= version) continue;
+      version = snapshot.onboarding.version;
+      yield snapshot;
+    }
+  } finally {
+    await updates.return?.();
+  }
+}
+
+export async function* watchOnboardings(
+  ctx: GraphQLContext,
+  statuses: readonly OnboardingStatus[] | undefined,
+): AsyncGenerator<OnboardingSnapshot> {
+  const updates = ctx.pubsub.subscribe('onboardings');
+  try {
+    for await (const snapshot of updates) {
+      if (!statuses?.length || statuses.includes(snapshot.onboarding.status)) yield snapshot;
+    }
+  } finally {
+    await updates.return?.();
+  }
+}

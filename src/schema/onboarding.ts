@@ -1,0 +1,391 @@
+// The Onboarding: one customer's way onto WhatsApp, its steps and event log, and the operations
+// that start, drive and watch it. Its sender and app are attached from their own files.
+import { z } from 'zod';
+import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
+import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
+import { cancelOnboarding } from '../resolvers/cancel-onboarding.ts';
+import { listOnboardings } from '../resolvers/list-onboardings.ts';
+import { onboardCustomer } from '../resolvers/onboard-customer.ts';
+import { refreshOnboardingLink } from '../resolvers/refresh-onboarding-link.ts';
+import { relaySignupResult } from '../resolvers/relay-signup-result.ts';
+import { retryOnboarding } from '../resolvers/retry-onboarding.ts';
+import { watchOnboarding, watchOnboardings } from '../resolvers/watch-onboardings.ts';
+import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
+import { builder } from './builder.ts';
+import { onboardingResult } from './errors.ts';
+import { rawOnboardingId } from './ids.ts';
+import { StepNameEnum, StepRef } from './step.ts';
+
+export const OnboardingStatusEnum = builder.enumType('OnboardingStatus', {
+  values: {
+    AWAITING_SIGNUP: {
+      description: 'The customer has not completed the signup in the iframe yet.',
+    },
+    PROVISIONING: { description: 'The gateway is creating the sender, the app and its webhook.' },
+    READY: { description: 'The customer can send and receive WhatsApp messages.' },
+    ACTION_REQUIRED: {
+      description: 'A step failed for good; `actionRequired` says which and why.',
+    },
+    CANCELLED: {},
+  } satisfies Record<(typeof ONBOARDING_STATUSES)[number], object>,
+});
+
+export const RegionEnum = builder.enumType('Region', {
+  description: 'Where the sender is hosted and which Conversation API host the app lives on.',
+  values: SENDER_REGIONS,
+});
+
+export const MetaLocalStorageEnum = builder.enumType('MetaLocalStorage', {
+  description: 'Meta’s data-residency country for the phone number.',
+  values: META_LOCAL_STORAGE,
+});
+
+const LabelRef = builder
+  .objectRef<{ key: string; value: string }>('Label')
+  .implement({ fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }) });
+
+const SignupRef = builder.objectRef<OnboardingSnapshot['onboarding']>('Signup').implement({
+  description: 'What the customer’s signup in the iframe came to.',
+  fields: (t) => ({
+    status: t.string({ resolve: (o) => (o.signupStatus ?? '').toUpperCase() }),
+    wabaId: t.exposeString('wabaId', { nullable: true }),
+    phoneNumberId: t.exposeString('phoneNumberId', { nullable: true }),
+    message: t.exposeString('signupMessage', { nullable: true }),
+    source: t.string({
+      description: 'Who reported it: WEBHOOK (SendZen), RELAY (your frontend) or MANUAL.',
+      resolve: (o) => (o.signupSource ?? '').toUpperCase(),
+    }),
+  }),
+});
+
+const ActionRequiredRef = builder
+  .objectRef<OnboardingSnapshot['steps'][number]>('ActionRequired')
+  .implement({
+    description: 'The failed step and what to do about it.',
+    fields: (t) => ({
+      step: t.field({ type: StepNameEnum, resolve: (s) => s.name }),
+      upstream: t.exposeString('errorUpstream', { nullable: true }),
+      code: t.string({ resolve: (s) => s.errorCode ?? 'UNKNOWN' }),
+      message: t.string({ resolve: (s) => s.errorMessage ?? 'The step failed' }),
+      retryable: t.boolean({
+        description: 'Whether retryOnboarding can help, or the customer must start again.',
+        resolve: (s) => s.errorRetryable ?? false,
+      }),
+    }),
+  });
+
+const OnboardingEventRef = builder.objectRef<OnboardingEventRow>('OnboardingEvent').implement({
+  description: 'One entry of an onboarding’s append-only event log.',
+  fields: (t) => ({
+    sequence: t.exposeInt('id'),
+    at: t.field({ type: 'DateTime', resolve: (e) => e.at }),
+    type: t.exposeString('type', {
+      description: 'e.g. step.succeeded, signup.disagreement, status.changed',
+    }),
+    step: t.field({ type: StepNameEnum, nullable: true, resolve: (e) => e.step }),
+    message: t.exposeString('message'),
+    version: t.exposeInt('version', { description: 'The onboarding version this event produced.' }),
+  }),
+});
+
+export const OnboardingRef = builder.objectRef<OnboardingSnapshot>('Onboarding');
+
+builder.node(OnboardingRef, {
+  id: { resolve: (s) => s.onboarding.id },
+  loadOne: (id, ctx) => ctx.onboardings.get(id),
+  isTypeOf: (value) =>
+    typeof value === 'object' && value !== null && 'onboarding' in value && 'steps' in value,
+  fields: (t) => ({
+    clientIdentifier: t.string({ resolve: (s) => s.onboarding.clientIdentifier }),
+    displayName: t.string({ resolve: (s) => s.onboarding.displayName }),
+    region: t.field({ type: RegionEnum, resolve: (s) => s.onboarding.region }),
+    metaLocalStorage: t.string({ nullable: true, resolve: (s) => s.onboarding.metaLocalStorage }),
+    labels: t.field({
+      type: [LabelRef],
+      resolve: (s) => Object.entries(s.onboarding.labels).map(([key, value]) => ({ key, value })),
+    }),
+    autoProvision: t.boolean({ resolve: (s) => s.onboarding.autoProvision }),
+    status: t.field({ type: OnboardingStatusEnum, resolve: (s) => s.onboarding.status }),
+    version: t.int({
+      description: 'Increases with every change: subscription updates arrive in version order.',
+      resolve: (s) => s.onboarding.version,
+    }),
+    iframeUrl: t.string({
+      nullable: true,
+      description:
+        'Embed this for the customer. Valid until `iframeUrlExpiresAt`; refreshOnboardingLink issues a new one.',
+      resolve: (s) => s.onboarding.iframeUrl,
+    }),
+    iframeUrlExpiresAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (s) => s.onboarding.iframeUrlExpiresAt,
+    }),
+    sendzenProjectId: t.string({ nullable: true, resolve: (s) => s.onboarding.sendzenProjectId }),
+    hasSendzenApiKey: t.boolean({ resolve: (s) => s.onboarding.sendzenApiKeySealed !== null }),
+    sendzenApiKeyPreview: t.string({
+      nullable: true,
+      description: 'The customer’s SendZen API key’s last four characters.',
+      resolve: (s) =>
+        s.onboarding.sendzenApiKeyLast4 ? `…${s.onboarding.sendzenApiKeyLast4}` : null,
+    }),
+    subprojectId: t.string({ nullable: true, resolve: (s) => s.onboarding.subprojectId }),
+    signup: t.field({
+      type: SignupRef,
+      nullable: true,
+      resolve: (s) => (s.onboarding.signupStatus ? s.onboarding : null),
+    }),
+    steps: t.field({ type: [StepRef], resolve: (s) => s.steps }),
+    actionRequired: t.field({
+      type: ActionRequiredRef,
+      nullable: true,
+      resolve: (s) => s.steps.find((step) => step.status === 'FAILED') ?? null,
+    }),
+    events: t.connection({
+      type: OnboardingEventRef,
+      description: 'The event log, oldest first.',
+      resolve: (s, args, ctx) => {
+        const first = Math.min(args.first ?? 50, 200);
+        const after = args.after ? Number(args.after) : undefined;
+        const page = ctx.onboardings.events(s.onboarding.id, {
+          first,
+          after: Number.isNaN(after) ? undefined : after,
+        });
+        return {
+          edges: page.rows.map((row) => ({ cursor: String(row.id), node: row })),
+          pageInfo: {
+            hasNextPage: page.hasNextPage,
+            hasPreviousPage: after !== undefined,
+            startCursor: page.rows[0] ? String(page.rows[0].id) : null,
+            endCursor: page.rows.at(-1) ? String(page.rows.at(-1)!.id) : null,
+          },
+        };
+      },
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (s) => s.onboarding.createdAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (s) => s.onboarding.updatedAt }),
+    cancelledAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (s) => s.onboarding.cancelledAt,
+    }),
+  }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+// ---------------------------------------------------------------------------------------------
+
+builder.queryField('onboarding', (t) =>
+  t.field({
+    type: OnboardingRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, args, ctx) => ctx.onboardings.get(rawOnboardingId(args.id)),
+  }),
+);
+
+builder.queryField('onboardings', (t) =>
+  t.connection({
+    type: OnboardingRef,
+    description: 'Onboardings, newest first.',
+    args: {
+      status: t.arg({
+        type: [OnboardingStatusEnum],
+        required: false,
+        description: 'Only these statuses.',
+      }),
+      search: t.arg.string({
+        required: false,
+        description: 'Part of the client identifier, case-insensitive.',
+        validate: z.string().max(255),
+      }),
+    },
+    validate: z.object({ first: z.number().int().min(1).max(100).nullish() }).loose(),
+    resolve: listOnboardings,
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+// ---------------------------------------------------------------------------------------------
+
+const LabelInput = builder.inputType('LabelInput', {
+  fields: (t) => ({
+    key: t.string({
+      required: true,
+      validate: z
+        .string()
+        .min(1)
+        .max(63)
+        .regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, _ . -'),
+    }),
+    value: t.string({ required: true, validate: z.string().min(1).max(255) }),
+  }),
+});
+
+export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
+  fields: (t) => ({
+    clientIdentifier: t.string({
+      required: true,
+      description:
+        'Your id for the customer (email, user id, ...). Onboarding the same one again returns the existing onboarding.',
+      validate: z.string().trim().min(1, 'must not be empty').max(255),
+    }),
+    displayName: t.string({ required: false, validate: z.string().trim().min(1).max(255) }),
+    region: t.field({ type: RegionEnum, required: false, description: 'Defaults to US.' }),
+    metaLocalStorage: t.field({ type: MetaLocalStorageEnum, required: false }),
+    labels: t.field({
+      type: [LabelInput],
+      required: false,
+      validate: z
+        .array(z.object({ key: z.string(), value: z.string() }))
+        .max(50)
+        .refine(
+          (labels) => new Set(labels.map((l) => l.key)).size === labels.length,
+          'label keys must be unique',
+        )
+        .refine(
+          (labels) => !labels.some((l) => l.key === 'gateway-onboarding-id'),
+          'gateway-onboarding-id is reserved',
+        ),
+    }),
+    autoProvision: t.boolean({
+      required: false,
+      description:
+        'Create the sender, app and webhook as soon as the signup completes (default true). With false, call createSender and createConversationApp yourself.',
+    }),
+  }),
+});
+
+const OnboardCustomerPayload = builder
+  .objectRef<{ created: boolean; onboarding: OnboardingSnapshot }>('OnboardCustomerPayload')
+  .implement({
+    fields: (t) => ({
+      created: t.exposeBoolean('created', {
+        description: 'False when the customer already had an onboarding: that one is returned.',
+      }),
+      onboarding: t.field({ type: OnboardingRef, resolve: (p) => p.onboarding }),
+    }),
+  });
+
+builder.mutationField('onboardCustomer', (t) =>
+  t.field({
+    type: OnboardCustomerPayload,
+    description:
+      'Starts a customer’s onboarding and returns it with the iframe URL to embed. If SendZen fails, the onboarding is still returned: its SENDZEN_PROJECT step says why and retries by itself.',
+    args: { input: t.arg({ type: OnboardCustomerInput, required: true }) },
+    resolve: onboardCustomer,
+  }),
+);
+
+builder.mutationField('refreshOnboardingLink', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description:
+      'Issues a fresh iframe URL (each lives one hour). After a failed or cancelled signup, lets the customer try again.',
+    errors: onboardingResult('RefreshOnboardingLink'),
+    args: { onboardingId: t.arg.id({ required: true }) },
+    resolve: refreshOnboardingLink,
+  }),
+);
+
+const SignupStatusEnum = builder.enumType('SignupStatus', {
+  values: ['COMPLETED', 'FAILED'] as const,
+});
+
+export const RelaySignupResultInput = builder.inputType('RelaySignupResultInput', {
+  description: 'What the SendZen iframe posted to your page (window.postMessage), relayed as is.',
+  fields: (t) => ({
+    onboardingId: t.id({ required: true }),
+    status: t.field({ type: SignupStatusEnum, required: true }),
+    wabaId: t.string({
+      required: false,
+      validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
+    }),
+    phoneNumberId: t.string({
+      required: false,
+      validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
+    }),
+    projectId: t.string({ required: false, validate: z.string().min(1).max(255) }),
+    clientIdentifier: t.string({ required: false, validate: z.string().min(1).max(255) }),
+    code: t.string({
+      required: false,
+      description: 'Meta’s Embedded Signup code, if your page has it.',
+      validate: z.string().min(1).max(4096),
+    }),
+    message: t.string({ required: false, validate: z.string().max(2000) }),
+  }),
+  validate: z
+    .object({
+      status: z.string(),
+      wabaId: z.string().nullish(),
+      phoneNumberId: z.string().nullish(),
+    })
+    .loose()
+    .refine((v) => v.status !== 'COMPLETED' || Boolean(v.wabaId), {
+      message: 'is required when status is COMPLETED',
+      path: ['wabaId'],
+    })
+    .refine((v) => v.status !== 'COMPLETED' || Boolean(v.phoneNumberId), {
+      message: 'is required when status is COMPLETED',
+      path: ['phoneNumberId'],
+    }),
+});
+
+builder.mutationField('relaySignupResult', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description:
+      'Relays the signup result the iframe posted. SendZen’s webhook reports it too; when the two disagree the webhook wins and the event log says so.',
+    errors: onboardingResult('RelaySignupResult'),
+    args: { input: t.arg({ type: RelaySignupResultInput, required: true }) },
+    resolve: relaySignupResult,
+  }),
+);
+
+builder.mutationField('retryOnboarding', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description: 'Retries every failed step. Steps that succeeded are never repeated.',
+    errors: onboardingResult('RetryOnboarding'),
+    args: { onboardingId: t.arg.id({ required: true }) },
+    resolve: retryOnboarding,
+  }),
+);
+
+builder.mutationField('cancelOnboarding', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description:
+      'Stops the onboarding: no further step runs. What was already created upstream stays.',
+    errors: onboardingResult('CancelOnboarding'),
+    args: { onboardingId: t.arg.id({ required: true }) },
+    resolve: cancelOnboarding,
+  }),
+);
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions
+// ---------------------------------------------------------------------------------------------
+
+builder.subscriptionField('onboardingUpdated', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description: 'The onboarding now, then again after every change, in order.',
+    args: { id: t.arg.id({ required: true }) },
+    subscribe: (_root, args, ctx) => watchOnboarding(ctx, rawOnboardingId(args.id)),
+    resolve: (snapshot) => snapshot,
+  }),
+);
+
+builder.subscriptionField('onboardingsUpdated', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description:
+      'Every onboarding’s changes as they happen, optionally only those in the given statuses.',
+    args: { status: t.arg({ type: [OnboardingStatusEnum], required: false }) },
+    subscribe: (_root, args, ctx) => watchOnboardings(ctx, args.status ?? undefined),
+    resolve: (snapshot) => snapshot,
+  }),
+);

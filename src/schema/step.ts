@@ -1,0 +1,87 @@
+// A step of an onboarding: what it is doing, how often it tried, what it produced, and what went
+// wrong last.
+import type { STEP_STATUSES, StepName, StepRow } from '../db/schema.ts';
+import { STEP_LABELS } from '../onboarding/runner.ts';
+import { builder } from './builder.ts';
+
+export const StepNameEnum = builder.enumType('StepName', {
+  values: {
+    SENDZEN_PROJECT: { description: 'The customer’s SendZen project, API key and iframe URL.' },
+    SINCH_SUBPROJECT: { description: 'The customer’s Sinch subproject.' },
+    PROVISIONING_WEBHOOK: {
+      description: 'Sinch pushes the sender’s state changes to the gateway.',
+    },
+    CUSTOMER_SIGNUP: { description: 'The customer completes Embedded Signup in the iframe.' },
+    WHATSAPP_SENDER: { description: 'The Sinch WhatsApp sender, until it is ACTIVE.' },
+    CONVERSATION_APP: { description: 'The Conversation API app with the sender’s credentials.' },
+    APP_WEBHOOK: { description: 'The app’s webhook for delivery reports and inbound messages.' },
+  } satisfies Record<StepName, object>,
+});
+
+export const StepStatusEnum = builder.enumType('StepStatus', {
+  values: {
+    PENDING: { description: 'Not started yet, or scheduled to try again at `nextAttemptAt`.' },
+    RUNNING: { description: 'Calling the upstream now.' },
+    WAITING: { description: 'Waiting for something outside the gateway: the customer, or Sinch.' },
+    SUCCEEDED: {},
+    FAILED: { description: 'Failed for good: see `error`, then retry the onboarding.' },
+  } satisfies Record<(typeof STEP_STATUSES)[number], object>,
+});
+
+interface StepErrorShape {
+  upstream: string | null;
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+const StepErrorRef = builder.objectRef<StepErrorShape>('StepError').implement({
+  description: 'The last failure of a step (kept while it retries, so a person can see why).',
+  fields: (t) => ({
+    upstream: t.exposeString('upstream', {
+      nullable: true,
+      description: 'sendzen, sinch-subprojects, ... or null for the gateway itself.',
+    }),
+    code: t.exposeString('code', {
+      description: 'The upstream’s own error code where it gave one.',
+    }),
+    message: t.exposeString('message'),
+    retryable: t.exposeBoolean('retryable', { description: 'Whether a retry can help.' }),
+  }),
+});
+
+export const StepRef = builder.objectRef<StepRow>('Step').implement({
+  fields: (t) => ({
+    name: t.field({ type: StepNameEnum, resolve: (s) => s.name }),
+    label: t.string({ resolve: (s) => STEP_LABELS[s.name] }),
+    status: t.field({ type: StepStatusEnum, resolve: (s) => s.status }),
+    attempts: t.exposeInt('attempts'),
+    startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.startedAt }),
+    finishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.finishedAt }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (s) => s.updatedAt }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the gateway will act on this step next (a retry or a poll).',
+      resolve: (s) => (s.status === 'PENDING' || s.status === 'WAITING' ? s.nextAttemptAt : null),
+    }),
+    upstreamId: t.exposeString('upstreamId', {
+      nullable: true,
+      description:
+        'The id of what the step made upstream: project, subproject, webhook, sender or app.',
+    }),
+    error: t.field({
+      type: StepErrorRef,
+      nullable: true,
+      resolve: (s) =>
+        s.errorMessage === null
+          ? null
+          : {
+              upstream: s.errorUpstream,
+              code: s.errorCode ?? 'UNKNOWN',
+              message: s.errorMessage,
+              retryable: s.errorRetryable ?? false,
+            },
+    }),
+  }),
+});

@@ -1,0 +1,37 @@
+// What each stored delivery does once acknowledged: the same domain functions the GraphQL
+// resolvers call.
+import type { WebhookSource } from '../db/schema.ts';
+import { InvalidInputError } from '../onboarding/errors.ts';
+import type { Onboardings } from '../onboarding/service.ts';
+import { parseSignupWebhook } from '../upstreams/sendzen/client.ts';
+import { provisioningCallbackSchema } from '../upstreams/sinch/contract.ts';
+import type { DeliveryHandler } from './inbox.ts';
+
+export function deliveryHandlers(onboardings: Onboardings): Record<WebhookSource, DeliveryHandler> {
+  return {
+    sendzen: (delivery) => {
+      const parsed = parseSignupWebhook(delivery.body);
+      if (!parsed.ok) return `invalid: ${parsed.problem}`;
+      try {
+        onboardings.recordSignup(delivery.onboardingRef!, {
+          result: parsed.result,
+          source: 'webhook',
+        });
+        return 'applied';
+      } catch (error) {
+        if (error instanceof InvalidInputError) return `mismatch: ${error.message}`;
+        throw error;
+      }
+    },
+    'sinch-provisioning': (delivery) => {
+      const parsed = provisioningCallbackSchema.safeParse(delivery.body);
+      if (!parsed.success) return 'invalid';
+      if (!parsed.data.type.startsWith('WHATSAPP_SENDER_')) return 'ignored';
+      onboardings.recordSenderReport(delivery.onboardingRef!, parsed.data.payload);
+      return 'applied';
+    },
+    // Message delivery reports and inbound messages belong to the vendor's messaging side; the
+    // gateway keeps them (deduplicated) for it and changes nothing.
+    'sinch-conversation': () => 'stored',
+  };
+}

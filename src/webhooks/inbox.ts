@@ -1,0 +1,119 @@
+// Every webhook delivery is stored before it is acknowledged, and processed after: a crash between
+// the two loses nothing (pending deliveries are processed at start), and a repeat of the same event
+// is recognised by its dedup key and applied once.
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import {
+  onboardings,
+  type WebhookDeliveryRow,
+  type WebhookSource,
+  webhookDeliveries,
+} from '../db/schema.ts';
+import type { GatewayLogger } from '../logger.ts';
+
+export interface IncomingDelivery {
+  source: WebhookSource;
+  dedupKey: string;
+  nonce?: string;
+  onboardingRef: string;
+  body: unknown;
+}
+
+/** Applies a stored delivery; returns a short outcome recorded beside it. */
+export type DeliveryHandler = (delivery: WebhookDeliveryRow) => string | Promise<string>;
+
+export class WebhookInbox {
+  readonly #db: Db;
+  readonly #logger: GatewayLogger;
+  readonly #handlers: Record<WebhookSource, DeliveryHandler>;
+  readonly #now: () => number;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(options: {
+    db: Db;
+    logger: GatewayLogger;
+    handlers: Record<WebhookSource, DeliveryHandler>;
+    now: () => number;
+  }) {
+    this.#db = options.db;
+    this.#logger = options.logger;
+    this.#handlers = options.handlers;
+    this.#now = options.now;
+  }
+
+  /** Stores a delivery; `undefined` when the same event was stored before. */
+  store(delivery: IncomingDelivery, outcome?: string): number | undefined {
+    const row = this.#db
+      .insert(webhookDeliveries)
+      .values({
+        source: delivery.source,
+        dedupKey: delivery.dedupKey,
+        nonce: delivery.nonce ?? null,
+        onboardingRef: delivery.onboardingRef,
+        body: delivery.body,
+        receivedAt: this.#now(),
+        outcome: outcome ?? null,
+      })
+      .onConflictDoNothing()
+      .returning({ id: webhookDeliveries.id })
+      .get();
+    return row?.id;
+  }
+
+  nonceSeen(source: WebhookSource, nonce: string): boolean {
+    return (
+      this.#db
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.source, source), eq(webhookDeliveries.nonce, nonce)))
+        .get() !== undefined
+    );
+  }
+
+  /** Processes after the HTTP answer has gone out. */
+  processSoon(id: number): void {
+    const work = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.process(id));
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+  }
+
+  async process(id: number): Promise<void> {
+    const delivery = this.#db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.id, id))
+      .get();
+    if (!delivery || delivery.processedAt !== null) return;
+    let outcome: string;
+    try {
+      outcome = await this.#handlers[delivery.source](delivery);
+    } catch (error) {
+      // Recorded, not retried: a delivery that cannot be applied would fail the same way again.
+      outcome = `error: ${error instanceof Error ? error.message : String(error)}`;
+      this.#logger.error(
+        { deliveryId: id, source: delivery.source, outcome },
+        'webhook processing failed',
+      );
+    }
+    this.#db
+      .update(webhookDeliveries)
+      .set({ processedAt: this.#now(), outcome })
+      .where(eq(webhookDeliveries.id, id))
+      .run();
+  }
+
+  /** Deliveries stored but not processed (the process stopped in between) whose onboarding exists. */
+  async processPending(): Promise<void> {
+    const pending = this.#db
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .innerJoin(onboardings, eq(onboardings.id, webhookDeliveries.onboardingRef))
+      .where(isNull(webhookDeliveries.processedAt))
+      .all();
+    for (const { id } of pending) await this.process(id);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+}

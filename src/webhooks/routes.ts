@@ -1,0 +1,196 @@
+// The routes upstreams call back on. Each names its onboarding in the path and proves itself with
+// that onboarding's own secret: SendZen signs nothing, so its URL carries an unguessable token;
+// Sinch signs every callback with the secret we registered. A delivery is verified, stored,
+// acknowledged, and only then applied. One for an onboarding we do not know is stored, not dropped.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client.ts';
+import { type OnboardingRow, onboardings, type WebhookSource } from '../db/schema.ts';
+import { openOnboardingSecret } from '../onboarding/secrets.ts';
+import type { Sealer } from '../secrets/seal.ts';
+import { parseSignupWebhook } from '../upstreams/sendzen/client.ts';
+import { provisioningCallbackSchema } from '../upstreams/sinch/contract.ts';
+import { verifyCallback } from '../upstreams/sinch/signature.ts';
+import { BodyTooLarge, parseJson, readBody, sendJson } from './http.ts';
+import type { WebhookInbox } from './inbox.ts';
+
+export interface WebhookRouteDeps {
+  db: Db;
+  sealer: Sealer;
+  inbox: WebhookInbox;
+}
+
+const ROUTES: { pattern: RegExp; source: WebhookSource }[] = [
+  { pattern: /^\/webhooks\/sendzen\/([0-9A-Z]{26})\/([A-Za-z0-9_-]{1,128})$/, source: 'sendzen' },
+  { pattern: /^\/webhooks\/sinch\/provisioning\/([0-9A-Z]{26})$/, source: 'sinch-provisioning' },
+  { pattern: /^\/webhooks\/sinch\/conversation\/([0-9A-Z]{26})$/, source: 'sinch-conversation' },
+];
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/** Constant-time, whatever the lengths: both sides are hashed first. */
+function sameSecret(given: string, expected: string): boolean {
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** True when the path is a webhook route (answered here, whatever the outcome). */
+export async function handleWebhook(
+  deps: WebhookRouteDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<boolean> {
+  if (!path.startsWith('/webhooks/')) return false;
+  const route = ROUTES.map((r) => ({ ...r, match: r.pattern.exec(path) })).find((r) => r.match);
+  if (!route?.match) {
+    sendJson(res, 404, { error: 'not_found' });
+    return true;
+  }
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    sendJson(res, 405, { error: 'method_not_allowed' });
+    return true;
+  }
+
+  let raw: string;
+  try {
+    raw = await readBody(req);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) {
+      sendJson(res, 413, { error: 'body_too_large' });
+      return true;
+    }
+    throw error;
+  }
+  const json = parseJson(raw);
+  if (!json.ok) {
+    sendJson(res, 400, { error: 'invalid_json' });
+    return true;
+  }
+
+  const onboardingId = route.match[1]!;
+  const onboarding = deps.db
+    .select()
+    .from(onboardings)
+    .where(eq(onboardings.id, onboardingId))
+    .get();
+  if (!onboarding) {
+    // Nothing to verify it against yet: keep it (it may explain something later), apply nothing.
+    deps.inbox.store(
+      {
+        source: route.source,
+        dedupKey: `unknown:${sha256(raw).toString('hex')}`,
+        onboardingRef: onboardingId,
+        body: json.value,
+      },
+      'unknown_onboarding',
+    );
+    sendJson(res, 202, { status: 'stored' });
+    return true;
+  }
+
+  const verdict =
+    route.source === 'sendzen'
+      ? verifySendzen(deps, onboarding, route.match[2]!, json.value, raw)
+      : await verifySinch(deps, onboarding, route.source, req, raw, json.value);
+  if (!verdict.ok) {
+    sendJson(res, verdict.status, {
+      error: verdict.error,
+      ...(verdict.message ? { message: verdict.message } : {}),
+    });
+    return true;
+  }
+
+  const id = deps.inbox.store({
+    source: route.source,
+    dedupKey: verdict.dedupKey,
+    nonce: verdict.nonce,
+    onboardingRef: onboardingId,
+    body: json.value,
+  });
+  if (id === undefined) {
+    sendJson(res, 200, { status: 'duplicate' });
+    return true;
+  }
+  sendJson(res, 200, { status: 'accepted' });
+  deps.inbox.processSoon(id);
+  return true;
+}
+
+type Verdict =
+  | { ok: true; dedupKey: string; nonce?: string }
+  | { ok: false; status: number; error: string; message?: string };
+
+function verifySendzen(
+  deps: WebhookRouteDeps,
+  onboarding: OnboardingRow,
+  token: string,
+  body: unknown,
+  raw: string,
+): Verdict {
+  const expected = openOnboardingSecret(
+    deps.sealer,
+    onboarding.id,
+    'sendzen_webhook_token',
+    onboarding.sendzenWebhookTokenSealed,
+  );
+  if (!sameSecret(token, expected)) return { ok: false, status: 401, error: 'invalid_token' };
+  const parsed = parseSignupWebhook(body);
+  if (!parsed.ok) return { ok: false, status: 400, error: 'invalid_body', message: parsed.problem };
+  // SendZen gives a delivery no id; the same result sent twice is the same body.
+  return { ok: true, dedupKey: sha256(raw).toString('hex') };
+}
+
+async function verifySinch(
+  deps: WebhookRouteDeps,
+  onboarding: OnboardingRow,
+  source: 'sinch-provisioning' | 'sinch-conversation',
+  req: IncomingMessage,
+  raw: string,
+  body: unknown,
+): Promise<Verdict> {
+  const secret = openOnboardingSecret(
+    deps.sealer,
+    onboarding.id,
+    source === 'sinch-provisioning' ? 'provisioning_webhook_secret' : 'app_webhook_secret',
+    source === 'sinch-provisioning'
+      ? onboarding.provisioningWebhookSecretSealed
+      : onboarding.appWebhookSecretSealed,
+  );
+  const signature = await verifyCallback({
+    secret,
+    rawBody: raw,
+    headers: req.headers,
+    isReplay: (nonce) => deps.inbox.nonceSeen(source, nonce),
+  });
+  if (!signature.ok) return { ok: false, status: 401, error: signature.reason };
+
+  if (source === 'sinch-provisioning') {
+    const parsed = provisioningCallbackSchema.safeParse(body);
+    if (!parsed.success)
+      return {
+        ok: false,
+        status: 400,
+        error: 'invalid_body',
+        message: parsed.error.issues[0]?.message,
+      };
+    // Sinch retries re-sign with a new nonce: the event itself is the sender's state at a time.
+    const { type, payload } = parsed.data;
+    return {
+      ok: true,
+      nonce: signature.nonce,
+      dedupKey: `${type}:${payload.id}:${payload.modified ?? signature.nonce}`,
+    };
+  }
+  const event = body as {
+    message?: { id?: string };
+    message_delivery_report?: { message_id?: string; status?: string };
+  };
+  const key =
+    event.message?.id ??
+    (event.message_delivery_report?.message_id
+      ? `${event.message_delivery_report.message_id}:${event.message_delivery_report.status}`
+      : sha256(raw).toString('hex'));
+  return { ok: true, nonce: signature.nonce, dedupKey: key };
+}
