@@ -1,10 +1,18 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // graphql ships CJS and ESM builds. Node (and so Pothos and yoga) loads the CJS one, vite
+    // would give our source the ESM one, and graphql refuses types from "another realm". One copy.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
-    // Every suite starts its own fake on an ephemeral loopback port, so files can run in parallel.
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Every suite starts its own fake (and gateway) on ephemeral loopback ports, so files run in parallel.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
   },
 });

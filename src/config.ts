@@ -13,62 +13,57 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65_535);
 const httpUrl = z.url({ protocol: /^https?$/ });
 
-const envSchema = z
-  .object({
-    GATEWAY_MODE: z.enum(['sandbox', 'live']).default('sandbox'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: port.default(4000),
-    /** How upstreams and browsers reach this gateway; webhook URLs handed upstream are built from it. */
-    PUBLIC_URL: httpUrl.optional(),
-    DATABASE_FILE: z.string().min(1).default('./data/gateway.sqlite'),
-    AUTO_PROVISION: bool.default(true),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+const envSchema = z.object({
+  GATEWAY_MODE: z.enum(['sandbox', 'live']).default('sandbox'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(4000),
+  /** How upstreams and browsers reach this gateway; webhook URLs handed upstream are built from it. */
+  PUBLIC_URL: httpUrl.optional(),
+  DATABASE_FILE: z.string().min(1).default('./data/gateway.sqlite'),
+  AUTO_PROVISION: bool.default(true),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 
-    SANDBOX_PORT: port.default(4010),
-    SANDBOX_SENDER_ACTIVATION_MS: z.coerce.number().int().min(0).default(3_000),
+  SANDBOX_PORT: port.default(4010),
+  SANDBOX_SENDER_ACTIVATION_MS: z.coerce.number().int().min(0).default(3_000),
 
-    SENDZEN_BASE_URL: httpUrl.default('https://api.sendzen.io'),
-    SENDZEN_PARTNER_API_KEY: z.string().min(1).optional(),
+  SENDZEN_BASE_URL: httpUrl.default('https://api.sendzen.io'),
+  SENDZEN_PARTNER_API_KEY: z.string().min(1).optional(),
 
-    SINCH_AUTH_MODE: z.enum(['oauth2', 'basic']).default('oauth2'),
-    SINCH_AUTH_BASE_URL: httpUrl.default('https://auth.sinch.com'),
-    SINCH_SUBPROJECTS_BASE_URL: httpUrl.default('https://subproject.api.sinch.com'),
-    SINCH_PROVISIONING_BASE_URL: httpUrl.default('https://provisioning.api.sinch.com'),
-    SINCH_CONVERSATION_BASE_URL: z
-      .string()
-      .includes('{region}', { message: 'must contain a {region} placeholder' })
-      .default('https://{region}.conversation.api.sinch.com'),
-    SINCH_PROJECT_ID: z.string().min(1).optional(),
-    SINCH_KEY_ID: z.string().min(1).optional(),
-    SINCH_KEY_SECRET: z.string().min(1).optional(),
+  SINCH_AUTH_MODE: z.enum(['oauth2', 'basic']).default('oauth2'),
+  SINCH_AUTH_BASE_URL: httpUrl.default('https://auth.sinch.com'),
+  SINCH_SUBPROJECTS_BASE_URL: httpUrl.default('https://subproject.api.sinch.com'),
+  SINCH_PROVISIONING_BASE_URL: httpUrl.default('https://provisioning.api.sinch.com'),
+  SINCH_CONVERSATION_BASE_URL: z
+    .string()
+    .includes('{region}', { message: 'must contain a {region} placeholder' })
+    .default('https://{region}.conversation.api.sinch.com'),
+  SINCH_PROJECT_ID: z.string().min(1).optional(),
+  SINCH_KEY_ID: z.string().min(1).optional(),
+  SINCH_KEY_SECRET: z.string().min(1).optional(),
 
-    /** 32 bytes, base64: seals secrets at rest. Generated and kept in the data folder in sandbox mode. */
-    SECRETS_KEY: z
-      .string()
-      .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
-      .optional(),
+  /** 32 bytes, base64: seals secrets at rest. Generated and kept in the data folder in sandbox mode. */
+  SECRETS_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
 
-    /** Poll the sender when no provisioning callback has arrived this long after creating it. */
-    SENDER_POLL_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
-    /** A new Sinch subproject may answer 404/403 this long before it is usable (Sinch says ~30 s). */
-    SUBPROJECT_WARMUP_GRACE_MS: z.coerce.number().int().min(0).default(90_000),
-    STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-    STEP_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.GATEWAY_MODE !== 'live') return;
-    for (const key of [
-      'PUBLIC_URL',
-      'SENDZEN_PARTNER_API_KEY',
-      'SINCH_PROJECT_ID',
-      'SINCH_KEY_ID',
-      'SINCH_KEY_SECRET',
-      'SECRETS_KEY',
-    ] as const) {
-      if (!env[key])
-        ctx.addIssue({ code: 'custom', path: [key], message: 'is required in live mode' });
-    }
-  });
+  /** Poll the sender when no provisioning callback has arrived this long after creating it. */
+  SENDER_POLL_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
+  /** A new Sinch subproject may answer 404/403 this long before it is usable (Sinch says ~30 s). */
+  SUBPROJECT_WARMUP_GRACE_MS: z.coerce.number().int().min(0).default(90_000),
+  STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  STEP_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+});
+
+/** What live mode cannot start without (sandbox mode supplies all of it). */
+const LIVE_REQUIRED = [
+  'PUBLIC_URL',
+  'SENDZEN_PARTNER_API_KEY',
+  'SINCH_PROJECT_ID',
+  'SINCH_KEY_ID',
+  'SINCH_KEY_SECRET',
+  'SECRETS_KEY',
+] as const;
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -121,8 +116,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
   );
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  // Checked beside the schema, not inside it, so they are listed even when another value is bad.
+  const missing =
+    present.GATEWAY_MODE === 'live'
+      ? LIVE_REQUIRED.filter((key) => !present[key]).map(
+          (key) => `${key}: is required in live mode`,
+        )
+      : [];
+  if (!parsed.success || missing.length > 0) {
+    const invalid = parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError([...invalid, ...missing]);
   }
   const e = parsed.data;
   const sandbox = e.GATEWAY_MODE === 'sandbox';

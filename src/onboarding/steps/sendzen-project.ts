@@ -35,7 +35,7 @@ export async function fetchOnboardingLink(
   return {
     status: 'SUCCEEDED',
     upstreamId: result.projectId,
-    message: `SendZen project ${result.projectId} is ready; the onboarding link expires at ${result.iframeUrlExpiresAt.toISOString()}`,
+    message: `project ${result.projectId} is ready; the onboarding link expires at ${result.iframeUrlExpiresAt.toISOString()}`,
     data: { projectId: result.projectId, iframeUrlExpiresAt: result.iframeUrlExpiresAt.getTime() },
     record: (tx) => {
       tx.update(onboardings)

@@ -1,0 +1,227 @@
+// A gateway in sandbox mode for a test: the fake on a free loopback port, the gateway on another,
+// a fresh database in a temporary folder, and quick retry settings. Everything goes over HTTP.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import type { FakeUpstreamsOptions } from '../../mocks/serve.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type Gateway, startGateway } from '../../src/gateway.ts';
+import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { type Sandbox, startSandbox } from './fake.ts';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  body: {
+    data?: T;
+    errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+  };
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  sandbox: Sandbox;
+  dir: string;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+/** Environment for a test gateway; each value can be overridden per suite. */
+export function testEnv(
+  dir: string,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    GATEWAY_MODE: 'sandbox',
+    PORT: '0',
+    DATABASE_FILE: join(dir, 'gateway.sqlite'),
+    LOG_LEVEL: 'silent',
+    STEP_RETRY_BASE_MS: '20',
+    SENDER_POLL_AFTER_MS: '3000',
+    SUBPROJECT_WARMUP_GRACE_MS: '5000',
+    ...overrides,
+  };
+}
+
+export async function startTestGateway(
+  options: { sandbox?: FakeUpstreamsOptions; env?: Record<string, string> } = {},
+): Promise<TestGateway> {
+  const sandbox = await startSandbox({
+    senderActivationMs: 50,
+    callbackRetryDelaysMs: [20, 50, 100],
+    ...options.sandbox,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
+  const config = { ...loadConfig(testEnv(dir, options.env)), upstreams: sandboxUpstreams(sandbox) };
+  const gateway = await startGateway(config);
+  return {
+    gateway,
+    sandbox,
+    dir,
+    gql: (query, variables) => graphql(gateway.url, query, variables),
+    async close() {
+      await gateway.close();
+      await sandbox.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function graphql<T>(
+  baseUrl: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      ...headers,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: res.status, body: (await res.json()) as GraphQLResponse<T>['body'] };
+}
+
+/** Values a subscription delivered, and a way to wait for the one a test expects. */
+export interface Subscription<T> {
+  values: T[];
+  errors: unknown[];
+  waitFor(match: (value: T) => boolean, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+function collector<T>(close: () => Promise<void>): Subscription<T> & { push(v: T): void } {
+  const values: T[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    values,
+    errors: [],
+    push(value) {
+      values.push(value);
+      for (const wake of waiters) wake();
+    },
+    waitFor(match, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = values.find(match);
+          if (found === undefined) return false;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(
+              `subscription: no matching value within ${timeoutMs} ms; got ${JSON.stringify(values).slice(0, 2000)}`,
+            ),
+          );
+        }, timeoutMs);
+        if (!check()) waiters.add(check);
+      });
+    },
+    close,
+  };
+}
+
+/** GraphQL over SSE (yoga's distinct-connections mode): one HTTP request per subscription. */
+export async function subscribeSse<T>(
+  baseUrl: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Subscription<T>> {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+    body: JSON.stringify({ query, variables }),
+    signal: controller.signal,
+  });
+  if (!res.ok || !res.body)
+    throw new Error(`SSE subscription refused: ${res.status} ${await res.text()}`);
+  const sub = collector<T>(async () => controller.abort());
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  void (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end = buffer.indexOf('\n\n');
+        while (end !== -1) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = frame
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trim())
+            .join('\n');
+          if (data) {
+            const payload = JSON.parse(data) as { data?: T; errors?: unknown[] };
+            if (payload.errors) sub.errors.push(...payload.errors);
+            if (payload.data) sub.push(payload.data);
+          }
+          end = buffer.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // Aborted by close().
+    }
+  })();
+  return sub;
+}
+
+/** graphql-ws over a WebSocket on the same /graphql path. */
+export function subscribeWs<T>(
+  baseUrl: string,
+  query: string,
+  variables?: Record<string, unknown>,
+  connectionParams?: Record<string, unknown>,
+): Subscription<T> & { client: Client } {
+  const client = createClient({
+    url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+  });
+  const sub = collector<T>(async () => {
+    unsubscribe();
+    await client.dispose();
+  });
+  const unsubscribe = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors) sub.errors.push(...result.errors);
+        if (result.data) sub.push(result.data as T);
+      },
+      error: (error) => sub.errors.push(error),
+      complete: () => {},
+    },
+  );
+  return Object.assign(sub, { client });
+}
+
+/** Polls until `check` returns a value, or fails after the timeout. */
+export async function until<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

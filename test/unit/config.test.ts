@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+describe('configuration', () => {
+  it('starts in sandbox mode with no configuration at all', () => {
+    const config = loadConfig({});
+    expect(config.mode).toBe('sandbox');
+    expect(config.sandbox).toEqual({ port: 4010, senderActivationMs: 3_000 });
+    expect(config.port).toBe(4000);
+    expect(config.autoProvision).toBe(true);
+    expect(config.databaseFile).toBe('./data/gateway.sqlite');
+  });
+
+  it('lists every problem at once in live mode', () => {
+    const error = (() => {
+      try {
+        loadConfig({ GATEWAY_MODE: 'live', PORT: 'eighty', SINCH_AUTH_MODE: 'magic' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of [
+      'PORT',
+      'SINCH_AUTH_MODE',
+      'PUBLIC_URL',
+      'SENDZEN_PARTNER_API_KEY',
+      'SINCH_PROJECT_ID',
+      'SINCH_KEY_ID',
+      'SINCH_KEY_SECRET',
+      'SECRETS_KEY',
+    ]) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it('refuses a secrets key that is not 32 bytes and a conversation URL without {region}', () => {
+    expect(() =>
+      loadConfig({
+        SECRETS_KEY: Buffer.alloc(16).toString('base64'),
+        SINCH_CONVERSATION_BASE_URL: 'https://eu.example',
+      }),
+    ).toThrow(
+      /SECRETS_KEY[\s\S]*SINCH_CONVERSATION_BASE_URL|SINCH_CONVERSATION_BASE_URL[\s\S]*SECRETS_KEY/,
+    );
+  });
+
+  it('treats an empty variable as unset and reads booleans the way shells write them', () => {
+    const config = loadConfig({
+      PORT: '',
+      AUTO_PROVISION: 'false',
+      PUBLIC_URL: 'https://gw.example.com/',
+    });
+    expect(config.port).toBe(4000);
+    expect(config.autoProvision).toBe(false);
+    expect(config.publicUrl).toBe('https://gw.example.com');
+  });
+});
