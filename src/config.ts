@@ -46,6 +46,29 @@ const envSchema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  /** Comma-separated older keys, still able to open what they sealed while a rotation runs. */
+  SECRETS_PREVIOUS_KEYS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (keys) => keys.every((k) => Buffer.from(k, 'base64').length === 32),
+      'each key must be 32 bytes, base64-encoded',
+    )
+    .optional(),
+  /** A partner API key (gwk_...) to create at start if missing: bootstraps a fresh database. */
+  BOOTSTRAP_API_KEY: z
+    .string()
+    .regex(
+      /^gwk_[0-9A-Z]{26}_[A-Za-z0-9_-]{43}$/,
+      'must be a key made by `npm run gateway -- keys create`',
+    )
+    .optional(),
+  BOOTSTRAP_API_KEY_SCOPES: z.string().default('read,write,admin'),
 
   /** Poll the sender when no provisioning callback has arrived this long after creating it. */
   SENDER_POLL_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
@@ -81,6 +104,8 @@ export interface Config {
   /** Undefined in sandbox mode until the fake has started and filled in its own URLs. */
   upstreams: UpstreamsConfig;
   secretsKey: string | undefined;
+  previousSecretsKeys: string[];
+  bootstrapApiKey: { key: string; scopes: string } | undefined;
   pipeline: {
     senderPollAfterMs: number;
     subprojectWarmupGraceMs: number;
@@ -156,6 +181,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       },
     },
     secretsKey: e.SECRETS_KEY,
+    previousSecretsKeys: e.SECRETS_PREVIOUS_KEYS ?? [],
+    bootstrapApiKey: e.BOOTSTRAP_API_KEY
+      ? { key: e.BOOTSTRAP_API_KEY, scopes: e.BOOTSTRAP_API_KEY_SCOPES }
+      : undefined,
     pipeline: {
       senderPollAfterMs: e.SENDER_POLL_AFTER_MS,
       subprojectWarmupGraceMs: e.SUBPROJECT_WARMUP_GRACE_MS,

@@ -220,3 +220,19 @@ export type ConversationAppRow = typeof conversationApps.$inferSelect;
 export type AppWebhookRow = typeof appWebhooks.$inferSelect;
 export type OnboardingEventRow = typeof onboardingEvents.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+export const API_KEY_SCOPES = ['read', 'write', 'admin'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** Partner API keys. Only a hash of the secret part is kept: a leaked table grants nothing. */
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  scopes: text('scopes', { mode: 'json' }).$type<ApiKeyScope[]>().notNull(),
+  secretHash: text('secret_hash').notNull(),
+  createdAt: integer('created_at').notNull(),
+  revokedAt: integer('revoked_at'),
+  lastUsedAt: integer('last_used_at'),
+});
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,24 +1,46 @@
-// Where the sealing key comes from: configuration in live mode; in sandbox mode a key generated
-// once and kept beside the database, readable by its owner only, so `npm start` needs no setup
-// and a restart can still open what the previous run sealed.
-
+// Where the sealing keys come from. Live mode: SECRETS_KEY seals, SECRETS_PREVIOUS_KEYS still open
+// what older keys sealed (during a rotation). Sandbox mode: a key file beside the database, readable
+// by its owner only, made on first start so `npm start` needs no setup; its first line seals.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { keyFromBase64, type SecretKey } from './seal.ts';
 
-export function loadSecretKeys(options: {
+export interface KeySource {
   configured?: string;
+  previous?: readonly string[];
   databaseFile: string;
-}): SecretKey[] {
-  if (options.configured) return [keyFromBase64(options.configured)];
-  if (options.databaseFile === ':memory:')
-    return [keyFromBase64(randomBytes(32).toString('base64'))];
-  const file = join(dirname(resolve(options.databaseFile)), 'secrets.key');
+}
+
+export function newKeyBase64(): string {
+  return randomBytes(32).toString('base64');
+}
+
+export function keyFilePath(databaseFile: string): string {
+  return join(dirname(resolve(databaseFile)), 'secrets.key');
+}
+
+export function loadSecretKeys(source: KeySource): SecretKey[] {
+  if (source.configured) {
+    return [source.configured, ...(source.previous ?? [])].map(keyFromBase64);
+  }
+  if (source.databaseFile === ':memory:') return [keyFromBase64(newKeyBase64())];
+  const file = keyFilePath(source.databaseFile);
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });
     // `wx` fails if another process created it first, rather than overwriting its key.
-    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, `${newKeyBase64()}\n`, { mode: 0o600, flag: 'wx' });
   }
-  return [keyFromBase64(readFileSync(file, 'utf8').trim())];
+  return readKeyFile(file).map(keyFromBase64);
+}
+
+export function readKeyFile(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+export function writeKeyFile(file: string, keys: readonly string[]): void {
+  writeFileSync(file, `${keys.join('\n')}\n`, { mode: 0o600 });
 }
