@@ -15,6 +15,20 @@ import { stepOf } from './snapshot.ts';
 const RANK: Record<string, number> = { IN_PROGRESS: 0, PENDING_VERIFICATION: 1 };
 const rank = (state: string) => RANK[state] ?? 2;
 
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Orders two upstream times by the instant they name. ISO 8601 lets Sinch write a time with or
+ * without fractional seconds (or with an offset), so strings of different shapes do not sort;
+ * strings of the same shape still order what milliseconds cannot (micro- and nanoseconds).
+ */
+function compareTimes(a: string, b: string): number {
+  const at = Date.parse(a);
+  const bt = Date.parse(b);
+  if (Number.isNaN(at) || Number.isNaN(bt)) return compareStrings(a, b);
+  return at - bt || (a.length === b.length ? compareStrings(a, b) : 0);
+}
+
 export function senderState(sender: Sender): string {
   return sender.state ?? sender.changes?.status ?? 'IN_PROGRESS';
 }
@@ -32,11 +46,12 @@ export function recordSender(
   const existing = tx.select().from(senders).where(eq(senders.id, sender.id)).get();
   const state = senderState(sender);
   if (existing) {
+    const age =
+      sender.modified !== undefined && existing.upstreamModifiedAt !== null
+        ? compareTimes(sender.modified, existing.upstreamModifiedAt)
+        : undefined;
     const older =
-      sender.modified !== undefined &&
-      existing.upstreamModifiedAt !== null &&
-      (sender.modified < existing.upstreamModifiedAt ||
-        (sender.modified === existing.upstreamModifiedAt && rank(state) < rank(existing.state)));
+      age !== undefined && (age < 0 || (age === 0 && rank(state) < rank(existing.state)));
     if (
       older ||
       (existing.state === state && (!sender.bearerToken || existing.bearerTokenSealed))
