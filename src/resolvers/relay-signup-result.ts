@@ -21,6 +21,9 @@ export function relaySignupResult(_root: unknown, { input }: Args, ctx: GraphQLC
   const snapshot = ctx.onboardings.get(id);
   if (!snapshot) throw new OnboardingNotFoundError(id);
   const { onboarding } = snapshot;
+  if (onboarding.cancelledAt !== null) {
+    throw new PreconditionError('CUSTOMER_SIGNUP', 'The onboarding was cancelled');
+  }
   if (!onboarding.sendzenProjectId) {
     throw new PreconditionError(
       'SENDZEN_PROJECT',

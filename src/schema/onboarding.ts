@@ -88,6 +88,26 @@ const OnboardingEventRef = builder.objectRef<OnboardingEventRow>('OnboardingEven
   }),
 });
 
+const NOT_A_CURSOR = 'is not a cursor from this connection';
+
+/**
+ * The connections page forward only: `last` and `before` are refused rather than ignored, and a
+ * cursor must be one the connection handed out.
+ */
+function forwardPage(first: z.ZodNumber, cursor: z.ZodString) {
+  const unsupported = z
+    .never({ error: 'is not supported; page forward with first and after' })
+    .nullish();
+  return z
+    .object({
+      first: first.nullish(),
+      after: cursor.nullish(),
+      last: unsupported,
+      before: unsupported,
+    })
+    .loose();
+}
+
 export const OnboardingRef = builder.objectRef<OnboardingSnapshot>('Onboarding');
 
 builder.node(OnboardingRef, {
@@ -144,6 +164,7 @@ builder.node(OnboardingRef, {
     events: t.connection({
       type: OnboardingEventRef,
       description: 'The event log, oldest first.',
+      validate: forwardPage(z.number().int().min(1), z.string().regex(/^\d+$/, NOT_A_CURSOR)),
       resolve: (s, args, ctx) => {
         const first = Math.min(args.first ?? 50, 200);
         const after = args.after ? Number(args.after) : undefined;
@@ -201,7 +222,10 @@ builder.queryField('onboardings', (t) =>
         validate: z.string().max(255),
       }),
     },
-    validate: z.object({ first: z.number().int().min(1).max(100).nullish() }).loose(),
+    validate: forwardPage(
+      z.number().int().min(1).max(100),
+      z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, NOT_A_CURSOR),
+    ),
     resolve: listOnboardings,
   }),
 );
