@@ -1,5 +1,7 @@
-// JSON lines on stderr, with every field and message passed through redaction: secret-named
-// fields are replaced, and any remembered credential is scrubbed from the text.
+// JSON logs through pino. Three layers keep credentials out: pino's own redaction of known paths
+// (authorization headers), a pass over every field object that replaces secret-named fields, and
+// a scrub of the final line for any credential the process has handled (see upstreams/redact.ts).
+import { pino } from 'pino';
 import { redactFields, redactor } from './upstreams/redact.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -11,21 +13,30 @@ export interface GatewayLogger {
   error(fields: object, message: string): void;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
-
 export function createLogger(
   level: LogLevel,
-  write: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  write: (line: string) => void = (line) => process.stderr.write(line),
 ): GatewayLogger {
-  const log = (at: Exclude<LogLevel, 'silent'>) => (fields: object, message: string) => {
-    if (ORDER[at] < ORDER[level]) return;
-    const entry = {
-      level: at,
-      time: new Date().toISOString(),
-      msg: message,
-      ...(redactFields(fields) as object),
-    };
-    write(redactor.text(JSON.stringify(entry)));
+  const logger = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: ['authorization', 'headers.authorization', 'req.headers.authorization', 'connectionParams.authorization'],
+        censor: '[REDACTED]',
+      },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => redactFields(fields) as Record<string, unknown>,
+      },
+    },
+    { write: (line: string) => write(redactor.text(line)) },
+  );
+  return {
+    debug: (fields, message) => logger.debug(fields, message),
+    info: (fields, message) => logger.info(fields, message),
+    warn: (fields, message) => logger.warn(fields, message),
+    error: (fields, message) => logger.error(fields, message),
   };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }
