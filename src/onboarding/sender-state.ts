@@ -146,6 +146,11 @@ export function applySenderReport(
   const current = snapshot.sender;
   // A report about a sender we replaced (a retry deleted it) updates its row and nothing else.
   const isCurrent = current === null || current.id === sender.id;
+  // A report before the gateway ever asked for a sender is about someone else's sender in the
+  // subproject: it must not stand in for the one the signup will create. After a crash mid-create
+  // (outcomeUnknown) it may well be ours: keep it, and let the step's next run adopt it.
+  const senderStep = stepOf(snapshot, 'WHATSAPP_SENDER');
+  if (current === null && senderStep.status === 'PENDING' && !senderStep.outcomeUnknown) return [];
   const { row, changed } = recordSender(
     tx,
     sealer,
@@ -157,7 +162,7 @@ export function applySenderReport(
   );
   if (!changed || !isCurrent) return [];
 
-  const step = stepOf(snapshot, 'WHATSAPP_SENDER');
+  const step = senderStep;
   const events: EventDraft[] = [
     {
       type: 'sender.state',

@@ -1,7 +1,7 @@
 // Every webhook delivery is stored before it is acknowledged, and processed after: a crash between
 // the two loses nothing (pending deliveries are processed at start), and a repeat of the same event
 // is recognised by its dedup key and applied once.
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, notInArray } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import {
   onboardings,
@@ -11,6 +11,8 @@ import {
 } from '../db/schema.ts';
 import type { GatewayLogger } from '../logger.ts';
 
+export const UNKNOWN_ONBOARDING = 'unknown_onboarding';
+
 export interface IncomingDelivery {
   source: WebhookSource;
   dedupKey: string;
@@ -18,6 +20,12 @@ export interface IncomingDelivery {
   onboardingRef: string;
   body: unknown;
 }
+
+/**
+ * Deliveries for onboardings we do not know are kept (they may explain something later), but
+ * anyone can send them: keep a week's worth, and at most this many.
+ */
+export const UNKNOWN_RETENTION = { maxAgeMs: 7 * 24 * 60 * 60 * 1000, maxCount: 10_000 };
 
 /** Applies a stored delivery; returns a short outcome recorded beside it. */
 export type DeliveryHandler = (delivery: WebhookDeliveryRow) => string | Promise<string>;
@@ -28,17 +36,44 @@ export class WebhookInbox {
   readonly #handlers: Record<WebhookSource, DeliveryHandler>;
   readonly #now: () => number;
   readonly #pending = new Set<Promise<void>>();
+  readonly #retention: typeof UNKNOWN_RETENTION;
 
   constructor(options: {
     db: Db;
     logger: GatewayLogger;
     handlers: Record<WebhookSource, DeliveryHandler>;
     now: () => number;
+    unknownRetention?: typeof UNKNOWN_RETENTION;
   }) {
     this.#db = options.db;
     this.#logger = options.logger;
     this.#handlers = options.handlers;
     this.#now = options.now;
+    this.#retention = options.unknownRetention ?? UNKNOWN_RETENTION;
+  }
+
+  /** Stores a delivery for an onboarding we do not know, dropping the oldest beyond the retention. */
+  storeUnknown(delivery: IncomingDelivery): void {
+    const unknown = eq(webhookDeliveries.outcome, UNKNOWN_ONBOARDING);
+    this.#db.transaction((tx) => {
+      tx.delete(webhookDeliveries)
+        .where(
+          and(unknown, lt(webhookDeliveries.receivedAt, this.#now() - this.#retention.maxAgeMs)),
+        )
+        .run();
+      this.store(delivery, UNKNOWN_ONBOARDING);
+      const keep = tx
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(unknown)
+        .orderBy(desc(webhookDeliveries.id))
+        .limit(this.#retention.maxCount)
+        .all()
+        .map((r) => r.id);
+      tx.delete(webhookDeliveries)
+        .where(and(unknown, notInArray(webhookDeliveries.id, keep)))
+        .run();
+    });
   }
 
   /** Stores a delivery; `undefined` when the same event was stored before. */

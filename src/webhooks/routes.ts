@@ -77,15 +77,12 @@ export async function handleWebhook(
     .get();
   if (!onboarding) {
     // Nothing to verify it against yet: keep it (it may explain something later), apply nothing.
-    deps.inbox.store(
-      {
-        source: route.source,
-        dedupKey: `unknown:${sha256(raw).toString('hex')}`,
-        onboardingRef: onboardingId,
-        body: json.value,
-      },
-      'unknown_onboarding',
-    );
+    deps.inbox.storeUnknown({
+      source: route.source,
+      dedupKey: `unknown:${sha256(raw).toString('hex')}`,
+      onboardingRef: onboardingId,
+      body: json.value,
+    });
     sendJson(res, 202, { status: 'stored' });
     return true;
   }

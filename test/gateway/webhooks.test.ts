@@ -435,6 +435,48 @@ describe('Sinch provisioning callbacks', () => {
 // Deliveries for an onboarding the gateway does not know
 // ---------------------------------------------------------------------------------------------
 
+describe('a sender report before the gateway asked for a sender', () => {
+  it('is stored as a delivery but stands in for nothing: the real sender is still created after the signup', async () => {
+    const o = await onboard('wh-unasked-sender', true);
+    const secret = secretOf(o.raw, 'provisioning_webhook_secret');
+    await until(async () =>
+      stepStatus(await read(o.id), 'PROVISIONING_WEBHOOK') === 'SUCCEEDED' ? true : undefined,
+    );
+    const stranger = {
+      type: 'WHATSAPP_SENDER_ACTIVE',
+      payload: {
+        id: 'a1b2c3d4-0000-4000-8000-000000000001',
+        state: 'ACTIVE',
+        bearerToken: 'someone-elses-bearer-token-0001',
+        region: 'US',
+        metaLocalStorage: 'US',
+        cloudApi: true,
+        businessManager: 'SINCH_UK',
+        compatibleRegions: ['us', 'eu'],
+        modified: new Date().toISOString(),
+      },
+    };
+    const { body, headers } = signed(secret, stranger);
+    expect((await post(`/webhooks/sinch/provisioning/${o.raw}`, body, headers)).status).toBe(200);
+    await until(() =>
+      deliveriesOf(o.raw, 'sinch-provisioning')[0]?.processedAt ? true : undefined,
+    );
+    const before = await read(o.id);
+    expect(stepStatus(before, 'WHATSAPP_SENDER')).toBe('PENDING');
+    expect(before.sender).toBeNull();
+
+    await t.sandbox.control('POST', '/sendzen/signups', {
+      clientIdentifier: o.clientIdentifier,
+      status: 'completed',
+    });
+    const ready = await until(async () => {
+      const now = await read(o.id);
+      return now.status === 'READY' ? now : undefined;
+    });
+    expect(ready.sender!.id).not.toBe(stranger.payload.id);
+  });
+});
+
 describe('a delivery for an onboarding the gateway does not know', () => {
   it('is stored (202) on every route, not dropped, and applied to nothing', async () => {
     const unknown = ulid();

@@ -26,7 +26,7 @@ export const runAppWebhook: StepRun = async (deps, snapshot, step) => {
     );
 
   let webhook = step.outcomeUnknown ? await find() : undefined;
-  const adopted = Boolean(webhook);
+  let adopted = Boolean(webhook);
   if (!webhook) {
     try {
       webhook = await deps.conversation.createWebhook(region, projectId, {
@@ -49,6 +49,7 @@ export const runAppWebhook: StepRun = async (deps, snapshot, step) => {
           : undefined;
       if (!existing) throw error;
       webhook = existing;
+      adopted = true;
     }
   }
   const made = webhook;

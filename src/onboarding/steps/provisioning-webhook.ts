@@ -31,7 +31,7 @@ export const runProvisioningWebhook: StepRun = async (deps, snapshot, step) => {
   const target = provisioningCallbackUrl(deps, onboarding.id);
 
   let webhook = step.outcomeUnknown ? await findByTarget(deps, projectId, target) : undefined;
-  const adopted = Boolean(webhook);
+  let adopted = Boolean(webhook);
   if (!webhook) {
     try {
       webhook = await deps.provisioning.createWebhook(projectId, {
@@ -52,6 +52,7 @@ export const runProvisioningWebhook: StepRun = async (deps, snapshot, step) => {
           : undefined;
       if (!existing) throw error;
       webhook = existing;
+      adopted = true;
     }
   }
   const { id } = webhook;
