@@ -23,7 +23,12 @@ export function createLogger(
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['authorization', 'headers.authorization', 'req.headers.authorization', 'connectionParams.authorization'],
+        paths: [
+          'authorization',
+          'headers.authorization',
+          'req.headers.authorization',
+          'connectionParams.authorization',
+        ],
         censor: '[REDACTED]',
       },
       formatters: {
