@@ -1,0 +1,39 @@
+// A WhatsApp sender as the fake keeps it: the API view plus what the API never shows (its project,
+// the WABA and phone number it was created from).
+import { z } from 'zod';
+import {
+  BUSINESS_MANAGERS,
+  conversationRegionSchema,
+  SENDER_CHANGE_STATUSES,
+  senderErrorCodeSchema,
+  senderRegionSchema,
+  senderStateSchema,
+} from '../../src/upstreams/sinch/contract.ts';
+
+export const senderRecordSchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  wabaId: z.string(),
+  phoneNumberId: z.string(),
+  state: senderStateSchema,
+  changes: z
+    .object({
+      status: z.enum(SENDER_CHANGE_STATUSES),
+      details: z.record(z.string(), z.unknown()),
+      errorCode: senderErrorCodeSchema.optional(),
+      errorReason: z.string().optional(),
+    })
+    .nullable(),
+  region: senderRegionSchema,
+  metaLocalStorage: z.string(),
+  businessManager: z.enum(BUSINESS_MANAGERS),
+  compatibleRegions: z.array(conversationRegionSchema),
+  cloudApi: z.boolean(),
+  /** Issued when the sender first becomes ACTIVE. */
+  bearerToken: z.string().nullable(),
+  countryCode: z.string(),
+  phoneNumber: z.string(),
+  created: z.string(),
+  modified: z.string(),
+});
+export type SenderRecord = z.infer<typeof senderRecordSchema>;
