@@ -2,6 +2,9 @@
 // onboarding domain, the step runner, the webhook inbox and the HTTP server. `main.ts` and the
 // tests both start the gateway through here.
 import type { AddressInfo } from 'node:net';
+import { ensureApiKey, parseScopes } from './auth/api-keys.ts';
+import { createCallerResolver } from './auth/caller.ts';
+import { SessionTokens } from './auth/session-tokens.ts';
 import type { Config } from './config.ts';
 import { type GatewayDatabase, migrationsApplied, openDatabase } from './db/client.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
@@ -22,6 +25,8 @@ import { deliveryHandlers } from './webhooks/handlers.ts';
 import { WebhookInbox } from './webhooks/inbox.ts';
 
 export interface Gateway {
+  /** Issues onboarding session tokens (what onboardCustomer hands a browser). */
+  sessions: SessionTokens;
   /** Where the gateway listens, e.g. http://127.0.0.1:4000 */
   url: string;
   publicUrl: string;
@@ -38,9 +43,19 @@ export async function startGateway(
 ): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = openDatabase(config.databaseFile);
-  const sealer = new Sealer(
-    loadSecretKeys({ configured: config.secretsKey, databaseFile: config.databaseFile }),
-  );
+  const keys = loadSecretKeys({
+    configured: config.secretsKey,
+    previous: config.previousSecretsKeys,
+    databaseFile: config.databaseFile,
+  });
+  const sealer = new Sealer(keys);
+  const sessions = new SessionTokens(keys[0]!);
+  if (config.bootstrapApiKey) {
+    ensureApiKey(database.db, config.bootstrapApiKey.key, {
+      name: 'bootstrap',
+      scopes: parseScopes(config.bootstrapApiKey.scopes),
+    });
+  }
   const pools = new PoolRegistry();
   const tuning = { pools, logger };
   const { sendzen, sinch } = config.upstreams;
@@ -93,9 +108,11 @@ export async function startGateway(
     now: Date.now,
   });
   const http = createGatewayServer({
-    context: { onboardings, pubsub },
+    context: { onboardings, pubsub, sessions },
+    callers: createCallerResolver(database.db, sessions),
     webhooks: { db: database.db, sealer, inbox },
     logger,
+    production: config.mode === 'live',
     ready: () => database.sqlite.open && migrationsApplied(database.sqlite),
   });
 
@@ -114,6 +131,7 @@ export async function startGateway(
   return {
     url,
     publicUrl: deps.publicUrl,
+    sessions,
     onboardings,
     runner,
     database,

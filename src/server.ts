@@ -1,10 +1,16 @@
 // The gateway's HTTP surface on one port: /graphql (GraphQL over HTTP, SSE subscriptions, and
 // graphql-ws on the same path), the webhook routes, and health.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { type ExecutionArgs, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { type Caller, type CallerResolver, INVALID } from './auth/caller.ts';
 import type { GatewayLogger } from './logger.ts';
 import type { GraphQLContext } from './schema/builder.ts';
 import { schema } from './schema/index.ts';
@@ -12,11 +18,46 @@ import { sendJson } from './webhooks/http.ts';
 import { handleWebhook, type WebhookRouteDeps } from './webhooks/routes.ts';
 
 export interface ServerDeps {
-  context: GraphQLContext;
+  /** Everything in the GraphQL context but the caller, which each request brings. */
+  context: Omit<GraphQLContext, 'caller'>;
+  callers: CallerResolver;
   webhooks: WebhookRouteDeps;
   logger: GatewayLogger;
+  /** Live mode: no introspection, no GraphiQL. */
+  production: boolean;
   /** Database open and migrations applied. */
   ready: () => boolean;
+}
+
+/** The limits a query must stay within; each is refused just past its bound. */
+export const GRAPHQL_LIMITS = {
+  maxDepth: 12,
+  maxAliases: 15,
+  maxTokens: 2_000,
+  // armor's cost grows 1.5x per level; the richest real query (one onboarding with everything and
+  // 200 events) measured about 12,000, the test suites' heaviest about 20,000.
+  maxCost: 50_000,
+  /** Bytes of a POST body to /graphql. */
+  maxBodyBytes: 100 * 1024,
+} as const;
+
+interface WithCaller {
+  caller?: Caller;
+}
+
+const unauthenticated = (message: string) => ({
+  errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
+});
+
+/** The caller a request or socket was authenticated as, or why it was not. */
+function authenticate(callers: CallerResolver, authorization: unknown): Caller | string {
+  const caller = callers.resolve(typeof authorization === 'string' ? authorization : undefined);
+  if (caller === INVALID)
+    return 'The credential is not valid: unknown, revoked, expired or malformed.';
+  if (caller.kind === 'anonymous') {
+    return 'Authentication required: send "Authorization: Bearer <API key or onboarding session token>".';
+  }
+  return caller;
 }
 
 export interface GatewayServer {
@@ -26,10 +67,30 @@ export interface GatewayServer {
 }
 
 export function createGatewayServer(deps: ServerDeps): GatewayServer {
+  const hardening: Plugin[] = [
+    useCSRFPrevention(),
+    maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, exposeLimits: true }),
+    maxAliasesPlugin({ n: GRAPHQL_LIMITS.maxAliases, exposeLimits: true }),
+    maxTokensPlugin({ n: GRAPHQL_LIMITS.maxTokens, exposeLimits: true }),
+    costLimitPlugin({ maxCost: GRAPHQL_LIMITS.maxCost, exposeLimits: true }),
+  ] as Plugin[];
+  if (deps.production) {
+    hardening.push({
+      onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
+    });
+  }
+
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    context: () => deps.context,
+    // HTTP requests carry the caller route() authenticated; sockets, the one onConnect did.
+    context: (initial) => ({
+      ...deps.context,
+      caller: (initial.req as WithCaller | undefined)?.caller ??
+        (initial as { extra?: WithCaller }).extra?.caller ?? { kind: 'anonymous' },
+    }),
     graphqlEndpoint: '/graphql',
+    graphiql: !deps.production,
+    plugins: hardening,
     // Unexpected errors reach the client as "Unexpected error." only; the log has the detail.
     maskedErrors: true,
     batching: false,
@@ -46,7 +107,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   });
 
   const server = createServer((req, res) => {
-    route(deps, yoga, req, res).catch((error: unknown) => {
+    route(deps, yoga, req as IncomingMessage & WithCaller, res).catch((error: unknown) => {
       deps.logger.error(
         { error: error instanceof Error ? error.stack : String(error), path: req.url },
         'request failed',
@@ -64,6 +125,16 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     {
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
+      // The browser's WebSocket cannot set headers: the credential comes in connection params.
+      onConnect: (ctx) => {
+        const caller = authenticate(
+          deps.callers,
+          ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization,
+        );
+        if (typeof caller === 'string') return false;
+        (ctx.extra as WithCaller).caller = caller;
+        return true;
+      },
       onSubscribe: async (ctx, _id, params) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -101,7 +172,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
 async function route(
   deps: ServerDeps,
   yoga: GatewayServer['yoga'],
-  req: IncomingMessage,
+  req: IncomingMessage & WithCaller,
   res: ServerResponse,
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://gateway').pathname;
@@ -111,6 +182,26 @@ async function route(
     return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
   }
   if (await handleWebhook(deps.webhooks, req, res, path)) return;
-  if (path === yoga.graphqlEndpoint) return void (await yoga(req, res));
-  sendJson(res, 404, { error: 'not_found' });
+  if (path !== yoga.graphqlEndpoint) return sendJson(res, 404, { error: 'not_found' });
+
+  // GraphiQL's page itself is public (outside live mode); every GraphQL operation is not.
+  const wantsGraphiQL =
+    !deps.production && req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+  if (!wantsGraphiQL) {
+    const caller = authenticate(deps.callers, req.headers.authorization);
+    if (typeof caller === 'string') return sendJson(res, 401, unauthenticated(caller));
+    req.caller = caller;
+  }
+  if (req.method === 'POST') {
+    // Refused before anything is read: a length is required so the limit can hold for every body.
+    const length = req.headers['content-length'];
+    if (length === undefined)
+      return sendJson(res, 411, { errors: [{ message: 'Content-Length is required' }] });
+    if (Number(length) > GRAPHQL_LIMITS.maxBodyBytes) {
+      return sendJson(res, 413, {
+        errors: [{ message: `The request body is over ${GRAPHQL_LIMITS.maxBodyBytes} bytes` }],
+      });
+    }
+  }
+  await yoga(req, res);
 }

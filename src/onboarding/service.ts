@@ -20,7 +20,7 @@ import type { OnboardingDeps } from './deps.ts';
 import { OnboardingNotFoundError, PreconditionError } from './errors.ts';
 import type { StepRunner } from './runner.ts';
 import { STEP_LABELS } from './runner.ts';
-import { sealOnboardingSecret } from './secrets.ts';
+import { openOnboardingSecret, sealOnboardingSecret } from './secrets.ts';
 import { applySenderReport } from './sender-state.ts';
 import { recordSignupResult, type SignupReport } from './signup.ts';
 import { loadSnapshot, type OnboardingSnapshot, stepOf } from './snapshot.ts';
@@ -273,6 +273,27 @@ export class Onboardings {
       await this.#runner.runNow(id, others[0]!);
     }
     return this.#require(id);
+  }
+
+  /**
+   * The customer's SendZen API key in clear, for the vendor to send messages as that customer. The
+   * only way a secret leaves the gateway: every use is written to the event log, naming who.
+   */
+  revealSendzenApiKey(id: string, revealedTo: string): string {
+    const snapshot = this.#require(id);
+    const sealed = snapshot.onboarding.sendzenApiKeySealed;
+    if (!sealed) {
+      throw new PreconditionError('SENDZEN_PROJECT', 'The customer has no SendZen API key yet');
+    }
+    const apiKey = openOnboardingSecret(this.#deps.sealer, id, 'sendzen_api_key', sealed);
+    change(this.#deps, id, () => [
+      {
+        type: 'secret.revealed',
+        message: `The customer's SendZen API key was revealed to ${revealedTo}`,
+        data: { secret: 'sendzen_api_key', revealedTo },
+      },
+    ]);
+    return apiKey;
   }
 
   cancel(id: string): OnboardingSnapshot {

@@ -23,5 +23,5 @@ export async function onboardCustomer(_root: unknown, { input }: Args, ctx: Grap
       : undefined,
     autoProvision: input.autoProvision ?? undefined,
   });
-  return { created, onboarding: snapshot };
+  return { created, onboarding: snapshot, session: ctx.sessions.issue(snapshot.onboarding.id) };
 }

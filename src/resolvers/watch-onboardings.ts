@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { OnboardingStatus } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
+import { mayAccess } from './access.ts';
 
 export async function* watchOnboarding(
   ctx: GraphQLContext,
@@ -11,7 +12,7 @@ export async function* watchOnboarding(
 ): AsyncGenerator<OnboardingSnapshot> {
   const updates = ctx.pubsub.subscribe('onboarding', onboardingId);
   try {
-    const current = ctx.onboardings.get(onboardingId);
+    const current = mayAccess(ctx, onboardingId) ? ctx.onboardings.get(onboardingId) : null;
     if (!current) {
       throw new GraphQLError('No onboarding with this id', { extensions: { code: 'NOT_FOUND' } });
     }

@@ -3,24 +3,54 @@
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError } from 'graphql';
+import type { Caller } from '../auth/caller.ts';
+import type { SessionTokens } from '../auth/session-tokens.ts';
 import type { OnboardingPubSub } from '../onboarding/events.ts';
 import type { Onboardings } from '../onboarding/service.ts';
 
 export interface GraphQLContext {
   onboardings: Onboardings;
   pubsub: OnboardingPubSub;
+  sessions: SessionTokens;
+  /** Who is calling: authenticated before the operation runs. */
+  caller: Caller;
 }
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
+  /**
+   * read/write/admin: a partner API key with that scope (admin includes write includes read).
+   * session: an onboarding session token; resolvers narrow it to its one onboarding.
+   */
+  AuthScopes: { read: boolean; write: boolean; admin: boolean; session: boolean };
   Scalars: { DateTime: { Input: Date; Output: Date | number } };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ErrorsPlugin, ValidationPlugin, RelayPlugin],
+  // Scope auth first, so an unauthorized call never reaches validation or a resolver.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, ValidationPlugin, RelayPlugin],
   defaultFieldNullability: false,
-  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: ({ caller }) => ({
+      read: caller.kind === 'partner' && caller.scopes.has('read'),
+      write: caller.kind === 'partner' && caller.scopes.has('write'),
+      admin: caller.kind === 'partner' && caller.scopes.has('admin'),
+      session: caller.kind === 'session',
+    }),
+    unauthorizedError: (_parent, _context, info) =>
+      new GraphQLError(`This credential may not use ${info.parentType.name}.${info.fieldName}`, {
+        extensions: { code: 'FORBIDDEN' },
+      }),
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: { authScopes: { read: true } },
+    nodesQueryOptions: { authScopes: { read: true } },
+  },
   errors: { defaultTypes: [] },
   validation: {
     // A GraphQLError, so yoga shows it rather than masking it as "Unexpected error.".

@@ -40,6 +40,7 @@ builder.mutationField('createConversationApp', (t) =>
       'Creates the Conversation API app with the active sender’s credentials, then registers its webhook. Automatic provisioning does this by itself. Refused (PreconditionFailed) until the sender is ACTIVE.',
     errors: onboardingResult('CreateConversationApp'),
     args: { onboardingId: t.arg.id({ required: true }) },
+    authScopes: { write: true },
     resolve: createConversationApp,
   }),
 );

@@ -4,6 +4,7 @@ import './errors.ts';
 import './onboarding.ts';
 import './sender.ts';
 import './conversation-app.ts';
+import './credentials.ts';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
+import { mayAccess } from '../resolvers/access.ts';
 import { cancelOnboarding } from '../resolvers/cancel-onboarding.ts';
 import { listOnboardings } from '../resolvers/list-onboardings.ts';
 import { onboardCustomer } from '../resolvers/onboard-customer.ts';
@@ -202,7 +203,11 @@ builder.queryField('onboarding', (t) =>
     type: OnboardingRef,
     nullable: true,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, args, ctx) => ctx.onboardings.get(rawOnboardingId(args.id)),
+    authScopes: { read: true, session: true },
+    resolve: (_root, args, ctx) => {
+      const id = rawOnboardingId(args.id);
+      return mayAccess(ctx, id) ? ctx.onboardings.get(id) : null;
+    },
   }),
 );
 
@@ -226,6 +231,7 @@ builder.queryField('onboardings', (t) =>
       z.number().int().min(1).max(100),
       z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, NOT_A_CURSOR),
     ),
+    authScopes: { read: true },
     resolve: listOnboardings,
   }),
 );
@@ -283,13 +289,23 @@ export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
 });
 
 const OnboardCustomerPayload = builder
-  .objectRef<{ created: boolean; onboarding: OnboardingSnapshot }>('OnboardCustomerPayload')
+  .objectRef<{
+    created: boolean;
+    onboarding: OnboardingSnapshot;
+    session: { token: string; expiresAt: number };
+  }>('OnboardCustomerPayload')
   .implement({
     fields: (t) => ({
       created: t.exposeBoolean('created', {
         description: 'False when the customer already had an onboarding: that one is returned.',
       }),
       onboarding: t.field({ type: OnboardingRef, resolve: (p) => p.onboarding }),
+      sessionToken: t.string({
+        description:
+          'Hand this (not your API key) to the browser: it may read and watch this onboarding and relay its signup result, for an hour.',
+        resolve: (p) => p.session.token,
+      }),
+      sessionExpiresAt: t.field({ type: 'DateTime', resolve: (p) => p.session.expiresAt }),
     }),
   });
 
@@ -299,6 +315,7 @@ builder.mutationField('onboardCustomer', (t) =>
     description:
       'Starts a customer’s onboarding and returns it with the iframe URL to embed. If SendZen fails, the onboarding is still returned: its SENDZEN_PROJECT step says why and retries by itself.',
     args: { input: t.arg({ type: OnboardCustomerInput, required: true }) },
+    authScopes: { write: true },
     resolve: onboardCustomer,
   }),
 );
@@ -310,6 +327,7 @@ builder.mutationField('refreshOnboardingLink', (t) =>
       'Issues a fresh iframe URL (each lives one hour). After a failed or cancelled signup, lets the customer try again.',
     errors: onboardingResult('RefreshOnboardingLink'),
     args: { onboardingId: t.arg.id({ required: true }) },
+    authScopes: { write: true },
     resolve: refreshOnboardingLink,
   }),
 );
@@ -364,6 +382,7 @@ builder.mutationField('relaySignupResult', (t) =>
       'Relays the signup result the iframe posted. SendZen’s webhook reports it too; when the two disagree the webhook wins and the event log says so.',
     errors: onboardingResult('RelaySignupResult'),
     args: { input: t.arg({ type: RelaySignupResultInput, required: true }) },
+    authScopes: { write: true, session: true },
     resolve: relaySignupResult,
   }),
 );
@@ -374,6 +393,7 @@ builder.mutationField('retryOnboarding', (t) =>
     description: 'Retries every failed step. Steps that succeeded are never repeated.',
     errors: onboardingResult('RetryOnboarding'),
     args: { onboardingId: t.arg.id({ required: true }) },
+    authScopes: { write: true },
     resolve: retryOnboarding,
   }),
 );
@@ -385,6 +405,7 @@ builder.mutationField('cancelOnboarding', (t) =>
       'Stops the onboarding: no further step runs. What was already created upstream stays.',
     errors: onboardingResult('CancelOnboarding'),
     args: { onboardingId: t.arg.id({ required: true }) },
+    authScopes: { write: true },
     resolve: cancelOnboarding,
   }),
 );
@@ -398,6 +419,7 @@ builder.subscriptionField('onboardingUpdated', (t) =>
     type: OnboardingRef,
     description: 'The onboarding now, then again after every change, in order.',
     args: { id: t.arg.id({ required: true }) },
+    authScopes: { read: true, session: true },
     subscribe: (_root, args, ctx) => watchOnboarding(ctx, rawOnboardingId(args.id)),
     resolve: (snapshot) => snapshot,
   }),
@@ -409,6 +431,7 @@ builder.subscriptionField('onboardingsUpdated', (t) =>
     description:
       'Every onboarding’s changes as they happen, optionally only those in the given statuses.',
     args: { status: t.arg({ type: [OnboardingStatusEnum], required: false }) },
+    authScopes: { read: true },
     subscribe: (_root, args, ctx) => watchOnboardings(ctx, args.status ?? undefined),
     resolve: (snapshot) => snapshot,
   }),

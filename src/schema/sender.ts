@@ -35,6 +35,7 @@ builder.mutationField('createSender', (t) =>
       'Creates the WhatsApp sender from the customer’s signup result. Automatic provisioning does this by itself; call it when the onboarding was started with `autoProvision: false`. Refused (PreconditionFailed) until the signup completed.',
     errors: onboardingResult('CreateSender'),
     args: { onboardingId: t.arg.id({ required: true }) },
+    authScopes: { write: true },
     resolve: createSender,
   }),
 );

@@ -1,13 +1,7 @@
 // The product's main promise: onboardCustomer, the customer completes the signup, and the gateway
 // provisions everything by itself while a subscriber watches it happen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Subscription,
-  startTestGateway,
-  subscribeSse,
-  subscribeWs,
-  type TestGateway,
-} from '../support/gateway.ts';
+import { type Subscription, startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -89,7 +83,7 @@ describe('automatic provisioning', () => {
     expect(onboarding.status).toBe('AWAITING_SIGNUP');
     expect(onboarding.iframeUrl).toContain('/sendzen/onboard/iframe?token=');
 
-    const sub = await subscribeSse<Watched>(t.gateway.url, WATCH, { id: onboarding.id });
+    const sub = await t.sse<Watched>(WATCH, { id: onboarding.id });
     try {
       const seen = await walkToReady(sub, 'auto-sse', 'eu');
       // Each step change is its own update: the sender step alone goes PENDING, RUNNING, WAITING, SUCCEEDED.
@@ -104,7 +98,7 @@ describe('automatic provisioning', () => {
 
   it('delivers the same over graphql-ws on the same endpoint', async () => {
     const { onboarding } = await onboard('auto-ws', 'US');
-    const sub = subscribeWs<Watched>(t.gateway.url, WATCH, { id: onboarding.id });
+    const sub = t.ws<Watched>(WATCH, { id: onboarding.id });
     try {
       await walkToReady(sub, 'auto-ws', 'us');
     } finally {

@@ -1,13 +1,18 @@
 // A gateway in sandbox mode for a test: the fake on a free loopback port, the gateway on another,
 // a fresh database in a temporary folder, and quick retry settings. Everything goes over HTTP.
+
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { FakeUpstreamsOptions } from '../../mocks/serve.ts';
+import { createApiKey } from '../../src/auth/api-keys.ts';
 import { loadConfig } from '../../src/config.ts';
+import type { ApiKeyScope } from '../../src/db/schema.ts';
 import { type Gateway, startGateway } from '../../src/gateway.ts';
+import { ulid } from '../../src/ids.ts';
 import { sandboxUpstreams } from '../../src/sandbox.ts';
 import { type Sandbox, startSandbox } from './fake.ts';
 
@@ -23,11 +28,32 @@ export interface TestGateway {
   gateway: Gateway;
   sandbox: Sandbox;
   dir: string;
+  /** `Bearer <the admin key every test gateway is started with>`. */
+  admin: string;
+  /** GraphQL over HTTP as the admin key, or with the given Authorization (null: none). */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    authorization?: string | null,
   ): Promise<GraphQLResponse<T>>;
+  sse<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    authorization?: string | null,
+  ): Promise<Subscription<T>>;
+  ws<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    authorization?: string | null,
+  ): Subscription<T> & { client: Client };
+  /** A new partner API key with these scopes, as an Authorization header value. */
+  keyWith(...scopes: ApiKeyScope[]): string;
   close(): Promise<void>;
+}
+
+/** A partner API key in the form `keys create` makes, for BOOTSTRAP_API_KEY. */
+export function newBootstrapKey(): string {
+  return `gwk_${ulid()}_${randomBytes(32).toString('base64url')}`;
 }
 
 /** Environment for a test gateway; each value can be overridden per suite. */
@@ -56,13 +82,33 @@ export async function startTestGateway(
     ...options.sandbox,
   });
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
-  const config = { ...loadConfig(testEnv(dir, options.env)), upstreams: sandboxUpstreams(sandbox) };
+  const adminKey = newBootstrapKey();
+  const config = {
+    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...options.env })),
+    upstreams: sandboxUpstreams(sandbox),
+  };
   const gateway = await startGateway(config);
+  const admin = `Bearer ${adminKey}`;
+  const headers = (authorization: string | null | undefined): Record<string, string> =>
+    authorization === null ? {} : { authorization: authorization ?? admin };
   return {
     gateway,
     sandbox,
     dir,
-    gql: (query, variables) => graphql(gateway.url, query, variables),
+    admin,
+    gql: (query, variables, authorization) =>
+      graphql(gateway.url, query, variables, headers(authorization)),
+    sse: (query, variables, authorization) =>
+      subscribeSse(gateway.url, query, variables, headers(authorization)),
+    ws: (query, variables, authorization) =>
+      subscribeWs(
+        gateway.url,
+        query,
+        variables,
+        authorization === null ? undefined : { authorization: authorization ?? admin },
+      ),
+    keyWith: (...scopes) =>
+      `Bearer ${createApiKey(gateway.database.db, { name: `test ${scopes.join('+')}`, scopes }).key}`,
     async close() {
       await gateway.close();
       await sandbox.close();
