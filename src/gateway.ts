@@ -7,14 +7,16 @@ import { createCallerResolver } from './auth/caller.ts';
 import { SessionTokens } from './auth/session-tokens.ts';
 import type { Config } from './config.ts';
 import { type GatewayDatabase, migrationsApplied, openDatabase } from './db/client.ts';
+import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
 import type { OnboardingDeps } from './onboarding/deps.ts';
 import { createOnboardingPubSub } from './onboarding/events.ts';
 import { StepRunner } from './onboarding/runner.ts';
 import { Onboardings } from './onboarding/service.ts';
+import { ensureDevApiKey } from './sandbox.ts';
 import { loadSecretKeys } from './secrets/keys.ts';
 import { Sealer } from './secrets/seal.ts';
-import { createGatewayServer, type GatewayServer } from './server.ts';
+import { createGatewayServer, type GatewayServer, type RouteHandler } from './server.ts';
 import { PoolRegistry } from './upstreams/http.ts';
 import { SendZenClient } from './upstreams/sendzen/client.ts';
 import { createSinchAuth } from './upstreams/sinch/auth.ts';
@@ -25,6 +27,8 @@ import { deliveryHandlers } from './webhooks/handlers.ts';
 import { WebhookInbox } from './webhooks/inbox.ts';
 
 export interface Gateway {
+  /** Sandbox mode: the development API key, and whether this start created it. */
+  devApiKey?: { key: string; created: boolean; file: string };
   /** Issues onboarding session tokens (what onboardCustomer hands a browser). */
   sessions: SessionTokens;
   /** Where the gateway listens, e.g. http://127.0.0.1:4000 */
@@ -37,10 +41,15 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(
-  config: Config,
-  options: { logger?: GatewayLogger } = {},
-): Promise<Gateway> {
+export interface StartOptions {
+  logger?: GatewayLogger;
+  /** Sandbox: make (or reuse) the development API key and pre-fill GraphiQL with it. */
+  sandboxDevKey?: boolean;
+  /** More routes once the gateway listens (the sandbox demo); it is told where the gateway is. */
+  extraRoutes?: (gateway: { url: string; devApiKey: string | undefined }) => RouteHandler;
+}
+
+export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = openDatabase(config.databaseFile);
   const keys = loadSecretKeys({
@@ -107,7 +116,18 @@ export async function startGateway(
     handlers: deliveryHandlers(onboardings),
     now: Date.now,
   });
+  const devKey = options.sandboxDevKey
+    ? ensureDevApiKey(database.db, config.databaseFile)
+    : undefined;
+  const routes: RouteHandler[] = [];
   const http = createGatewayServer({
+    routes,
+    graphiql: devKey
+      ? {
+          headers: JSON.stringify({ authorization: `Bearer ${devKey.key}` }),
+          defaultQuery: GRAPHIQL_WALKTHROUGH,
+        }
+      : undefined,
     context: { onboardings, pubsub, sessions },
     callers: createCallerResolver(database.db, sessions),
     webhooks: { db: database.db, sealer, inbox },
@@ -125,12 +145,14 @@ export async function startGateway(
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   deps.publicUrl = config.publicUrl ?? url;
 
+  if (options.extraRoutes) routes.push(options.extraRoutes({ url, devApiKey: devKey?.key }));
   runner.start();
   await inbox.processPending();
 
   return {
     url,
     publicUrl: deps.publicUrl,
+    devApiKey: devKey,
     sessions,
     onboardings,
     runner,

@@ -9,7 +9,7 @@ async function main() {
   let config = loadConfig();
   let fake: FakeUpstreams | undefined;
   if (config.mode === 'sandbox') ({ fake, config } = await startSandboxUpstreams(config));
-  const gateway = await startGateway(config);
+  const gateway = await startGateway(config, { sandboxDevKey: config.mode === 'sandbox' });
 
   const lines = [
     '',
@@ -23,6 +23,17 @@ async function main() {
       `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox})`,
       `  database             ${config.databaseFile}`,
     );
+  }
+  const devKey = gateway.devApiKey;
+  if (devKey?.created) {
+    lines.push(
+      '',
+      'Created a development API key (read, write, admin). It is shown only this once, and kept in',
+      `${devKey.file} (GraphiQL already uses it):`,
+      `  ${devKey.key}`,
+    );
+  } else if (devKey) {
+    lines.push(`  development API key  in ${devKey.file} (GraphiQL already uses it)`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 

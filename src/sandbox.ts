@@ -2,8 +2,12 @@
 // upstream points at it. Only configuration differs from live mode; the client code path,
 // timeouts and retries included, is the same.
 
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type FakeUpstreams, startFakeUpstreams } from '../mocks/serve.ts';
+import { createApiKey, verifyApiKey } from './auth/api-keys.ts';
 import type { Config, UpstreamsConfig } from './config.ts';
+import type { Db } from './db/client.ts';
 
 export function sandboxUpstreams(fake: FakeUpstreams): UpstreamsConfig {
   return {
@@ -32,4 +36,26 @@ export async function startSandboxUpstreams(
     log: false,
   });
   return { fake, config: Object.freeze({ ...config, upstreams: sandboxUpstreams(fake) }) };
+}
+
+/**
+ * The sandbox's development API key (read, write, admin): made on first start and kept beside the
+ * database, readable by its owner only, so GraphiQL and the demo can use it on every later start.
+ */
+export function ensureDevApiKey(
+  db: Db,
+  databaseFile: string,
+): { key: string; created: boolean; file: string } {
+  const file = join(dirname(resolve(databaseFile)), 'dev-api-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (verifyApiKey(db, key)) return { key, created: false, file };
+  }
+  const { key } = createApiKey(db, {
+    name: 'sandbox development key',
+    scopes: ['read', 'write', 'admin'],
+  });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return { key, created: true, file };
 }

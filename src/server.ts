@@ -25,6 +25,10 @@ export interface ServerDeps {
   logger: GatewayLogger;
   /** Live mode: no introspection, no GraphiQL. */
   production: boolean;
+  /** GraphiQL's pre-filled headers and operations (sandbox mode fills in the development key). */
+  graphiql?: { headers?: string; defaultQuery?: string };
+  /** More routes (the sandbox demo), tried before the 404; may be added after the server starts. */
+  routes: RouteHandler[];
   /** Database open and migrations applied. */
   ready: () => boolean;
 }
@@ -40,6 +44,13 @@ export const GRAPHQL_LIMITS = {
   /** Bytes of a POST body to /graphql. */
   maxBodyBytes: 100 * 1024,
 } as const;
+
+/** Answers a request and returns true, or returns false to let the next route try. */
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+) => Promise<boolean>;
 
 interface WithCaller {
   caller?: Caller;
@@ -89,7 +100,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
         (initial as { extra?: WithCaller }).extra?.caller ?? { kind: 'anonymous' },
     }),
     graphqlEndpoint: '/graphql',
-    graphiql: !deps.production,
+    graphiql: deps.production ? false : { title: 'WhatsApp onboarding gateway', ...deps.graphiql },
     plugins: hardening,
     // Unexpected errors reach the client as "Unexpected error." only; the log has the detail.
     maskedErrors: true,
@@ -182,7 +193,10 @@ async function route(
     return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
   }
   if (await handleWebhook(deps.webhooks, req, res, path)) return;
-  if (path !== yoga.graphqlEndpoint) return sendJson(res, 404, { error: 'not_found' });
+  if (path !== yoga.graphqlEndpoint) {
+    for (const handle of deps.routes) if (await handle(req, res, path)) return;
+    return sendJson(res, 404, { error: 'not_found' });
+  }
 
   // GraphiQL's page itself is public (outside live mode); every GraphQL operation is not.
   const wantsGraphiQL =
