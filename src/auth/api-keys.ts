@@ -25,17 +25,9 @@ export function createApiKey(
   now = Date.now(),
 ): CreatedApiKey {
   const id = ulid(now);
-  const secret = randomBytes(32).toString('base64url');
-  db.insert(apiKeys)
-    .values({
-      id,
-      name: input.name,
-      scopes: input.scopes,
-      secretHash: hash(secret),
-      createdAt: now,
-    })
-    .run();
-  return { id, name: input.name, scopes: input.scopes, key: `gwk_${id}_${secret}` };
+  const key = `gwk_${id}_${randomBytes(32).toString('base64url')}`;
+  ensureApiKey(db, key, input, now);
+  return { id, name: input.name, scopes: input.scopes, key };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../src/upstreams/errors.ts';
 import { APP_WEBHOOK_TRIGGERS, type SenderRegion } from '../../src/upstreams/sinch/contract.ts';
 import { sinchClients } from '../support/clients.ts';
 import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
+import { upstreamFailure } from '../support/upstream-error.ts';
 
 let sandbox: Sandbox;
 let clients: ReturnType<typeof sinchClients>;
@@ -48,15 +48,6 @@ const whatsapp = (sender: { id: string; bearerToken: string }) => ({
   ],
 });
 
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
-
 describe('Conversation API apps', () => {
   it('creates an app whose WhatsApp credential is active, visible only on its own region', async () => {
     const { project, sender } = await activeSender('EU');
@@ -66,14 +57,16 @@ describe('Conversation API apps', () => {
 
     expect((await clients.conversation.getApp('eu', project, app.id)).id).toBe(app.id);
     expect((await clients.conversation.listApps('eu', project)).map((a) => a.id)).toEqual([app.id]);
-    const elsewhere = await failure(clients.conversation.getApp('us', project, app.id));
+    const elsewhere = await upstreamFailure(clients.conversation.getApp('us', project, app.id));
     expect(elsewhere).toMatchObject({ kind: 'not_found', status: 404 });
     expect(await clients.conversation.listApps('us', project)).toEqual([]);
   });
 
   it('refuses an app in a region the sender is not compatible with', async () => {
     const { project, sender } = await activeSender('BR');
-    const error = await failure(clients.conversation.createApp('eu', project, whatsapp(sender)));
+    const error = await upstreamFailure(
+      clients.conversation.createApp('eu', project, whatsapp(sender)),
+    );
     expect(error).toMatchObject({ kind: 'invalid_request', status: 400, code: 'INVALID_ARGUMENT' });
     expect(error.upstreamMessage).toMatch(/region/i);
   });
@@ -143,11 +136,13 @@ describe('Conversation API app webhooks', () => {
     });
     for (let n = 1; n <= 5; n++) await clients.conversation.createWebhook('eu', project, hook(n));
 
-    const duplicate = await failure(clients.conversation.createWebhook('eu', project, hook(1)));
+    const duplicate = await upstreamFailure(
+      clients.conversation.createWebhook('eu', project, hook(1)),
+    );
     expect(duplicate).toMatchObject({ kind: 'invalid_request', code: 'INVALID_ARGUMENT' });
-    const sixth = await failure(clients.conversation.createWebhook('eu', project, hook(6)));
+    const sixth = await upstreamFailure(clients.conversation.createWebhook('eu', project, hook(6)));
     expect(sixth).toMatchObject({ kind: 'invalid_request', code: 'INVALID_ARGUMENT' });
-    const unspecified = await failure(
+    const unspecified = await upstreamFailure(
       clients.conversation.createWebhook('eu', project, {
         ...hook(7),
         triggers: ['UNSPECIFIED_TRIGGER'],
@@ -158,7 +153,7 @@ describe('Conversation API app webhooks', () => {
 
   it('refuses a webhook for an app id that is not a ULID', async () => {
     const { project } = await activeSender('EU');
-    const error = await failure(
+    const error = await upstreamFailure(
       clients.conversation.createWebhook('eu', project, {
         app_id: 'not-a-ulid',
         target: 'https://x.example/h',

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../src/upstreams/errors.ts';
 import {
   type CreateSenderRequest,
   provisioningCallbackSchema,
@@ -9,6 +8,7 @@ import { verifyCallback } from '../../src/upstreams/sinch/signature.ts';
 import { sinchClients } from '../support/clients.ts';
 import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
+import { upstreamFailure } from '../support/upstream-error.ts';
 
 let sandbox: Sandbox;
 let receiver: Receiver;
@@ -49,15 +49,6 @@ async function customerProject() {
     triggers: [...SENDER_STATE_TRIGGERS],
   });
   return subprojectId;
-}
-
-async function failure(promise: Promise<unknown>) {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
 }
 
 describe('Sinch WhatsApp senders', () => {
@@ -120,7 +111,7 @@ describe('Sinch WhatsApp senders', () => {
     const project = await customerProject();
     const body = esBody();
     await clients.provisioning.createSender(project, body);
-    const error = await failure(clients.provisioning.createSender(project, body));
+    const error = await upstreamFailure(clients.provisioning.createSender(project, body));
     expect(error).toMatchObject({
       kind: 'conflict',
       status: 409,
@@ -132,11 +123,11 @@ describe('Sinch WhatsApp senders', () => {
 
   it('refuses an invalid body and a business manager that does not fit the region', async () => {
     const project = await customerProject();
-    const missing = await failure(
+    const missing = await upstreamFailure(
       clients.provisioning.createSender(project, { phoneNumberId: '1' } as CreateSenderRequest),
     );
     expect(missing).toMatchObject({ kind: 'invalid_request', code: 'invalid_input' });
-    const wrongManager = await failure(
+    const wrongManager = await upstreamFailure(
       clients.provisioning.createSender(
         project,
         esBody({ region: 'EU', businessManager: 'SINCH_BR' }),
@@ -162,13 +153,13 @@ describe('Sinch WhatsApp senders', () => {
 
     await clients.provisioning.deleteSender(project, active.id);
     expect((await clients.provisioning.getSender(project, active.id)).state).toBe('INACTIVE');
-    const again = await failure(clients.provisioning.deleteSender(project, active.id));
+    const again = await upstreamFailure(clients.provisioning.deleteSender(project, active.id));
     expect(again).toMatchObject({ kind: 'conflict', code: 'sender_already_deleted' });
   });
 
   it('maps an unknown sender to not_found with sender_not_found', async () => {
     const project = await customerProject();
-    const error = await failure(
+    const error = await upstreamFailure(
       clients.provisioning.getSender(project, 'cf11794a-6a5e-4a12-b103-da79bd378bf1'),
     );
     expect(error).toMatchObject({ kind: 'not_found', code: 'sender_not_found' });
@@ -190,7 +181,7 @@ describe('Sinch provisioning webhooks', () => {
 
   it('refuses the same target twice with 409 webhook_exists', async () => {
     const project = await customerProject();
-    const error = await failure(
+    const error = await upstreamFailure(
       clients.provisioning.createWebhook(project, {
         target: `${receiver.url}/webhooks/sinch/provisioning`,
         secret,
@@ -209,7 +200,7 @@ describe('Sinch provisioning webhooks', () => {
         triggers: ['WHATSAPP_SENDER_ACTIVE'],
       });
     }
-    const error = await failure(
+    const error = await upstreamFailure(
       clients.provisioning.createWebhook(project, {
         target: `${receiver.url}/hook-16`,
         secret,
@@ -225,7 +216,7 @@ describe('a subproject that is not usable yet', () => {
     await sandbox.control('PATCH', '/config', { subprojectWarmupMs: 300 });
     try {
       const { subprojectId } = await clients.subprojects.create({ displayName: 'Fresh' });
-      const early = await failure(clients.provisioning.listSenders(subprojectId));
+      const early = await upstreamFailure(clients.provisioning.listSenders(subprojectId));
       expect(early).toMatchObject({ kind: 'not_found', code: 'project_not_found' });
       await new Promise((r) => setTimeout(r, 350));
       expect((await clients.provisioning.listSenders(subprojectId)).senders).toEqual([]);

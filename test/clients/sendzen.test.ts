@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UpstreamError } from '../../src/upstreams/errors.ts';
 import {
   parseSignupMessage,
   parseSignupWebhook,
   SendZenClient,
 } from '../../src/upstreams/sendzen/client.ts';
 import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
+import { upstreamFailure } from '../support/upstream-error.ts';
 
 let sandbox: Sandbox;
 let client: SendZenClient;
@@ -24,15 +24,6 @@ afterAll(async () => {
   await sandbox.close();
 });
 beforeEach(() => sandbox.reset());
-
-async function failure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
 
 describe('SendZen onboard', () => {
   it('returns the customer project, API key and an iframe URL that lives one hour', async () => {
@@ -66,7 +57,7 @@ describe('SendZen onboard', () => {
   });
 
   it('maps a 400 to invalid_request with SendZen’s own message, and does not retry it', async () => {
-    const error = await failure(client.onboard({ clientIdentifier: '   ' }));
+    const error = await upstreamFailure(client.onboard({ clientIdentifier: '   ' }));
     expect(error.kind).toBe('invalid_request');
     expect(error.status).toBe(400);
     expect(error.retryable).toBe(false);
@@ -81,7 +72,7 @@ describe('SendZen onboard', () => {
       baseUrl: sandbox.urls.sendzen,
       partnerApiKey: wrongKey,
     });
-    const error = await failure(wrong.onboard({ clientIdentifier: 'c-1' }));
+    const error = await upstreamFailure(wrong.onboard({ clientIdentifier: 'c-1' }));
     expect(error.kind).toBe('unauthorized');
     expect(error.code).toBe('Invalid API key');
     expect(JSON.stringify({ ...error.toJSON(), stack: error.stack })).not.toContain(wrongKey);
@@ -112,7 +103,7 @@ describe('SendZen onboard', () => {
       retryAfter: 120,
       times: 1,
     });
-    const error = await failure(client.onboard({ clientIdentifier: 'too-long' }));
+    const error = await upstreamFailure(client.onboard({ clientIdentifier: 'too-long' }));
     expect(error.kind).toBe('rate_limited');
     expect(error.retryAfterMs).toBe(120_000);
     expect(error.retryable).toBe(true);
@@ -126,7 +117,7 @@ describe('SendZen onboard', () => {
 
   it('stops after the bounded number of attempts when the upstream stays down', async () => {
     await sandbox.fault({ upstream: 'sendzen', kind: 'status', status: 500, times: 10 });
-    const error = await failure(client.onboard({ clientIdentifier: 'down' }));
+    const error = await upstreamFailure(client.onboard({ clientIdentifier: 'down' }));
     expect(error.kind).toBe('unavailable');
     expect(error.attempts).toBe(4);
     expect(await sandbox.journal('sendzen')).toHaveLength(4);
@@ -143,7 +134,7 @@ describe('SendZen onboard', () => {
       partnerApiKey: sandbox.credentials.sendzenPartnerKey,
     });
     const started = Date.now();
-    const error = await failure(impatient.onboard({ clientIdentifier: 'hang' }));
+    const error = await upstreamFailure(impatient.onboard({ clientIdentifier: 'hang' }));
     expect(error.kind).toBe('timeout');
     expect(error.retryable).toBe(true);
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -154,14 +145,14 @@ describe('SendZen onboard', () => {
     await client.onboard({ clientIdentifier: 'reset-once' });
 
     await sandbox.fault({ upstream: 'sendzen', kind: 'reset', times: 10 });
-    const error = await failure(client.onboard({ clientIdentifier: 'reset-always' }));
+    const error = await upstreamFailure(client.onboard({ clientIdentifier: 'reset-always' }));
     expect(error.kind).toBe('network');
     expect(error.outcomeUnknown).toBe(true);
   });
 
   it('reports a malformed body as bad_response, never as a crash', async () => {
     await sandbox.fault({ upstream: 'sendzen', kind: 'malformed', times: 1 });
-    const error = await failure(client.onboard({ clientIdentifier: 'malformed' }));
+    const error = await upstreamFailure(client.onboard({ clientIdentifier: 'malformed' }));
     expect(error.kind).toBe('bad_response');
     expect(error.retryable).toBe(false);
   });
@@ -172,7 +163,7 @@ describe('SendZen onboard', () => {
       baseUrl: 'http://127.0.0.1:9/sendzen',
       partnerApiKey: 'sz_partner_unused_key',
     });
-    const error = await failure(closed.onboard({ clientIdentifier: 'nobody-home' }));
+    const error = await upstreamFailure(closed.onboard({ clientIdentifier: 'nobody-home' }));
     expect(error.kind).toBe('network');
     expect(error.outcomeUnknown).toBe(false);
     expect(error.attempts).toBe(2);

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeUpstreams } from '../../mocks/serve.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
 import {
   call,
   control,
   eventually,
   type Loose,
-  type Receiver,
   sandboxBasic,
   sinchToken,
   startFake,
-  startReceiver,
 } from './helpers.ts';
 
 let fake: FakeUpstreams;
@@ -42,7 +41,7 @@ describe('the request journal', () => {
       clientIdentifier: 'j-1',
       status: 'completed',
     });
-    await eventually(() => receiver.received[0]);
+    await eventually(() => receiver.deliveries[0]);
 
     const entries = (await control(fake, 'GET', '/journal')).body.entries;
     expect(entries.map((e: Loose) => e.seq)).toEqual([1, 2, 3]);
@@ -143,7 +142,7 @@ describe('the request journal', () => {
       auth: `Bearer ${fake.credentials.sendzenPartnerKey}`,
       body: { client_identifier: 'x', note: fake.credentials.sinchKeySecret },
     });
-    await eventually(() => receiver.received.find((d) => d.path === '/papi'));
+    await eventually(() => receiver.deliveries.find((d) => d.path === '/papi'));
 
     const credentials = [
       fake.credentials.sendzenPartnerKey,

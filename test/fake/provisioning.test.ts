@@ -8,17 +8,16 @@ import {
   senderSchema,
 } from '../../src/upstreams/sinch/contract.ts';
 import { verifyCallback } from '../../src/upstreams/sinch/signature.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
 import {
   call,
   control,
   eventually,
   type Loose,
-  type Receiver,
   sandboxBasic,
   sinchToken,
   sleep,
   startFake,
-  startReceiver,
 } from './helpers.ts';
 
 let fake: FakeUpstreams;
@@ -38,7 +37,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await control(fake, 'POST', '/reset');
   auth = `Bearer ${await sinchToken(fake)}`;
-  receiver.received.length = 0;
+  receiver.deliveries.length = 0;
 });
 
 const project = () => fake.credentials.sinchProjectId;
@@ -68,7 +67,8 @@ async function registerWebhook(triggers: string[] = ['ALL'], p = project(), path
   return answer.body;
 }
 
-const callbacks = (type: string) => receiver.received.filter((d) => d.json?.type === type);
+const callbacks = (type: string) =>
+  receiver.deliveries.filter((d) => (d.json as Loose)?.type === type);
 
 describe('Provisioning credentials and errors', () => {
   it('accepts a token or the key over Basic, and refuses anything else with its own 401', async () => {
@@ -182,7 +182,7 @@ describe('a WhatsApp sender', () => {
     });
     const sender = await createSender();
     const delivery = await eventually(() => callbacks('WHATSAPP_SENDER_ERROR')[0]);
-    expect(delivery.json.payload.changes).toMatchObject({
+    expect((delivery.json as Loose).payload.changes).toMatchObject({
       status: 'ERROR',
       errorCode: 'NO_PRICING_PLAN',
       errorReason: expect.any(String),
@@ -214,14 +214,14 @@ describe('a WhatsApp sender', () => {
     ).body;
     await registerWebhook(['ALL'], subprojectId, '/other-project');
     await createSender();
-    await eventually(() => receiver.received.find((d) => d.path === '/all'));
+    await eventually(() => receiver.deliveries.find((d) => d.path === '/all'));
     await sleep(50);
-    expect(receiver.received.map((d) => d.path)).toEqual(['/all']);
+    expect(receiver.deliveries.map((d) => d.path)).toEqual(['/all']);
   });
 
   it('retries a callback the receiver answers with 500', async () => {
     await registerWebhook(['ALL']);
-    receiver.answerWith(500);
+    receiver.respondWith(500);
     await createSender();
     await eventually(() => callbacks('WHATSAPP_SENDER_ACTIVE')[1]);
     const [first, second] = callbacks('WHATSAPP_SENDER_ACTIVE');
@@ -311,7 +311,7 @@ describe('a WhatsApp sender', () => {
     expect(forced.body.sender.state).toBe('SUSPENDED');
     await sleep(80);
     expect((await call('GET', `${senders()}/${sender.id}`, { auth })).body.state).toBe('SUSPENDED');
-    expect(receiver.received).toEqual([]);
+    expect(receiver.deliveries).toEqual([]);
   });
 });
 

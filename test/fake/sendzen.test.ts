@@ -2,16 +2,8 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeUpstreams } from '../../mocks/serve.ts';
 import { onboardResponseSchema, signupResultSchema } from '../../src/upstreams/sendzen/contract.ts';
-import {
-  call,
-  control,
-  eventually,
-  type Loose,
-  type Receiver,
-  sleep,
-  startFake,
-  startReceiver,
-} from './helpers.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
+import { call, control, eventually, type Loose, sleep, startFake } from './helpers.ts';
 
 let fake: FakeUpstreams;
 let receiver: Receiver;
@@ -26,7 +18,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await control(fake, 'POST', '/reset');
-  receiver.received.length = 0;
+  receiver.deliveries.length = 0;
 });
 
 const onboard = (body: unknown, key = fake.credentials.sendzenPartnerKey) =>
@@ -210,7 +202,7 @@ describe('the fake SendZen iframe', () => {
       client_identifier: 'clicker',
       message: 'User cancelled the authentication process.',
     });
-    const delivered = await eventually(() => receiver.received[0]);
+    const delivered = await eventually(() => receiver.deliveries[0]);
     expect(delivered.json).toEqual(click.body.result);
   });
 });
@@ -231,7 +223,7 @@ describe('the signup control', () => {
     expect(result.waba_id).toMatch(/^[1-9]\d{14}$/);
     expect(result.phone_number_id).toMatch(/^[1-9]\d{14}$/);
 
-    const delivered = await eventually(() => receiver.received[0]);
+    const delivered = await eventually(() => receiver.deliveries[0]);
     expect(delivered.path).toBe('/sz');
     expect(delivered.headers['content-type']).toBe('application/json');
     expect(delivered.json).toEqual(result);
@@ -240,15 +232,15 @@ describe('the signup control', () => {
 
   it('uses the ids it is given and retries a webhook answered with 500', async () => {
     await onboard({ client_identifier: 'cust-2', client_webhook_url: `${receiver.url}/sz` });
-    receiver.answerWith(500);
+    receiver.respondWith(500);
     await control(fake, 'POST', '/sendzen/signups', {
       clientIdentifier: 'cust-2',
       status: 'completed',
       wabaId: '524126980791429',
       phoneNumberId: '106540352242922',
     });
-    await eventually(() => receiver.received[1]);
-    expect(receiver.received.map((d) => d.json.waba_id)).toEqual([
+    await eventually(() => receiver.deliveries[1]);
+    expect(receiver.deliveries.map((d) => (d.json as Loose).waba_id)).toEqual([
       '524126980791429',
       '524126980791429',
     ]);
@@ -263,12 +255,14 @@ describe('the signup control', () => {
 
   it('gives up after the configured retries and journals each failed attempt', async () => {
     await onboard({ client_identifier: 'down', client_webhook_url: `${receiver.url}/down` });
-    receiver.answerWith(503, 503, 503, 503);
+    receiver.respondWith(503, 503, 503, 503);
     await control(fake, 'POST', '/sendzen/signups', { clientIdentifier: 'down', status: 'failed' });
-    await eventually(() => receiver.received[2]);
+    await eventually(() => receiver.deliveries[2]);
     await sleep(100);
-    expect(receiver.received).toHaveLength(3);
-    expect(receiver.received[0]?.json.message).toBe('User cancelled the authentication process.');
+    expect(receiver.deliveries).toHaveLength(3);
+    expect((receiver.deliveries[0]?.json as Loose).message).toBe(
+      'User cancelled the authentication process.',
+    );
   });
 
   it('answers 404 for a customer SendZen never onboarded, 400 for a bad body', async () => {
