@@ -6,7 +6,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { type ExecutionArgs, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { type ExecutionArgs, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -60,6 +60,30 @@ const unauthenticated = (message: string) => ({
   errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }],
 });
 
+/**
+ * Yoga attaches the underlying error (`extensions.originalError`) to some request errors: a JSON
+ * parser's message quotes the body it choked on. A client gets the message, never that.
+ */
+const withoutInternalDetail: Plugin = {
+  onResultProcess({ result, setResult }) {
+    if (!result || Array.isArray(result) || !('errors' in result) || !result.errors) return;
+    setResult({
+      ...result,
+      errors: result.errors.map((error) => {
+        if (!error.extensions?.originalError) return error;
+        const { originalError: _internal, ...extensions } = error.extensions;
+        return new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          extensions,
+        });
+      }),
+    });
+  },
+};
+
 /** The caller a request or socket was authenticated as, or why it was not. */
 function authenticate(callers: CallerResolver, authorization: unknown): Caller | string {
   const caller = callers.resolve(typeof authorization === 'string' ? authorization : undefined);
@@ -79,6 +103,7 @@ export interface GatewayServer {
 
 export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const hardening: Plugin[] = [
+    withoutInternalDetail,
     useCSRFPrevention(),
     maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, exposeLimits: true }),
     maxAliasesPlugin({ n: GRAPHQL_LIMITS.maxAliases, exposeLimits: true }),

@@ -392,10 +392,12 @@ describe('requests that are not valid GraphQL over HTTP', () => {
     expect(res.body.errors![0]!.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
-  it('a body that is not JSON is a 400', async () => {
-    const res = await post('{"query": ');
+  it('a body that is not JSON is a 400 that does not quote the body back', async () => {
+    const res = await post('{"query": "sk_live_would_be_echoed" ');
     expect(res.status).toBe(400);
     expect(res.body.errors![0]!.extensions?.code).toBe('BAD_REQUEST');
+    expect(res.body.errors![0]!.extensions?.originalError).toBeUndefined();
+    expect(JSON.stringify(res.body)).not.toContain('sk_live_would_be_echoed');
   });
 
   it('a mutation over GET is refused with 405 and Allow: POST, and does nothing', async () => {
