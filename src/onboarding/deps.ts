@@ -1,7 +1,7 @@
 // What the onboarding domain needs from the outside world, handed in once at start.
 
+import type { GatewayLogger } from '../logger.ts';
 import type { Sealer } from '../secrets/seal.ts';
-import type { Logger } from '../upstreams/http.ts';
 import type { SendZenClient } from '../upstreams/sendzen/client.ts';
 import type { SinchConversationClient } from '../upstreams/sinch/conversation.ts';
 import type { SinchProvisioningClient } from '../upstreams/sinch/provisioning.ts';
@@ -24,8 +24,5 @@ export interface OnboardingDeps extends ChangeContext {
   subprojects: SinchSubprojectsClient;
   provisioning: SinchProvisioningClient;
   conversation: SinchConversationClient;
-  logger: Logger & {
-    info(fields: object, message: string): void;
-    error(fields: object, message: string): void;
-  };
+  logger: GatewayLogger;
 }
