@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The browser test needs Debian's Chromium: `npm run test:browser` (CI installs it first).
+    exclude: ['test/browser/**', '**/node_modules/**'],
     // Every suite starts its own fake (and gateway) on ephemeral loopback ports, so files run in parallel.
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -2,6 +2,7 @@
 
 import type { FakeUpstreams } from '../mocks/serve.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { createDemoRoutes } from './demo/routes.ts';
 import { startGateway } from './gateway.ts';
 import { startSandboxUpstreams } from './sandbox.ts';
 
@@ -9,7 +10,14 @@ async function main() {
   let config = loadConfig();
   let fake: FakeUpstreams | undefined;
   if (config.mode === 'sandbox') ({ fake, config } = await startSandboxUpstreams(config));
-  const gateway = await startGateway(config, { sandboxDevKey: config.mode === 'sandbox' });
+  const gateway = await startGateway(config, {
+    sandboxDevKey: config.mode === 'sandbox',
+    // Sandbox mode only: the partner-panel demo at `/`, its backend holding the development key.
+    extraRoutes: fake
+      ? ({ url, devApiKey }) =>
+          createDemoRoutes({ gatewayUrl: url, apiKey: devApiKey!, sendzenOrigin: fake.url })
+      : undefined,
+  });
 
   const lines = [
     '',
@@ -20,6 +28,7 @@ async function main() {
   ];
   if (fake) {
     lines.push(
+      `  partner-panel demo   ${gateway.url}/`,
       `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox})`,
       `  database             ${config.databaseFile}`,
     );

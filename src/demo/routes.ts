@@ -1,0 +1,465 @@
+// The sandbox's partner-panel demo at `/`: a page and the small backend every partner panel needs.
+// The backend holds the API key and calls the gateway over HTTP exactly as a partner's backend
+// would; the browser only ever receives an iframe URL and an onboarding session token.
+//
+//   GET  /                                  the page (src/demo/public/index.html)
+//   GET  /demo/{app.js,style.css,favicon.svg}
+//   GET  /demo/api/config                   { sendzenOrigin, serverTime }
+//   POST /demo/api/onboardings              onboardCustomer -> iframe URL + session token
+//   POST /demo/api/onboardings/:id/retry    retryOnboarding + a fresh session token
+//   POST /demo/api/onboardings/:id/link     refreshOnboardingLink + a fresh session token
+//   POST /demo/api/onboardings/:id/session  a fresh session token only
+//   GET  /demo/api/feed                     server-sent events: every onboarding, live
+//
+// A real panel would also check that the signed-in user owns the onboarding an :id names; the
+// demo has no users, so it skips that.
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { RouteHandler } from '../server.ts';
+import { BodyTooLarge, readBody, sendJson } from '../webhooks/http.ts';
+
+export interface DemoOptions {
+  /** Where the gateway listens, e.g. http://127.0.0.1:4000: the demo backend calls it over HTTP. */
+  gatewayUrl: string;
+  /** The partner API key the demo backend uses. It never reaches the browser. */
+  apiKey: string;
+  /** The origin the SendZen iframe is served from and posts its result from. */
+  sendzenOrigin: string;
+}
+
+const PUBLIC_DIR = new URL('./public/', import.meta.url);
+
+const ASSETS: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/demo/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/demo/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/demo/favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
+};
+
+const MAX_BODY_BYTES = 16 * 1024;
+const FEED_HEARTBEAT_MS = 15_000;
+const FEED_INITIAL_PAGE = 50;
+
+const startSchema = z.object({
+  clientIdentifier: z.string().trim().min(1, 'is required').max(255),
+  displayName: z
+    .string()
+    .trim()
+    .max(255)
+    .optional()
+    .transform((v) => v || undefined),
+  region: z.enum(['US', 'EU', 'BR']).default('US'),
+});
+
+const onboardingIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9+/=_-]+$/, 'is not an onboarding id');
+
+/** What the page needs to embed the iframe and talk to the gateway as the customer's browser. */
+const SESSION_FIELDS = /* GraphQL */ `
+  fragment DemoOnboarding on Onboarding { id status version iframeUrl iframeUrlExpiresAt }
+`;
+
+const ONBOARD = /* GraphQL */ `
+  mutation DemoOnboard($input: OnboardCustomerInput!) {
+    onboardCustomer(input: $input) {
+      created
+      sessionToken
+      sessionExpiresAt
+      onboarding { ...DemoOnboarding }
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+/** Mutations in one document run in order: the session is issued after the first one is done. */
+function thenSession(mutation: string, success: string): string {
+  return /* GraphQL */ `
+    mutation Demo($id: ID!) {
+      result: ${mutation}(onboardingId: $id) {
+        __typename
+        ... on ${success} { onboarding { ...DemoOnboarding } }
+        ... on Error { message }
+      }
+      session: issueOnboardingSession(onboardingId: $id) {
+        __typename
+        ... on IssueOnboardingSessionSuccess {
+          session { token expiresAt onboarding { ...DemoOnboarding } }
+        }
+        ... on Error { message }
+      }
+    }
+    ${SESSION_FIELDS}
+  `;
+}
+
+const RETRY = thenSession('retryOnboarding', 'RetryOnboardingSuccess');
+const REFRESH_LINK = thenSession('refreshOnboardingLink', 'RefreshOnboardingLinkSuccess');
+const SESSION = /* GraphQL */ `
+  mutation DemoSession($id: ID!) {
+    session: issueOnboardingSession(onboardingId: $id) {
+      __typename
+      ... on IssueOnboardingSessionSuccess {
+        session { token expiresAt onboarding { ...DemoOnboarding } }
+      }
+      ... on Error { message }
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
+/** The summary the "all onboardings" panel shows. */
+const SUMMARY_FIELDS = /* GraphQL */ `
+  fragment DemoSummary on Onboarding {
+    id version clientIdentifier displayName region status createdAt updatedAt
+    actionRequired { step message retryable }
+  }
+`;
+
+const LIST = /* GraphQL */ `
+  query DemoList($first: Int!) {
+    onboardings(first: $first) { edges { node { ...DemoSummary } } }
+  }
+  ${SUMMARY_FIELDS}
+`;
+
+const FEED = /* GraphQL */ `
+  subscription DemoFeed { onboardingsUpdated { ...DemoSummary } }
+  ${SUMMARY_FIELDS}
+`;
+
+interface OnboardingFields {
+  id: string;
+  status: string;
+  version: number;
+  iframeUrl: string | null;
+  iframeUrlExpiresAt: string | null;
+}
+
+type UnionResult<K extends string, T> =
+  | ({ __typename: string } & { [key in K]: T })
+  | { __typename: string; message: string };
+
+interface SessionResult {
+  token: string;
+  expiresAt: string;
+  onboarding: OnboardingFields;
+}
+
+/** A failure the page can show: the HTTP status and a message a person can act on. */
+class DemoError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface GraphQLBody<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** The demo backend's GraphQL client: the API key goes in a header, to the gateway only. */
+function gatewayClient(options: DemoOptions) {
+  const endpoint = new URL('/graphql', options.gatewayUrl).href;
+  const headers = { authorization: `Bearer ${options.apiKey}` };
+
+  async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(endpoint, {
+        method: 'POST',
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+    } catch (error) {
+      throw new DemoError(502, `The gateway could not be reached: ${describe(error)}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as GraphQLBody<T>;
+    const first = body.errors?.[0];
+    if (first) {
+      const code = first.extensions?.code;
+      throw new DemoError(code === 'BAD_USER_INPUT' ? 400 : 502, first.message);
+    }
+    if (!res.ok || !body.data) throw new DemoError(502, `The gateway answered ${res.status}`);
+    return body.data;
+  }
+
+  /** Opens a GraphQL-over-SSE subscription; the caller reads and aborts it. */
+  async function subscribe(
+    query: string,
+    signal: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query }),
+      signal,
+    });
+    if (!res.ok || !res.body) {
+      throw new DemoError(502, `The gateway refused the subscription (${res.status})`);
+    }
+    return res.body;
+  }
+
+  return { gql, subscribe };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Unwraps a mutation's result union: its success field, or the typed error's message. */
+function unwrap<K extends string, T>(result: UnionResult<K, T>, key: K): T {
+  if ('message' in result) {
+    throw new DemoError(result.__typename === 'OnboardingNotFound' ? 404 : 409, result.message);
+  }
+  return (result as { [key in K]: T })[key];
+}
+
+/** What every session-issuing route answers. */
+function sessionAnswer(session: SessionResult, extra: Record<string, unknown> = {}) {
+  const { onboarding } = session;
+  return {
+    onboardingId: onboarding.id,
+    status: onboarding.status,
+    version: onboarding.version,
+    iframeUrl: onboarding.iframeUrl,
+    iframeUrlExpiresAt: onboarding.iframeUrlExpiresAt,
+    sessionToken: session.token,
+    sessionExpiresAt: session.expiresAt,
+    ...extra,
+    serverTime: new Date().toISOString(),
+  };
+}
+
+export function createDemoRoutes(options: DemoOptions): RouteHandler {
+  const sendzenOrigin = new URL(options.sendzenOrigin).origin;
+  const gateway = gatewayClient(options);
+  // Self only: no inline script or style, nothing from elsewhere; only SendZen may be framed.
+  const contentSecurityPolicy = [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    "connect-src 'self'",
+    `frame-src ${sendzenOrigin}`,
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  const securityHeaders = {
+    'content-security-policy': contentSecurityPolicy,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+
+  async function serveAsset(res: ServerResponse, asset: { file: string; type: string }) {
+    const body = await readFile(new URL(asset.file, PUBLIC_DIR));
+    res.writeHead(200, {
+      ...securityHeaders,
+      'content-type': asset.type,
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+    });
+    res.end(body);
+  }
+
+  function answer(res: ServerResponse, status: number, body: unknown) {
+    res.setHeader('cache-control', 'no-store');
+    for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
+    sendJson(res, status, body);
+  }
+
+  async function jsonBody(req: IncomingMessage): Promise<unknown> {
+    const type = req.headers['content-type'] ?? '';
+    // A JSON content type cannot be sent cross-site without a CORS preflight, which nothing here
+    // answers: another site open in the same browser cannot drive these routes.
+    if (!type.startsWith('application/json')) {
+      throw new DemoError(415, 'Send the request body as application/json');
+    }
+    let text: string;
+    try {
+      text = await readBody(req, MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) throw new DemoError(413, 'The request body is too large');
+      throw error;
+    }
+    try {
+      return text ? JSON.parse(text) : {};
+    } catch {
+      throw new DemoError(400, 'The request body is not valid JSON');
+    }
+  }
+
+  function refuseCrossOrigin(req: IncomingMessage) {
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      throw new DemoError(403, 'Cross-origin requests are not accepted');
+    }
+  }
+
+  async function start(req: IncomingMessage) {
+    const parsed = startSchema.safeParse(await jsonBody(req));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DemoError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    const data = await gateway.gql<{
+      onboardCustomer: {
+        created: boolean;
+        sessionToken: string;
+        sessionExpiresAt: string;
+        onboarding: OnboardingFields;
+      };
+    }>(ONBOARD, { input: parsed.data });
+    const { created, sessionToken, sessionExpiresAt, onboarding } = data.onboardCustomer;
+    return sessionAnswer(
+      { token: sessionToken, expiresAt: sessionExpiresAt, onboarding },
+      { created },
+    );
+  }
+
+  async function withSession(query: string, id: string) {
+    const data = await gateway.gql<{
+      result?: UnionResult<'onboarding', OnboardingFields>;
+      session: UnionResult<'session', SessionResult>;
+    }>(query, { id });
+    if (data.result) unwrap(data.result, 'onboarding');
+    return sessionAnswer(unwrap(data.session, 'session'));
+  }
+
+  /** Server-sent events: the current list, then every onboarding's changes as they happen. */
+  async function feed(res: ServerResponse) {
+    res.writeHead(200, {
+      ...securityHeaders,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    const send = (event: string, data: unknown) => {
+      if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    res.write('retry: 2000\n\n');
+
+    // The browser going away ends the upstream subscription too.
+    const upstream = new AbortController();
+    res.once('close', () => upstream.abort());
+    const heartbeat = setInterval(() => {
+      if (!res.writableEnded) res.write(': ping\n\n');
+    }, FEED_HEARTBEAT_MS);
+    try {
+      // Subscribe before reading the list, so no change can fall between the two; the page keeps
+      // the highest version of each onboarding, so one seen twice does no harm.
+      const stream = await gateway.subscribe(FEED, upstream.signal);
+      const list = await gateway.gql<{
+        onboardings: { edges: { node: Record<string, unknown> }[] };
+      }>(LIST, { first: FEED_INITIAL_PAGE });
+      send('snapshot', { onboardings: list.onboardings.edges.map((e) => e.node) });
+      for await (const event of sseEvents(stream)) {
+        if (event.event === 'complete') break;
+        const payload = JSON.parse(event.data) as GraphQLBody<{
+          onboardingsUpdated: Record<string, unknown>;
+        }>;
+        if (payload.errors?.length) send('problem', { message: payload.errors[0]!.message });
+        if (payload.data?.onboardingsUpdated) send('onboarding', payload.data.onboardingsUpdated);
+      }
+    } catch (error) {
+      if (!upstream.signal.aborted) send('problem', { message: describe(error) });
+    } finally {
+      clearInterval(heartbeat);
+      upstream.abort();
+      if (!res.writableEnded) res.end();
+    }
+  }
+
+  return async (req, res, path) => {
+    const method = req.method ?? 'GET';
+    const asset = ASSETS[path];
+    if (asset) {
+      if (method !== 'GET' && method !== 'HEAD') return false;
+      await serveAsset(res, asset);
+      return true;
+    }
+    if (!path.startsWith('/demo/api/')) return false;
+
+    try {
+      if (path === '/demo/api/config' && method === 'GET') {
+        answer(res, 200, { sendzenOrigin, serverTime: new Date().toISOString() });
+        return true;
+      }
+      if (path === '/demo/api/feed' && method === 'GET') {
+        await feed(res);
+        return true;
+      }
+      if (path === '/demo/api/onboardings' && method === 'POST') {
+        refuseCrossOrigin(req);
+        answer(res, 200, await start(req));
+        return true;
+      }
+      const match = /^\/demo\/api\/onboardings\/([^/]+)\/(retry|link|session)$/.exec(path);
+      if (match && method === 'POST') {
+        refuseCrossOrigin(req);
+        const id = onboardingIdSchema.safeParse(decodeURIComponent(match[1]!));
+        if (!id.success) throw new DemoError(400, 'The onboarding id is not valid');
+        await jsonBody(req);
+        const query = { retry: RETRY, link: REFRESH_LINK, session: SESSION }[match[2]!]!;
+        answer(res, 200, await withSession(query, id.data));
+        return true;
+      }
+      answer(res, 404, { error: 'No such demo route' });
+      return true;
+    } catch (error) {
+      if (error instanceof DemoError) {
+        answer(res, error.status, { error: error.message });
+        return true;
+      }
+      if (error instanceof URIError) {
+        answer(res, 400, { error: 'The onboarding id is not valid' });
+        return true;
+      }
+      throw error;
+    }
+  };
+}
+
+/** Reads a server-sent events stream into its events (GraphQL over SSE: `next` and `complete`). */
+async function* sseEvents(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event: string; data: string }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end !== -1) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of frame.split(/\r?\n/)) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (data.length > 0) yield { event, data: data.join('\n') };
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}

@@ -1,0 +1,214 @@
+// The demo backend's routes against a stand-in gateway that records what it is sent: the API key
+// goes to the gateway and nowhere else, bad input is refused before it leaves, and the feed's
+// upstream subscription ends when the browser goes away.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoRoutes } from '../../src/demo/routes.ts';
+
+const API_KEY = 'gwk_01TESTTESTTESTTESTTESTTEST_demo-routes-test-key-0000000000000000000';
+const SENDZEN = 'http://127.0.0.1:4999';
+
+interface Call {
+  authorization: string | undefined;
+  accept: string | undefined;
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+const calls: Call[] = [];
+let subscriptionClosed: Promise<void> = Promise.resolve();
+let pushUpdate: (summary: unknown) => void = () => {};
+/** What the stand-in answers to the next mutation. */
+let nextData: unknown;
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    }),
+  );
+}
+
+async function readJson(req: IncomingMessage): Promise<{ query: string; variables?: object }> {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  return JSON.parse(text);
+}
+
+const fakeGateway = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const body = await readJson(req);
+  calls.push({
+    authorization: req.headers.authorization,
+    accept: req.headers.accept,
+    query: body.query,
+    variables: (body.variables ?? {}) as Record<string, unknown>,
+  });
+  if (req.headers.accept === 'text/event-stream') {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(':\n\n');
+    pushUpdate = (summary) =>
+      res.write(
+        `event: next\ndata: ${JSON.stringify({ data: { onboardingsUpdated: summary } })}\n\n`,
+      );
+    subscriptionClosed = new Promise((resolve) => res.once('close', () => resolve()));
+    return;
+  }
+  const data = body.query.includes('DemoList')
+    ? { onboardings: { edges: [{ node: { id: 'A', version: 3, status: 'READY' } }] } }
+    : nextData;
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ data }));
+});
+
+let demo: Server;
+let gatewayUrl: string;
+let demoUrl: string;
+
+beforeAll(async () => {
+  gatewayUrl = await listen(fakeGateway);
+  const routes = createDemoRoutes({ gatewayUrl, apiKey: API_KEY, sendzenOrigin: SENDZEN });
+  demo = createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://demo').pathname;
+    if (!(await routes(req, res, path))) {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  demoUrl = await listen(demo);
+});
+
+afterAll(async () => {
+  demo.closeAllConnections();
+  fakeGateway.closeAllConnections();
+  await new Promise((r) => demo.close(r));
+  await new Promise((r) => fakeGateway.close(r));
+});
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${demoUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('the demo backend', () => {
+  it('starts an onboarding with the API key and answers with the iframe URL and a session token only', async () => {
+    nextData = {
+      onboardCustomer: {
+        created: true,
+        sessionToken: 'gws_token',
+        sessionExpiresAt: '2030-01-01T01:00:00.000Z',
+        onboarding: {
+          id: 'T25ib2FyZGluZzox',
+          status: 'AWAITING_SIGNUP',
+          version: 3,
+          iframeUrl: `${SENDZEN}/sendzen/onboard/iframe?token=x`,
+          iframeUrlExpiresAt: '2030-01-01T01:00:00.000Z',
+        },
+      },
+    };
+    calls.length = 0;
+    const res = await post('/demo/api/onboardings', {
+      clientIdentifier: ' acme ',
+      displayName: '',
+      region: 'EU',
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).not.toContain('gwk_');
+    expect(JSON.parse(text)).toMatchObject({
+      onboardingId: 'T25ib2FyZGluZzox',
+      iframeUrl: `${SENDZEN}/sendzen/onboard/iframe?token=x`,
+      sessionToken: 'gws_token',
+      sessionExpiresAt: '2030-01-01T01:00:00.000Z',
+      created: true,
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(calls[0]!.query).toContain('onboardCustomer');
+    expect(calls[0]!.variables).toEqual({ input: { clientIdentifier: 'acme', region: 'EU' } });
+  });
+
+  it('refuses bad input, a body that is not JSON, and other origins before calling the gateway', async () => {
+    calls.length = 0;
+    const missing = await post('/demo/api/onboardings', { displayName: 'x' });
+    expect(missing.status).toBe(400);
+    expect((await missing.json()).error).toMatch(/clientIdentifier/);
+    const region = await post('/demo/api/onboardings', { clientIdentifier: 'a', region: 'MARS' });
+    expect(region.status).toBe(400);
+    expect((await region.json()).error).toMatch(/region/);
+    const broken = await post('/demo/api/onboardings', '{');
+    expect(broken.status).toBe(400);
+    const plain = await post('/demo/api/onboardings', 'clientIdentifier=a', {
+      'content-type': 'text/plain',
+    });
+    expect(plain.status).toBe(415);
+    const elsewhere = await post(
+      '/demo/api/onboardings',
+      { clientIdentifier: 'a' },
+      { origin: 'https://evil.example' },
+    );
+    expect(elsewhere.status).toBe(403);
+    const badId = await post('/demo/api/onboardings/%3Cscript%3E/retry', {});
+    expect(badId.status).toBe(400);
+    expect(calls).toHaveLength(0);
+  });
+
+  it('answers a refused retry with the gateway’s message, and a successful one with a fresh token', async () => {
+    nextData = {
+      result: { __typename: 'PreconditionFailed', message: 'The onboarding was cancelled' },
+      session: { __typename: 'PreconditionFailed', message: 'The onboarding was cancelled' },
+    };
+    const refused = await post('/demo/api/onboardings/T25ib2FyZGluZzox/retry', {});
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({ error: 'The onboarding was cancelled' });
+
+    const onboarding = {
+      id: 'T25ib2FyZGluZzox',
+      status: 'AWAITING_SIGNUP',
+      version: 9,
+      iframeUrl: `${SENDZEN}/new`,
+      iframeUrlExpiresAt: '2030-01-01T02:00:00.000Z',
+    };
+    nextData = {
+      result: { __typename: 'RefreshOnboardingLinkSuccess', onboarding },
+      session: {
+        __typename: 'IssueOnboardingSessionSuccess',
+        session: { token: 'gws_new', expiresAt: '2030-01-01T02:00:00.000Z', onboarding },
+      },
+    };
+    calls.length = 0;
+    const link = await post('/demo/api/onboardings/T25ib2FyZGluZzox/link', {});
+    expect(link.status).toBe(200);
+    expect(await link.json()).toMatchObject({
+      iframeUrl: `${SENDZEN}/new`,
+      sessionToken: 'gws_new',
+    });
+    expect(calls[0]!.query).toContain('refreshOnboardingLink');
+    expect(calls[0]!.query).toContain('issueOnboardingSession');
+    expect(calls[0]!.variables).toEqual({ id: 'T25ib2FyZGluZzox' });
+  });
+
+  it('streams the feed, and ends its upstream subscription when the browser goes away', async () => {
+    calls.length = 0;
+    const browser = new AbortController();
+    const res = await fetch(`${demoUrl}/demo/api/feed`, { signal: browser.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const until = async (needle: string) => {
+      while (!text.includes(needle)) text += (await reader.read()).value ?? '';
+    };
+    await until('event: snapshot');
+    pushUpdate({ id: 'B', version: 1, status: 'AWAITING_SIGNUP' });
+    await until('event: onboarding');
+    expect(text).toContain('"onboardings":[{"id":"A","version":3,"status":"READY"}]');
+    expect(text).toContain('data: {"id":"B","version":1,"status":"AWAITING_SIGNUP"}');
+    expect(calls.map((c) => c.authorization)).toEqual([`Bearer ${API_KEY}`, `Bearer ${API_KEY}`]);
+    expect(text).not.toContain('gwk_');
+
+    browser.abort();
+    await subscriptionClosed;
+  });
+});
