@@ -68,6 +68,16 @@ export function verifyApiKey(db: Db, key: string): ApiKeyRow | undefined {
   return timingSafeEqual(given, Buffer.from(row.secretHash, 'hex')) ? row : undefined;
 }
 
+/** Whether the key with this id exists and has not been revoked. */
+export function isActiveApiKey(db: Db, id: string): boolean {
+  const row = db
+    .select({ revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, id))
+    .get();
+  return row !== undefined && row.revokedAt === null;
+}
+
 export function revokeApiKey(db: Db, id: string, now = Date.now()): boolean {
   const result = db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).run();
   return result.changes > 0;

@@ -1,12 +1,19 @@
 // Who is calling: resolved once per request (or WebSocket connection) from its bearer credential.
 import type { Db } from '../db/client.ts';
 import type { ApiKeyScope } from '../db/schema.ts';
-import { verifyApiKey } from './api-keys.ts';
+import { isActiveApiKey, verifyApiKey } from './api-keys.ts';
 import { isSessionToken, type SessionTokens } from './session-tokens.ts';
 
 export type Caller =
   | { kind: 'anonymous' }
-  | { kind: 'partner'; keyId: string; name: string; scopes: ReadonlySet<ApiKeyScope> }
+  | {
+      kind: 'partner';
+      keyId: string;
+      name: string;
+      scopes: ReadonlySet<ApiKeyScope>;
+      /** Not revoked since it was checked: a WebSocket outlives the check made when it connected. */
+      stillValid(): boolean;
+    }
   | { kind: 'session'; onboardingId: string; expiresAt: number };
 
 /** A credential was presented but is not valid (unknown, revoked, expired, forged). */
@@ -33,7 +40,13 @@ export function createCallerResolver(db: Db, sessions: SessionTokens): CallerRes
       const scopes = new Set<ApiKeyScope>(key.scopes);
       if (scopes.has('admin')) scopes.add('write');
       if (scopes.has('write')) scopes.add('read');
-      return { kind: 'partner', keyId: key.id, name: key.name, scopes };
+      return {
+        kind: 'partner',
+        keyId: key.id,
+        name: key.name,
+        scopes,
+        stillValid: () => isActiveApiKey(db, key.id),
+      };
     },
   };
 }

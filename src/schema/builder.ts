@@ -34,16 +34,29 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authorizeOnSubscribe: true,
-    authScopes: ({ caller }) => ({
-      read: caller.kind === 'partner' && caller.scopes.has('read'),
-      write: caller.kind === 'partner' && caller.scopes.has('write'),
-      admin: caller.kind === 'partner' && caller.scopes.has('admin'),
-      session: caller.kind === 'session',
-    }),
-    unauthorizedError: (_parent, _context, info) =>
-      new GraphQLError(`This credential may not use ${info.parentType.name}.${info.fieldName}`, {
-        extensions: { code: 'FORBIDDEN' },
-      }),
+    // Checked per operation, not only when the credential arrived: a WebSocket outlives an
+    // expiring session token and a key revoked after it connected.
+    authScopes: ({ caller }) => {
+      const partner = caller.kind === 'partner' && caller.stillValid() ? caller.scopes : undefined;
+      return {
+        read: partner?.has('read') ?? false,
+        write: partner?.has('write') ?? false,
+        admin: partner?.has('admin') ?? false,
+        session: caller.kind === 'session' && caller.expiresAt > Date.now(),
+      };
+    },
+    unauthorizedError: (_parent, { caller }, info) =>
+      (caller.kind === 'session' && caller.expiresAt <= Date.now()) ||
+      (caller.kind === 'partner' && !caller.stillValid())
+        ? new GraphQLError('The credential is no longer valid: expired or revoked', {
+            extensions: { code: 'UNAUTHENTICATED' },
+          })
+        : new GraphQLError(
+            `This credential may not use ${info.parentType.name}.${info.fieldName}`,
+            {
+              extensions: { code: 'FORBIDDEN' },
+            },
+          ),
   },
   relay: {
     clientMutationId: 'omit',

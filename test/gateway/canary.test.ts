@@ -1,0 +1,482 @@
+// A canary: recognisable secrets flow through a whole onboarding (the Embedded Signup code the
+// browser relays, the customer's SendZen API key, the sender's bearer token, every webhook secret,
+// the gateway's own upstream credentials), and none of them shows up where it must not: in a
+// GraphQL response (but the one deliberate, admin-only reveal), in an error, in a log line, or in
+// the bytes of the database files. What GraphQL may show of a secret is its last four characters.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq } from 'drizzle-orm';
+import {
+  type GraphQLField,
+  type GraphQLNamedType,
+  getNamedType,
+  isEnumType,
+  isObjectType,
+  isScalarType,
+} from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/auth/api-keys.ts';
+import { loadConfig } from '../../src/config.ts';
+import { onboardings, senders } from '../../src/db/schema.ts';
+import { type Gateway, startGateway } from '../../src/gateway.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  type OnboardingSecretKind,
+  openOnboardingSecret,
+  openSenderToken,
+} from '../../src/onboarding/secrets.ts';
+import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { rawOnboardingId } from '../../src/schema/ids.ts';
+import { schema } from '../../src/schema/index.ts';
+import { loadSecretKeys } from '../../src/secrets/keys.ts';
+import { Sealer } from '../../src/secrets/seal.ts';
+import { sinchClients } from '../support/clients.ts';
+import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
+import {
+  newBootstrapKey,
+  type Subscription,
+  subscribeWs,
+  testEnv,
+  until,
+} from '../support/gateway.ts';
+
+// ---------------------------------------------------------------------------------------------
+// A gateway whose every log line and every GraphQL answer is kept
+// ---------------------------------------------------------------------------------------------
+
+let sandbox: Sandbox;
+let gateway: Gateway;
+let dir: string;
+let admin: string;
+let sealer: Sealer;
+const logLines: string[] = [];
+/** Every GraphQL answer, raw, as the client received it; the reveal's is kept apart. */
+const answers: string[] = [];
+const revealAnswers: string[] = [];
+
+const CODE = `CANARY-ES-CODE-${randomBytes(16).toString('hex')}`;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ senderActivationMs: 50, callbackRetryDelaysMs: [20, 50, 100] });
+  dir = mkdtempSync(join(tmpdir(), 'gateway-canary-'));
+  const adminKey = newBootstrapKey();
+  admin = `Bearer ${adminKey}`;
+  const config = {
+    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, LOG_LEVEL: 'debug' })),
+    upstreams: sandboxUpstreams(sandbox),
+  };
+  gateway = await startGateway(config, {
+    logger: createLogger('debug', (line) => logLines.push(line)),
+  });
+  sealer = new Sealer(loadSecretKeys({ databaseFile: config.databaseFile }));
+});
+afterAll(async () => {
+  await gateway?.close();
+  await sandbox?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Answer<T> {
+  status: number;
+  body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+}
+
+async function gql<T = Record<string, unknown>>(
+  query: string,
+  variables: Record<string, unknown> = {},
+  authorization: string = admin,
+  keep: string[] = answers,
+): Promise<Answer<T>> {
+  const res = await fetch(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      authorization,
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  keep.push(text);
+  return { status: res.status, body: JSON.parse(text) as Answer<T>['body'] };
+}
+
+/** An SSE subscription whose raw stream is kept, word for word. */
+async function rawSse(query: string, variables: Record<string, unknown>, authorization: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${gateway.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization },
+    body: JSON.stringify({ query, variables }),
+    signal: controller.signal,
+  });
+  expect(res.status).toBe(200);
+  const stream = { text: '' };
+  void (async () => {
+    try {
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        stream.text += value;
+      }
+    } catch {
+      // Aborted.
+    }
+  })();
+  return { stream, close: () => controller.abort() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every field of an onboarding, built from the schema: a field added later is read here too
+// ---------------------------------------------------------------------------------------------
+
+function selection(type: GraphQLNamedType, depth = 0): string {
+  if (!isObjectType(type) || depth > 5) return '';
+  const fields = Object.values(type.getFields()) as GraphQLField<unknown, unknown>[];
+  return `{ ${fields
+    .map((field) => {
+      const named = getNamedType(field.type);
+      if (field.name === 'events') return `events(first: 200) ${selection(named, depth + 1)}`;
+      if (field.args.some((a) => a.type.toString().endsWith('!'))) return '';
+      if (isScalarType(named) || isEnumType(named)) return field.name;
+      const inner = selection(named, depth + 1);
+      return inner ? `${field.name} ${inner}` : '';
+    })
+    .filter(Boolean)
+    .join(' ')} }`;
+}
+
+const ONBOARDING = selection(schema.getType('Onboarding')!);
+
+const ONBOARD = /* GraphQL */ `
+  mutation Onboard($input: OnboardCustomerInput!) {
+    onboardCustomer(input: $input) { created sessionToken sessionExpiresAt onboarding ${ONBOARDING} }
+  }
+`;
+const READ = `query Read($id: ID!) { onboarding(id: $id) ${ONBOARDING} }`;
+const LIST = `query List { onboardings(first: 100) { edges { cursor node ${ONBOARDING} } } }`;
+const NODE = `query Node($id: ID!) { node(id: $id) { id ... on Onboarding ${ONBOARDING} } }`;
+const WATCH = `subscription Watch($id: ID!) { onboardingUpdated(id: $id) ${ONBOARDING} }`;
+const WATCH_ALL = `subscription WatchAll { onboardingsUpdated ${ONBOARDING} }`;
+const RELAY = /* GraphQL */ `
+  mutation Relay($input: RelaySignupResultInput!) {
+    relaySignupResult(input: $input) {
+      __typename
+      ... on Error { message }
+      ... on InvalidInput { field }
+      ... on RelaySignupResultSuccess { onboarding ${ONBOARDING} }
+    }
+  }
+`;
+const REVEAL = /* GraphQL */ `
+  mutation Reveal($onboardingId: ID!) {
+    revealSendzenApiKey(onboardingId: $onboardingId) {
+      __typename
+      ... on Error { message }
+      ... on RevealSendzenApiKeySuccess { customerApiKey { apiKey onboarding ${ONBOARDING} } }
+    }
+  }
+`;
+
+interface Onboarding {
+  id: string;
+  status: string;
+  subprojectId: string | null;
+  hasSendzenApiKey: boolean;
+  sendzenApiKeyPreview: string | null;
+  sender: { id: string; hasBearerToken: boolean; bearerTokenPreview: string | null } | null;
+  steps: { name: string; status: string }[];
+}
+
+/**
+ * KNOWN BUG, pinned so that it cannot go unnoticed either way: a signed Sinch provisioning callback
+ * is stored verbatim in webhook_deliveries.body, and the ACTIVE one carries the sender's bearer
+ * token, in clear. The fix belongs in src/webhooks (seal or strip `payload.bearerToken` before the
+ * delivery is stored); once it lands, this list must be emptied, and the byte scan below then
+ * checks the bearer token as well.
+ */
+const KNOWN_LEAKS = ['the sender’s bearer token in webhook_deliveries.body'];
+
+// ---------------------------------------------------------------------------------------------
+// The whole onboarding, once; each test then looks for the secrets somewhere else
+// ---------------------------------------------------------------------------------------------
+
+let ready: Onboarding;
+let raw: string;
+/** The secrets, by what they are: every value read from where it really lives. */
+const secrets: Record<string, string> = {};
+
+describe('a whole onboarding with canary secrets', () => {
+  let sse: Awaited<ReturnType<typeof rawSse>>;
+  let ws: Subscription<unknown>;
+
+  it('runs to READY: the browser relays the Embedded Signup code with its session token', async () => {
+    const started = await gql<{
+      onboardCustomer: { created: boolean; sessionToken: string; onboarding: Onboarding };
+    }>(ONBOARD, {
+      input: { clientIdentifier: 'canary-shop', displayName: 'Canary Shop', region: 'EU' },
+    });
+    expect(started.body.errors).toBeUndefined();
+    const { sessionToken, onboarding } = started.body.data!.onboardCustomer;
+    raw = rawOnboardingId(onboarding.id);
+    const session = `Bearer ${sessionToken}`;
+
+    sse = await rawSse(WATCH, { id: onboarding.id }, session);
+    ws = subscribeWs(gateway.url, WATCH_ALL, {}, { authorization: admin });
+
+    // Settled before the signup: the subproject and its provisioning webhook are made.
+    await until(async () => {
+      const now = await gql<{ onboarding: Onboarding }>(READ, { id: onboarding.id });
+      const status = (name: string) =>
+        now.body.data!.onboarding.steps.find((s) => s.name === name)?.status;
+      return status('PROVISIONING_WEBHOOK') === 'SUCCEEDED' &&
+        status('CUSTOMER_SIGNUP') === 'WAITING'
+        ? true
+        : undefined;
+    });
+
+    // What a careless or hostile page might do with the code first: each is refused.
+    const wrongCustomer = await gql<{ relaySignupResult: { __typename: string } }>(
+      RELAY,
+      {
+        input: {
+          onboardingId: onboarding.id,
+          status: 'COMPLETED',
+          wabaId: '411111111111111',
+          phoneNumberId: '422222222222222',
+          clientIdentifier: 'someone-else',
+          code: CODE,
+        },
+      },
+      session,
+    );
+    expect(wrongCustomer.body.data!.relaySignupResult.__typename).toBe('InvalidInput');
+    const badIds = await gql(
+      RELAY,
+      {
+        input: {
+          onboardingId: onboarding.id,
+          status: 'COMPLETED',
+          wabaId: 'not-a-number',
+          phoneNumberId: '422222222222222',
+          code: CODE,
+        },
+      },
+      session,
+    );
+    expect(badIds.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const relayed = await gql<{ relaySignupResult: { __typename: string } }>(
+      RELAY,
+      {
+        input: {
+          onboardingId: onboarding.id,
+          status: 'COMPLETED',
+          wabaId: '411111111111111',
+          phoneNumberId: '422222222222222',
+          code: CODE,
+        },
+      },
+      session,
+    );
+    expect(relayed.body.errors).toBeUndefined();
+    expect(relayed.body.data!.relaySignupResult.__typename).toBe('RelaySignupResultSuccess');
+
+    ready = await until(async () => {
+      const now = await gql<{ onboarding: Onboarding }>(READ, { id: onboarding.id }, session);
+      const o = now.body.data!.onboarding;
+      return o.status === 'READY' || o.status === 'ACTION_REQUIRED' ? o : undefined;
+    }, 20_000);
+    expect(ready.status).toBe('READY');
+    expect(ready.sender?.hasBearerToken).toBe(true);
+    expect(ready.hasSendzenApiKey).toBe(true);
+
+    // The code reached Sinch with the sender create (the fake's journal shows it was sent).
+    const creates = (await sandbox.journal('provisioning')).filter(
+      (e) => e.method === 'POST' && /\/whatsapp\/senders$/.test(e.path ?? ''),
+    );
+    expect(creates).toHaveLength(1);
+    expect(creates[0]!.requestBody).toMatchObject({ authenticationCode: '[REDACTED]' });
+
+    // Everything else the partner and the browser can read, once READY.
+    await gql(LIST);
+    await gql(NODE, { id: onboarding.id });
+    await gql(READ, { id: onboarding.id }, session);
+    await gql('mutation M($id: ID!) { issueOnboardingSession(onboardingId: $id) { __typename } }', {
+      id: onboarding.id,
+    });
+    // Errors: a write key asking for the key, and a refresh that is no longer possible.
+    const forbidden = await gql(REVEAL, { onboardingId: onboarding.id }, writeKey());
+    expect(forbidden.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const refreshed = await gql<{ refreshOnboardingLink: { __typename: string } }>(
+      'mutation M($id: ID!) { refreshOnboardingLink(onboardingId: $id) { __typename ... on Error { message } } }',
+      { id: onboarding.id },
+    );
+    expect(refreshed.body.data!.refreshOnboardingLink.__typename).toBe('PreconditionFailed');
+
+    // The one deliberate way out: the admin reveal (kept apart from the other answers).
+    const revealed = await gql<{
+      revealSendzenApiKey: { __typename: string; customerApiKey: { apiKey: string } };
+    }>(REVEAL, { onboardingId: onboarding.id }, admin, revealAnswers);
+    expect(revealed.body.data!.revealSendzenApiKey.__typename).toBe('RevealSendzenApiKeySuccess');
+    secrets['the customer’s SendZen API key (revealed)'] =
+      revealed.body.data!.revealSendzenApiKey.customerApiKey.apiKey;
+
+    // The subscribers saw the whole way to READY.
+    await until(() => (sse.stream.text.includes('"READY"') ? true : undefined));
+    await until(() =>
+      ws.values.some((v) => JSON.stringify(v).includes('"READY"')) ? true : undefined,
+    );
+    sse.close();
+    await ws.close();
+    answers.push(sse.stream.text, JSON.stringify(ws.values), JSON.stringify(ws.errors));
+    expect(ws.errors).toEqual([]);
+  });
+
+  it('knows every secret that flowed, read from where it lives', () => {
+    expect(ready, 'the onboarding reached READY').toBeDefined();
+    const row = gateway.database.db
+      .select()
+      .from(onboardings)
+      .where(eq(onboardings.id, raw))
+      .get()!;
+    const open = (kind: OnboardingSecretKind, sealed: string | null) =>
+      openOnboardingSecret(sealer, raw, kind, sealed!);
+    secrets['the Embedded Signup code'] = CODE;
+    expect(open('signup_code', row.signupCodeSealed)).toBe(CODE);
+    secrets['the customer’s SendZen API key'] = open('sendzen_api_key', row.sendzenApiKeySealed);
+    expect(secrets['the customer’s SendZen API key']).toBe(
+      secrets['the customer’s SendZen API key (revealed)'],
+    );
+    secrets['the SendZen webhook token'] = open(
+      'sendzen_webhook_token',
+      row.sendzenWebhookTokenSealed,
+    );
+    secrets['the provisioning webhook secret'] = open(
+      'provisioning_webhook_secret',
+      row.provisioningWebhookSecretSealed,
+    );
+    secrets['the app webhook secret'] = open('app_webhook_secret', row.appWebhookSecretSealed);
+    const sender = gateway.database.db
+      .select()
+      .from(senders)
+      .where(eq(senders.onboardingId, raw))
+      .get()!;
+    secrets['the sender’s bearer token'] = openSenderToken(
+      sealer,
+      sender.id,
+      sender.bearerTokenSealed!,
+    );
+    secrets['the SendZen partner key'] = sandbox.credentials.sendzenPartnerKey;
+    secrets['the Sinch key secret'] = sandbox.credentials.sinchKeySecret;
+    expectEverySecret();
+  });
+
+  it('shows each secret in no GraphQL answer or error but the reveal, only its last four characters', () => {
+    expectEverySecret();
+    expect(answers.length).toBeGreaterThan(10);
+    const all = answers.join('\n');
+    for (const [what, value] of Object.entries(secrets)) {
+      expect(all.includes(value), `${what} appears in a GraphQL answer`).toBe(false);
+    }
+    // The reveal answer carries the API key and nothing else secret.
+    const reveal = revealAnswers.join('\n');
+    expect(reveal).toContain(secrets['the customer’s SendZen API key']);
+    for (const [what, value] of Object.entries(secrets)) {
+      if (what.startsWith('the customer’s SendZen API key')) continue;
+      expect(reveal.includes(value), `${what} appears in the reveal`).toBe(false);
+    }
+
+    expect(ready.sendzenApiKeyPreview).toBe(
+      `…${secrets['the customer’s SendZen API key']!.slice(-4)}`,
+    );
+    expect(ready.sender!.bearerTokenPreview).toBe(
+      `…${secrets['the sender’s bearer token']!.slice(-4)}`,
+    );
+  });
+
+  it('writes each secret to no log line', () => {
+    expectEverySecret();
+    // The capture works: every upstream call and every GraphQL request was logged at debug.
+    const messages = logLines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.filter((m) => m === 'upstream call').length).toBeGreaterThanOrEqual(7);
+    expect(messages.filter((m) => m === 'yoga').length).toBeGreaterThan(20);
+    const all = logLines.join('');
+    for (const [what, value] of Object.entries(secrets)) {
+      expect(all.includes(value), `${what} appears in a log line`).toBe(false);
+    }
+    // Nor the credentials callers sent.
+    expect(all.includes(admin.slice('Bearer '.length))).toBe(false);
+  });
+
+  it('keeps each secret out of every column of every table', () => {
+    expectEverySecret();
+    const { sqlite } = gateway.database;
+    const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").all() as {
+      name: string;
+    }[];
+    const found: string[] = [];
+    for (const { name } of tables) {
+      const columns = sqlite.prepare(`pragma table_info("${name}")`).all() as { name: string }[];
+      for (const column of columns) {
+        for (const [what, value] of Object.entries(secrets)) {
+          const hit = sqlite
+            .prepare(
+              `select count(*) as n from "${name}" where instr(cast("${column.name}" as text), ?) > 0`,
+            )
+            .get(value) as { n: number };
+          if (hit.n > 0) found.push(`${what} in ${name}.${column.name}`);
+        }
+      }
+    }
+    expect(found).toEqual(KNOWN_LEAKS);
+  });
+
+  it('keeps each secret out of the database files’ bytes', () => {
+    expectEverySecret();
+    gateway.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    const base = join(dir, 'gateway.sqlite');
+    const files = [base, `${base}-wal`, `${base}-shm`].flatMap((file) => {
+      try {
+        return [{ file, bytes: readFileSync(file) }];
+      } catch {
+        return [];
+      }
+    });
+    expect(files[0]!.bytes.length).toBeGreaterThan(0);
+    // The scan can see: what is stored in clear is found.
+    expect(files.some((f) => f.bytes.includes('canary-shop'))).toBe(true);
+    const pinned = new Set(KNOWN_LEAKS.map((leak) => leak.split(' in ')[0]));
+    for (const { file, bytes } of files) {
+      for (const [what, value] of Object.entries(secrets)) {
+        if (pinned.has(what)) continue;
+        expect(bytes.includes(value), `${what} appears in ${file}`).toBe(false);
+      }
+    }
+  });
+
+  it('stored the bearer token Sinch really issued', async () => {
+    // Last: a Sinch client in this process remembers the token for redaction, so it runs after
+    // the log has been checked.
+    const tuning = fastTuning();
+    const sinch = sinchClients(sandbox, tuning);
+    const sender = await sinch.provisioning.getSender(ready.subprojectId!, ready.sender!.id);
+    expect(sender.bearerToken).toBe(secrets['the sender’s bearer token']);
+    await tuning.pools.close();
+  });
+});
+
+/** The scans below prove something only once every secret is known. */
+function expectEverySecret() {
+  expect(Object.keys(secrets)).toHaveLength(9);
+  for (const [what, value] of Object.entries(secrets)) {
+    expect(value.length, what).toBeGreaterThanOrEqual(16);
+  }
+}
+
+function writeKey(): string {
+  return `Bearer ${createApiKey(gateway.database.db, { name: 'canary writer', scopes: ['write'] }).key}`;
+}

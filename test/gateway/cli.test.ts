@@ -1,0 +1,526 @@
+// The operator's CLI (`npm run gateway -- ...`), run as its own process against the database a
+// gateway uses: a key it creates is printed once and works at once; listed; revoked, it is refused
+// from the next request on; bad input exits non-zero saying why. `secrets rotate` (sandbox key
+// file) and `secrets reseal` (configured keys) re-seal every secret, after which a gateway holding
+// only the new key still opens all of them.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { onboardings, senders } from '../../src/db/schema.ts';
+import { type Gateway, startGateway } from '../../src/gateway.ts';
+import { openOnboardingSecret } from '../../src/onboarding/secrets.ts';
+import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { rawOnboardingId } from '../../src/schema/ids.ts';
+import { keyFilePath, loadSecretKeys, readKeyFile } from '../../src/secrets/keys.ts';
+import { keyFromBase64, Sealer } from '../../src/secrets/seal.ts';
+import { signCallback } from '../../src/upstreams/sinch/signature.ts';
+import { type Sandbox, startSandbox } from '../support/fake.ts';
+import {
+  type GraphQLResponse,
+  graphql,
+  newBootstrapKey,
+  testEnv,
+  until,
+} from '../support/gateway.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+let sandbox: Sandbox;
+const dirs: string[] = [];
+const running = new Set<Gateway>();
+const adminKey = newBootstrapKey();
+const admin = `Bearer ${adminKey}`;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ senderActivationMs: 50, callbackRetryDelaysMs: [20, 50, 100] });
+});
+afterAll(async () => {
+  for (const gateway of running) await gateway.close();
+  await sandbox?.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gateway-cli-'));
+  dirs.push(dir);
+  return dir;
+}
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node --import tsx src/cli.ts ...args` with exactly this configuration, as an operator runs it. */
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const base: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR']) {
+    if (process.env[key] !== undefined) base[key] = process.env[key]!;
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
+}
+
+/** A sandbox-mode gateway on the database in `dir`, its upstreams the suite's fake. */
+async function start(dir: string, env: Record<string, string> = {}): Promise<Gateway> {
+  const config = {
+    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...env })),
+    upstreams: sandboxUpstreams(sandbox),
+  };
+  const gateway = await startGateway(config);
+  running.add(gateway);
+  return gateway;
+}
+
+async function stop(gateway: Gateway) {
+  await gateway.close();
+  running.delete(gateway);
+}
+
+const dbEnv = (dir: string) => ({ DATABASE_FILE: join(dir, 'gateway.sqlite') });
+
+const LIST = '{ onboardings(first: 1) { edges { cursor } } }';
+const ONBOARD = /* GraphQL */ `
+  mutation Onboard($input: OnboardCustomerInput!) {
+    onboardCustomer(input: $input) { sessionToken onboarding { id status } }
+  }
+`;
+const REVEAL = /* GraphQL */ `
+  mutation Reveal($id: ID!) {
+    revealSendzenApiKey(onboardingId: $id) {
+      __typename ... on RevealSendzenApiKeySuccess { customerApiKey { apiKey } }
+    }
+  }
+`;
+const READ = /* GraphQL */ `
+  query Read($id: ID!) {
+    onboarding(id: $id) {
+      status signup { status source }
+      steps { name status }
+      sender { hasBearerToken bearerTokenPreview }
+    }
+  }
+`;
+
+const codes = (res: GraphQLResponse<unknown>) =>
+  (res.body.errors ?? []).map((e) => e.extensions?.code);
+
+// ---------------------------------------------------------------------------------------------
+// Partner API keys
+// ---------------------------------------------------------------------------------------------
+
+describe('keys', () => {
+  let dir: string;
+  let gateway: Gateway;
+  let created: { id: string; key: string };
+
+  beforeAll(async () => {
+    dir = tempDir();
+    gateway = await start(dir);
+  });
+
+  it('create prints the key once, and the running gateway takes it at once, within its scopes', async () => {
+    const run = await cli(['keys', 'create', '--name', 'ci', '--scopes', 'read'], dbEnv(dir));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    const id = /^Created API key ([0-9A-Z]{26}) "ci" with scopes read\.$/.exec(lines[0]!)?.[1];
+    expect(id).toBeDefined();
+    expect(lines[1]).toBe('Store it now: it is shown only this once.');
+    expect(lines[2]).toMatch(new RegExp(`^gwk_${id}_[A-Za-z0-9_-]{43}$`));
+    created = { id: id!, key: lines[2]! };
+
+    const bearer = { authorization: `Bearer ${created.key}` };
+    const read = await graphql(gateway.url, LIST, {}, bearer);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({ data: { onboardings: { edges: [] } } });
+    // A read key may not write.
+    const write = await graphql(
+      gateway.url,
+      ONBOARD,
+      { input: { clientIdentifier: 'cli-read-only' } },
+      bearer,
+    );
+    expect(codes(write)).toEqual(['FORBIDDEN']);
+  });
+
+  it('list shows it, active, without its secret', async () => {
+    const run = await cli(['keys', 'list'], dbEnv(dir));
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toContain(`${created.id}  ci  read  active`);
+    expect(lines.some((line) => line.includes('  bootstrap  read,write,admin  active'))).toBe(true);
+    expect(run.stdout).not.toContain(created.key.split('_').at(-1));
+  });
+
+  it('revoke makes the very next request with the key a 401', async () => {
+    const run = await cli(['keys', 'revoke', created.id], dbEnv(dir));
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(
+      `Revoked API key ${created.id}. It is refused from the next request on.`,
+    );
+    const refused = await graphql(
+      gateway.url,
+      LIST,
+      {},
+      { authorization: `Bearer ${created.key}` },
+    );
+    expect(refused.status).toBe(401);
+    expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
+    // Other keys are untouched.
+    expect((await graphql(gateway.url, LIST, {}, { authorization: admin })).status).toBe(200);
+
+    const listed = await cli(['keys', 'list'], dbEnv(dir));
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${created.id}  ci  read  revoked \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z$`, 'm'),
+    );
+  });
+
+  it('revoke of a key that does not exist exits 1 and says so', async () => {
+    const run = await cli(['keys', 'revoke', '01ARZ3NDEKTSV4RRFFQ69G5FAV'], dbEnv(dir));
+    expect(run.code).toBe(1);
+    expect(run.stdout.trim()).toBe('No API key 01ARZ3NDEKTSV4RRFFQ69G5FAV.');
+  });
+
+  it('refuses unknown scopes, or no name, with a non-zero exit and a clear message, creating nothing', async () => {
+    const before = (await cli(['keys', 'list'], dbEnv(dir))).stdout;
+
+    const badScope = await cli(
+      ['keys', 'create', '--name', 'x', '--scopes', 'read,root'],
+      dbEnv(dir),
+    );
+    expect(badScope.code).not.toBe(0);
+    expect(badScope.stdout).toBe('');
+    expect(badScope.stderr.trim()).toBe(
+      'scopes must be a comma-separated list of read, write, admin (got "read,root")',
+    );
+
+    const noName = await cli(['keys', 'create', '--scopes', 'read'], dbEnv(dir));
+    expect(noName.code).not.toBe(0);
+    expect(noName.stderr).toContain('keys create needs --name');
+    expect(noName.stderr).toContain('usage:');
+
+    const unknown = await cli(['keys', 'mint'], dbEnv(dir));
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('unknown command: keys mint');
+
+    expect((await cli(['keys', 'list'], dbEnv(dir))).stdout).toBe(before);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Rotating the sealing key
+// ---------------------------------------------------------------------------------------------
+
+/** Every sealed value in the database, with where it belongs. */
+function sealedValues(gateway: Gateway) {
+  const values: { value: string; context: { table: string; rowId: string; kind: string } }[] = [];
+  const columns = {
+    sendzenApiKeySealed: 'sendzen_api_key',
+    sendzenWebhookTokenSealed: 'sendzen_webhook_token',
+    provisioningWebhookSecretSealed: 'provisioning_webhook_secret',
+    appWebhookSecretSealed: 'app_webhook_secret',
+    signupCodeSealed: 'signup_code',
+  } as const;
+  for (const row of gateway.database.db.select().from(onboardings).all()) {
+    for (const [column, kind] of Object.entries(columns)) {
+      const value = row[column as keyof typeof columns];
+      if (value) values.push({ value, context: { table: 'onboardings', rowId: row.id, kind } });
+    }
+  }
+  for (const row of gateway.database.db.select().from(senders).all()) {
+    if (row.bearerTokenSealed) {
+      values.push({
+        value: row.bearerTokenSealed,
+        context: { table: 'senders', rowId: row.id, kind: 'bearer_token' },
+      });
+    }
+  }
+  return values;
+}
+
+interface Prepared {
+  ready: { id: string; raw: string; apiKey: string; appSecret: string };
+  waiting: { id: string; raw: string; clientIdentifier: string; projectId: string; token: string };
+  sealed: ReturnType<typeof sealedValues>;
+}
+
+/**
+ * Two onboardings: one READY (API key, webhook secrets, signup code and bearer token all sealed),
+ * one still waiting for its signup. Returns what a test needs to prove the secrets still open.
+ */
+async function prepare(gateway: Gateway, sealer: Sealer, prefix: string): Promise<Prepared> {
+  const gql = <T>(query: string, variables: Record<string, unknown>) =>
+    graphql<T>(gateway.url, query, variables, { authorization: admin });
+  type Started = { onboardCustomer: { sessionToken: string; onboarding: { id: string } } };
+  const first = await gql<Started>(ONBOARD, { input: { clientIdentifier: `${prefix}-ready` } });
+  const readyId = first.body.data!.onboardCustomer.onboarding.id;
+  const second = await gql<Started>(ONBOARD, {
+    input: { clientIdentifier: `${prefix}-waiting`, autoProvision: false },
+  });
+  const waitingId = second.body.data!.onboardCustomer.onboarding.id;
+
+  type Read = {
+    onboarding: { status: string; steps: { name: string; status: string }[] };
+  };
+  await until(async () => {
+    const now = await gql<Read>(READ, { id: readyId });
+    return now.body.data!.onboarding.steps.find((s) => s.name === 'PROVISIONING_WEBHOOK')
+      ?.status === 'SUCCEEDED'
+      ? true
+      : undefined;
+  });
+  const relayed = await graphql<{ relaySignupResult: { __typename: string } }>(
+    gateway.url,
+    `mutation M($input: RelaySignupResultInput!) { relaySignupResult(input: $input) { __typename } }`,
+    {
+      input: {
+        onboardingId: readyId,
+        status: 'COMPLETED',
+        wabaId: String(100_000_000_000_000 + Math.floor(Math.random() * 1e9)),
+        phoneNumberId: String(200_000_000_000_000 + Math.floor(Math.random() * 1e9)),
+        code: `ES-CODE-${randomBytes(8).toString('hex')}`,
+      },
+    },
+    { authorization: `Bearer ${first.body.data!.onboardCustomer.sessionToken}` },
+  );
+  expect(relayed.body.data?.relaySignupResult.__typename).toBe('RelaySignupResultSuccess');
+  await until(async () => {
+    const now = await gql<Read>(READ, { id: readyId });
+    return now.body.data!.onboarding.status === 'READY' ? true : undefined;
+  }, 15_000);
+  await until(async () => {
+    const now = await gql<Read>(READ, { id: waitingId });
+    return now.body.data!.onboarding.steps.find((s) => s.name === 'PROVISIONING_WEBHOOK')
+      ?.status === 'SUCCEEDED'
+      ? true
+      : undefined;
+  });
+
+  const row = (raw: string) =>
+    gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get()!;
+  const readyRaw = rawOnboardingId(readyId);
+  const waitingRaw = rawOnboardingId(waitingId);
+  const waitingRow = row(waitingRaw);
+  const sealed = sealedValues(gateway);
+  // Everything the READY onboarding holds is sealed: five of its own, and its sender's token.
+  expect(sealed.filter((s) => s.context.rowId === readyRaw)).toHaveLength(5);
+  expect(sealed.filter((s) => s.context.table === 'senders')).toHaveLength(1);
+  return {
+    ready: {
+      id: readyId,
+      raw: readyRaw,
+      apiKey: openOnboardingSecret(
+        sealer,
+        readyRaw,
+        'sendzen_api_key',
+        row(readyRaw).sendzenApiKeySealed!,
+      ),
+      appSecret: openOnboardingSecret(
+        sealer,
+        readyRaw,
+        'app_webhook_secret',
+        row(readyRaw).appWebhookSecretSealed,
+      ),
+    },
+    waiting: {
+      id: waitingId,
+      raw: waitingRaw,
+      clientIdentifier: `${prefix}-waiting`,
+      projectId: waitingRow.sendzenProjectId!,
+      token: openOnboardingSecret(
+        sealer,
+        waitingRaw,
+        'sendzen_webhook_token',
+        waitingRow.sendzenWebhookTokenSealed,
+      ),
+    },
+    sealed,
+  };
+}
+
+/**
+ * A gateway holding only the new key opens every secret: it reveals the API key, and webhooks
+ * signed with, or addressed by, the secrets handed upstream before the rotation are accepted.
+ */
+async function expectEverySecretOpens(gateway: Gateway, prepared: Prepared) {
+  const revealed = await graphql<{
+    revealSendzenApiKey: { __typename: string; customerApiKey?: { apiKey: string } };
+  }>(gateway.url, REVEAL, { id: prepared.ready.id }, { authorization: admin });
+  expect(revealed.body.errors).toBeUndefined();
+  expect(revealed.body.data!.revealSendzenApiKey.customerApiKey?.apiKey).toBe(
+    prepared.ready.apiKey,
+  );
+
+  const body = JSON.stringify({
+    app_id: 'APP',
+    message: {
+      id: `message-${randomBytes(6).toString('hex')}`,
+      direction: 'TO_APP',
+      contact_message: { text_message: { text: 'hi' } },
+    },
+  });
+  const conversation = await fetch(
+    `${gateway.url}/webhooks/sinch/conversation/${prepared.ready.raw}`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...signCallback({ secret: prepared.ready.appSecret, rawBody: body }),
+      },
+      body,
+    },
+  );
+  expect({ status: conversation.status, json: await conversation.json() }).toEqual({
+    status: 200,
+    json: { status: 'accepted' },
+  });
+
+  const { waiting } = prepared;
+  const signup = await fetch(`${gateway.url}/webhooks/sendzen/${waiting.raw}/${waiting.token}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      status: 'completed',
+      project_id: waiting.projectId,
+      client_identifier: waiting.clientIdentifier,
+      waba_id: '300000000000001',
+      phone_number_id: '300000000000002',
+    }),
+  });
+  expect({ status: signup.status, json: await signup.json() }).toEqual({
+    status: 200,
+    json: { status: 'accepted' },
+  });
+  await until(async () => {
+    const now = await graphql<{ onboarding: { signup: { status: string } | null } }>(
+      gateway.url,
+      READ,
+      { id: waiting.id },
+      { authorization: admin },
+    );
+    return now.body.data!.onboarding.signup?.status === 'COMPLETED' ? true : undefined;
+  });
+
+  // The sender's token, too: it still has one, and the runner could use it.
+  const ready = await graphql<{
+    onboarding: { sender: { hasBearerToken: boolean; bearerTokenPreview: string } };
+  }>(gateway.url, READ, { id: prepared.ready.id }, { authorization: admin });
+  expect(ready.body.data!.onboarding.sender.hasBearerToken).toBe(true);
+}
+
+describe('secrets rotate (sandbox mode: the key file beside the database)', () => {
+  it('re-seals every secret under a new key, keeps only that key, and a restarted gateway opens them all', async () => {
+    const dir = tempDir();
+    const keyFile = keyFilePath(join(dir, 'gateway.sqlite'));
+    let gateway = await start(dir);
+    const oldKeys = readKeyFile(keyFile);
+    expect(oldKeys).toHaveLength(1);
+    const oldSealer = new Sealer(oldKeys.map(keyFromBase64));
+    const prepared = await prepare(gateway, oldSealer, 'rotate');
+    await stop(gateway);
+
+    const run = await cli(['secrets', 'rotate'], dbEnv(dir));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(
+      `Re-sealed ${prepared.sealed.length} secrets under a new key; the old key was removed from ${keyFile}.`,
+    );
+
+    // The file now holds one key, a new one, still readable by its owner only.
+    const newKeys = readKeyFile(keyFile);
+    expect(newKeys).toHaveLength(1);
+    expect(newKeys[0]).not.toBe(oldKeys[0]);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(keyFile, 'utf8')).not.toContain(oldKeys[0]);
+
+    gateway = await start(dir);
+    try {
+      // Every value moved: sealed under the new key, opened by it alone, and it is the same value.
+      const newSealer = new Sealer(loadSecretKeys({ databaseFile: join(dir, 'gateway.sqlite') }));
+      const now = sealedValues(gateway);
+      expect(now).toHaveLength(prepared.sealed.length);
+      for (const { value, context } of now) {
+        expect(Sealer.keyIdOf(value)).toBe(newSealer.activeKeyId);
+        const before = prepared.sealed.find(
+          (s) => s.context.rowId === context.rowId && s.context.kind === context.kind,
+        )!;
+        expect(newSealer.open(value, context)).toBe(oldSealer.open(before.value, context));
+      }
+      await expectEverySecretOpens(gateway, prepared);
+    } finally {
+      await stop(gateway);
+    }
+  });
+
+  it('refuses to rotate a key that comes from SECRETS_KEY, pointing at secrets reseal', async () => {
+    const dir = tempDir();
+    const run = await cli(['secrets', 'rotate'], {
+      ...dbEnv(dir),
+      SECRETS_KEY: randomBytes(32).toString('base64'),
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('SECRETS_PREVIOUS_KEYS');
+    expect(run.stderr).toContain('secrets reseal');
+  });
+});
+
+describe('secrets reseal (configured keys)', () => {
+  it('moves every secret to SECRETS_KEY, after which the previous key can be dropped', async () => {
+    const dir = tempDir();
+    const oldKey = randomBytes(32).toString('base64');
+    const newKey = randomBytes(32).toString('base64');
+    let gateway = await start(dir, { SECRETS_KEY: oldKey });
+    const prepared = await prepare(gateway, new Sealer([keyFromBase64(oldKey)]), 'reseal');
+    await stop(gateway);
+
+    // The new key alone cannot open what the old one sealed: the reveal fails (masked).
+    gateway = await start(dir, { SECRETS_KEY: newKey });
+    const blind = await graphql(
+      gateway.url,
+      REVEAL,
+      { id: prepared.ready.id },
+      { authorization: admin },
+    );
+    expect(blind.body.errors?.map((e) => e.message)).toEqual(['Unexpected error.']);
+    await stop(gateway);
+
+    const run = await cli(['secrets', 'reseal'], {
+      ...dbEnv(dir),
+      SECRETS_KEY: newKey,
+      SECRETS_PREVIOUS_KEYS: oldKey,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      `Re-sealed ${prepared.sealed.length} secrets under key ${keyFromBase64(newKey).id}.`,
+    );
+
+    gateway = await start(dir, { SECRETS_KEY: newKey });
+    try {
+      await expectEverySecretOpens(gateway, prepared);
+    } finally {
+      await stop(gateway);
+    }
+  });
+});
