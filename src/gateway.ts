@@ -58,7 +58,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     databaseFile: config.databaseFile,
   });
   const sealer = new Sealer(keys);
-  const sessions = new SessionTokens(keys[0]!);
+  const sessions = new SessionTokens(keys);
   if (config.bootstrapApiKey) {
     ensureApiKey(database.db, config.bootstrapApiKey.key, {
       name: 'bootstrap',

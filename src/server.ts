@@ -6,7 +6,12 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { type ExecutionArgs, GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import {
+  type ExecutionArgs,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  type ValidationContext,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -84,6 +89,19 @@ const withoutInternalDetail: Plugin = {
   },
 };
 
+/**
+ * Armor throws from inside validation by default: over HTTP that answered 200 with a code-less
+ * error, and graphql-ws closed the whole socket. Reported, it is an ordinary validation error (400,
+ * GRAPHQL_VALIDATION_FAILED; an error message on the socket).
+ */
+const reportAsValidationError = {
+  exposeLimits: true,
+  propagateOnRejection: false,
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) => context?.reportError(error),
+  ],
+};
+
 /** The caller a request or socket was authenticated as, or why it was not. */
 function authenticate(callers: CallerResolver, authorization: unknown): Caller | string {
   const caller = callers.resolve(typeof authorization === 'string' ? authorization : undefined);
@@ -105,10 +123,11 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const hardening: Plugin[] = [
     withoutInternalDetail,
     useCSRFPrevention(),
-    maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, exposeLimits: true }),
-    maxAliasesPlugin({ n: GRAPHQL_LIMITS.maxAliases, exposeLimits: true }),
+    maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, ...reportAsValidationError }),
+    maxAliasesPlugin({ n: GRAPHQL_LIMITS.maxAliases, ...reportAsValidationError }),
+    // Counted while parsing, where a thrown limit is already a 400 parse error.
     maxTokensPlugin({ n: GRAPHQL_LIMITS.maxTokens, exposeLimits: true }),
-    costLimitPlugin({ maxCost: GRAPHQL_LIMITS.maxCost, exposeLimits: true }),
+    costLimitPlugin({ maxCost: GRAPHQL_LIMITS.maxCost, ...reportAsValidationError }),
   ] as Plugin[];
   if (deps.production) {
     hardening.push({

@@ -13,13 +13,16 @@ export interface SessionClaims {
   expiresAt: number;
 }
 
-export class SessionTokens {
-  readonly #key: Buffer;
+const deriveKey = (secretsKey: SecretKey) =>
+  Buffer.from(hkdfSync('sha256', secretsKey.key, Buffer.alloc(0), 'onboarding-session-token', 32));
 
-  constructor(secretsKey: SecretKey) {
-    this.#key = Buffer.from(
-      hkdfSync('sha256', secretsKey.key, Buffer.alloc(0), 'onboarding-session-token', 32),
-    );
+export class SessionTokens {
+  /** The first signs; all verify, so rotating the secrets key does not log every browser out. */
+  readonly #keys: Buffer[];
+
+  constructor(secretsKeys: readonly SecretKey[]) {
+    if (secretsKeys.length === 0) throw new Error('session tokens need a secrets key');
+    this.#keys = secretsKeys.map(deriveKey);
   }
 
   issue(
@@ -31,7 +34,7 @@ export class SessionTokens {
     const payload = Buffer.from(JSON.stringify({ o: onboardingId, e: expiresAt })).toString(
       'base64url',
     );
-    return { token: `${PREFIX}${payload}.${this.#sign(payload)}`, expiresAt };
+    return { token: `${PREFIX}${payload}.${sign(this.#keys[0]!, payload)}`, expiresAt };
   }
 
   /** The claims of a genuine, unexpired token; undefined for anything else. */
@@ -39,9 +42,12 @@ export class SessionTokens {
     if (!token.startsWith(PREFIX)) return undefined;
     const [payload, signature] = token.slice(PREFIX.length).split('.');
     if (!payload || !signature) return undefined;
-    const expected = Buffer.from(this.#sign(payload), 'base64url');
     const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    const genuine = this.#keys.some((key) => {
+      const expected = Buffer.from(sign(key, payload), 'base64url');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+    if (!genuine) return undefined;
     try {
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
         o?: unknown;
@@ -54,10 +60,10 @@ export class SessionTokens {
       return undefined;
     }
   }
+}
 
-  #sign(payload: string): string {
-    return createHmac('sha256', this.#key).update(payload).digest('base64url');
-  }
+function sign(key: Buffer, payload: string): string {
+  return createHmac('sha256', key).update(payload).digest('base64url');
 }
 
 export function isSessionToken(value: string): boolean {

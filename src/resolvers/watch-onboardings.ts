@@ -11,6 +11,12 @@ export async function* watchOnboarding(
   onboardingId: string,
 ): AsyncGenerator<OnboardingSnapshot> {
   const updates = ctx.pubsub.subscribe('onboarding', onboardingId);
+  // A session token is good for an hour: its subscription ends with it (the browser asks its
+  // backend for a fresh token and subscribes again).
+  const expiry =
+    ctx.caller.kind === 'session'
+      ? setTimeout(() => void updates.return?.(), Math.max(0, ctx.caller.expiresAt - Date.now()))
+      : undefined;
   try {
     const current = mayAccess(ctx, onboardingId) ? ctx.onboardings.get(onboardingId) : null;
     if (!current) {
@@ -24,6 +30,7 @@ export async function* watchOnboarding(
       yield snapshot;
     }
   } finally {
+    clearTimeout(expiry);
     await updates.return?.();
   }
 }

@@ -3,6 +3,7 @@
 import type { WebhookSource } from '../db/schema.ts';
 import { InvalidInputError } from '../onboarding/errors.ts';
 import type { Onboardings } from '../onboarding/service.ts';
+import { REDACTED } from '../upstreams/redact.ts';
 import { parseSignupWebhook } from '../upstreams/sendzen/client.ts';
 import { provisioningCallbackSchema } from '../upstreams/sinch/contract.ts';
 import type { DeliveryHandler } from './inbox.ts';
@@ -27,7 +28,13 @@ export function deliveryHandlers(onboardings: Onboardings): Record<WebhookSource
       const parsed = provisioningCallbackSchema.safeParse(delivery.body);
       if (!parsed.success) return 'invalid';
       if (!parsed.data.type.startsWith('WHATSAPP_SENDER_')) return 'ignored';
-      onboardings.recordSenderReport(delivery.onboardingRef!, parsed.data.payload);
+      const { bearerToken, ...sender } = parsed.data.payload;
+      // Replayed from storage after a restart, the token is redacted: the sender then counts as
+      // active without a token, and the poll fallback fetches it.
+      onboardings.recordSenderReport(delivery.onboardingRef!, {
+        ...sender,
+        ...(bearerToken && bearerToken !== REDACTED ? { bearerToken } : {}),
+      });
       return 'applied';
     },
     // Message delivery reports and inbound messages belong to the vendor's messaging side; the

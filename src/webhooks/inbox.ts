@@ -10,6 +10,7 @@ import {
   webhookDeliveries,
 } from '../db/schema.ts';
 import type { GatewayLogger } from '../logger.ts';
+import { redactFields } from '../upstreams/redact.ts';
 
 export const UNKNOWN_ONBOARDING = 'unknown_onboarding';
 
@@ -76,7 +77,11 @@ export class WebhookInbox {
     });
   }
 
-  /** Stores a delivery; `undefined` when the same event was stored before. */
+  /**
+   * Stores a delivery; `undefined` when the same event was stored before. What is stored has every
+   * secret-named field redacted (a sender callback carries its bearer token): the body as received
+   * is applied from memory by `processSoon`.
+   */
   store(delivery: IncomingDelivery, outcome?: string): number | undefined {
     const row = this.#db
       .insert(webhookDeliveries)
@@ -85,7 +90,7 @@ export class WebhookInbox {
         dedupKey: delivery.dedupKey,
         nonce: delivery.nonce ?? null,
         onboardingRef: delivery.onboardingRef,
-        body: delivery.body,
+        body: redactFields(delivery.body),
         receivedAt: this.#now(),
         outcome: outcome ?? null,
       })
@@ -105,14 +110,20 @@ export class WebhookInbox {
     );
   }
 
-  /** Processes after the HTTP answer has gone out. */
-  processSoon(id: number): void {
-    const work = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.process(id));
+  /** Processes after the HTTP answer has gone out, with the body as it was received. */
+  processSoon(id: number, body: unknown): void {
+    const work = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      this.process(id, body),
+    );
     this.#pending.add(work);
     void work.finally(() => this.#pending.delete(work));
   }
 
-  async process(id: number): Promise<void> {
+  /**
+   * Applies a stored delivery. Without `body` (after a restart) it applies the stored, redacted
+   * body: handlers must treat a redacted value as absent.
+   */
+  async process(id: number, body?: unknown): Promise<void> {
     const delivery = this.#db
       .select()
       .from(webhookDeliveries)
@@ -121,7 +132,7 @@ export class WebhookInbox {
     if (!delivery || delivery.processedAt !== null) return;
     let outcome: string;
     try {
-      outcome = await this.#handlers[delivery.source](delivery);
+      outcome = await this.#handlers[delivery.source]({ ...delivery, body: body ?? delivery.body });
     } catch (error) {
       // Recorded, not retried: a delivery that cannot be applied would fail the same way again.
       outcome = `error: ${error instanceof Error ? error.message : String(error)}`;

@@ -111,7 +111,7 @@ export async function handleWebhook(
     return true;
   }
   sendJson(res, 200, { status: 'accepted' });
-  deps.inbox.processSoon(id);
+  deps.inbox.processSoon(id, json.value);
   return true;
 }
 

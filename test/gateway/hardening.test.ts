@@ -66,9 +66,12 @@ const gql = <T = Record<string, unknown>>(query: string, variables?: Record<stri
   graphql<T>(gateway.url, query, variables, { authorization: admin });
 
 /** Refused before execution: one error with this message, and no data at all. */
+/** Refused before execution, as GraphQL over HTTP says: a 400 with a code, and no data. */
 function expectRefused(res: GraphQLResponse, message: string) {
+  expect(res.status).toBe(400);
   expect(res.body.data).toBeUndefined();
   expect(res.body.errors?.map((e) => e.message)).toEqual([message]);
+  expect(res.body.errors?.[0]?.extensions?.code).toMatch(/^GRAPHQL_(VALIDATION|PARSE)_FAILED$/);
 }
 
 function expectAccepted(res: GraphQLResponse) {
@@ -183,14 +186,19 @@ describe('armor limits', () => {
     try {
       await until(() => (sub.errors.length > 0 ? true : undefined));
       expect(sub.values).toEqual([]);
-      // KNOWN ISSUE, pinned: armor throws from its validation rule, which graphql-ws takes for an
-      // internal error and closes the whole socket with 4500, instead of answering this one
-      // operation with the limit's message. The fix is in src/server.ts (see the report).
-      const [closed] = sub.errors as { code?: number; reason?: string }[];
-      expect({ code: closed?.code, reason: closed?.reason }).toEqual({
-        code: 4500,
-        reason: 'Syntax Error: Query depth limit of 12 exceeded, found 13.',
-      });
+      // The operation is refused with the limit's message; the socket stays open for others.
+      // graphql-ws hands the client the operation's errors as an array; a closed socket has a code.
+      const [refused] = sub.errors.flat() as { message?: string; code?: number }[];
+      expect(refused?.code).toBeUndefined();
+      expect(refused?.message).toMatch(/Query depth limit of 12 exceeded, found 13/);
+      const shallow = subscribeWs<{ onboardingsUpdated: { id: string } }>(
+        gateway.url,
+        'subscription { onboardingsUpdated { id } }',
+        {},
+        { authorization: admin },
+      );
+      await shallow.close();
+      expect(shallow.errors).toEqual([]);
     } finally {
       await sub.close();
     }

@@ -53,7 +53,7 @@ describe('partner API keys', () => {
 });
 
 describe('onboarding session tokens', () => {
-  const sessions = new SessionTokens(secretsKey);
+  const sessions = new SessionTokens([secretsKey]);
 
   it('carry their onboarding and expire', () => {
     const now = 1_800_000_000_000;
@@ -66,6 +66,15 @@ describe('onboarding session tokens', () => {
     expect(sessions.verify(token, expiresAt)).toBeUndefined();
   });
 
+  it('still verify after the secrets key is rotated, while the old key is configured', () => {
+    const newKey = keyFromBase64(Buffer.alloc(32, 5).toString('base64'));
+    const { token } = sessions.issue('01HONBOARDING00000000000000');
+    const rotated = new SessionTokens([newKey, secretsKey]);
+    expect(rotated.verify(token)?.onboardingId).toBe('01HONBOARDING00000000000000');
+    expect(new SessionTokens([newKey]).verify(token)).toBeUndefined();
+    expect(sessions.verify(rotated.issue('01HONBOARDING00000000000000').token)).toBeUndefined();
+  });
+
   it('cannot be altered to name another onboarding, nor made with another key', () => {
     const { token } = sessions.issue('01HONBOARDING00000000000000');
     const [payload, signature] = token.slice(4).split('.');
@@ -76,7 +85,7 @@ describe('onboarding session tokens', () => {
       }),
     ).toString('base64url');
     expect(sessions.verify(`gws_${forgedPayload}.${signature}`)).toBeUndefined();
-    const other = new SessionTokens(keyFromBase64(Buffer.alloc(32, 4).toString('base64')));
+    const other = new SessionTokens([keyFromBase64(Buffer.alloc(32, 4).toString('base64'))]);
     expect(sessions.verify(other.issue('01HONBOARDING00000000000000').token)).toBeUndefined();
   });
 });
@@ -85,7 +94,7 @@ describe('resolving the caller', () => {
   it('maps each credential to who is calling, with admin implying write implying read', () => {
     const { db, close } = openDatabase(':memory:');
     try {
-      const sessions = new SessionTokens(secretsKey);
+      const sessions = new SessionTokens([secretsKey]);
       const resolver = createCallerResolver(db, sessions);
       const admin = createApiKey(db, { name: 'ops', scopes: ['admin'] });
       const read = createApiKey(db, { name: 'reports', scopes: ['read'] });
