@@ -4,8 +4,7 @@
 // GraphQL response (but the one deliberate, admin-only reveal), in an error, in a log line, or in
 // the bytes of the database files. What GraphQL may show of a secret is its last four characters.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import {
@@ -18,27 +17,24 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
-import { loadConfig } from '../../src/config.ts';
 import { onboardings, senders } from '../../src/db/schema.ts';
-import { type Gateway, startGateway } from '../../src/gateway.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { Gateway } from '../../src/gateway.ts';
 import {
   type OnboardingSecretKind,
   openOnboardingSecret,
   openSenderToken,
 } from '../../src/onboarding/secrets.ts';
-import { sandboxUpstreams } from '../../src/sandbox.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { schema } from '../../src/schema/index.ts';
 import { loadSecretKeys } from '../../src/secrets/keys.ts';
 import { Sealer } from '../../src/secrets/seal.ts';
 import { sinchClients } from '../support/clients.ts';
-import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
+import { fastTuning, type Sandbox } from '../support/fake.ts';
 import {
-  newBootstrapKey,
   type Subscription,
+  startTestGateway,
   subscribeWs,
-  testEnv,
+  type TestGateway,
   until,
 } from '../support/gateway.ts';
 
@@ -58,24 +54,14 @@ const revealAnswers: string[] = [];
 
 const CODE = `CANARY-ES-CODE-${randomBytes(16).toString('hex')}`;
 
+let t: TestGateway;
 beforeAll(async () => {
-  sandbox = await startSandbox({ senderActivationMs: 50, callbackRetryDelaysMs: [20, 50, 100] });
-  dir = mkdtempSync(join(tmpdir(), 'gateway-canary-'));
-  const adminKey = newBootstrapKey();
-  admin = `Bearer ${adminKey}`;
-  const config = {
-    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, LOG_LEVEL: 'debug' })),
-    upstreams: sandboxUpstreams(sandbox),
-  };
-  gateway = await startGateway(config, {
-    logger: createLogger('debug', (line) => logLines.push(line)),
-  });
-  sealer = new Sealer(loadSecretKeys({ databaseFile: config.databaseFile }));
+  t = await startTestGateway({ log: { level: 'debug', lines: logLines } });
+  ({ sandbox, gateway, dir, admin } = t);
+  sealer = new Sealer(loadSecretKeys({ databaseFile: join(dir, 'gateway.sqlite') }));
 });
 afterAll(async () => {
-  await gateway?.close();
-  await sandbox?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await t?.close();
 });
 
 interface Answer<T> {

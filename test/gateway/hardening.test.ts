@@ -8,11 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
 import { onboardings } from '../../src/db/schema.ts';
-import { type Gateway, startGateway } from '../../src/gateway.ts';
-import { createLogger } from '../../src/logger.ts';
-import { sandboxUpstreams } from '../../src/sandbox.ts';
+import type { Gateway } from '../../src/gateway.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { GRAPHQL_LIMITS } from '../../src/server.ts';
 import {
@@ -22,13 +19,13 @@ import {
   liveEnv,
   startChildGateway,
 } from '../support/child-gateway.ts';
-import { type Sandbox, startSandbox } from '../support/fake.ts';
+import type { Sandbox } from '../support/fake.ts';
 import {
   type GraphQLResponse,
   graphql,
-  newBootstrapKey,
+  startTestGateway,
   subscribeWs,
-  testEnv,
+  type TestGateway,
   until,
 } from '../support/gateway.ts';
 
@@ -42,24 +39,14 @@ let dir: string;
 let admin: string;
 const logLines: string[] = [];
 
+let t: TestGateway;
 beforeAll(async () => {
-  sandbox = await startSandbox({ senderActivationMs: 50, callbackRetryDelaysMs: [20, 50, 100] });
-  dir = mkdtempSync(join(tmpdir(), 'gateway-hardening-'));
-  const adminKey = newBootstrapKey();
-  admin = `Bearer ${adminKey}`;
-  const config = {
-    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, LOG_LEVEL: 'error' })),
-    upstreams: sandboxUpstreams(sandbox),
-  };
-  gateway = await startGateway(config, {
-    logger: createLogger('error', (line) => logLines.push(line)),
-  });
+  t = await startTestGateway({ log: { level: 'error', lines: logLines } });
+  ({ sandbox, gateway, dir, admin } = t);
 });
 afterAll(async () => {
   await killAllChildGateways();
-  await gateway?.close();
-  await sandbox?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await t?.close();
 });
 
 const gql = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>

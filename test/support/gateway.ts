@@ -13,6 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import type { ApiKeyScope } from '../../src/db/schema.ts';
 import { type Gateway, startGateway } from '../../src/gateway.ts';
 import { ulid } from '../../src/ids.ts';
+import { createLogger, type LogLevel } from '../../src/logger.ts';
 import { sandboxUpstreams } from '../../src/sandbox.ts';
 import { type Sandbox, startSandbox } from './fake.ts';
 
@@ -74,7 +75,12 @@ export function testEnv(
 }
 
 export async function startTestGateway(
-  options: { sandbox?: FakeUpstreamsOptions; env?: Record<string, string> } = {},
+  options: {
+    sandbox?: FakeUpstreamsOptions;
+    env?: Record<string, string>;
+    /** Keep the gateway's log lines (as written, after redaction) at this level. */
+    log?: { level: LogLevel; lines: string[] };
+  } = {},
 ): Promise<TestGateway> {
   const sandbox = await startSandbox({
     senderActivationMs: 50,
@@ -87,7 +93,12 @@ export async function startTestGateway(
     ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...options.env })),
     upstreams: sandboxUpstreams(sandbox),
   };
-  const gateway = await startGateway(config);
+  const gateway = await startGateway(
+    config,
+    options.log
+      ? { logger: createLogger(options.log.level, (line) => options.log?.lines.push(line)) }
+      : {},
+  );
   const admin = `Bearer ${adminKey}`;
   const headers = (authorization: string | null | undefined): Record<string, string> =>
     authorization === null ? {} : { authorization: authorization ?? admin };
