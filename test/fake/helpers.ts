@@ -1,7 +1,5 @@
-// Small tools for the fake's own tests: plain fetch over loopback, a local webhook receiver, and
-// polling, so each test reads as what a user of the sandbox would do.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Small tools for the fake's own tests: plain fetch over loopback and polling, so each test reads
+// as what a user of the sandbox would do. (The webhook receiver is shared: test/support/receiver.ts.)
 import {
   type FakeUpstreams,
   type FakeUpstreamsOptions,

@@ -260,7 +260,7 @@ describe('the signup control', () => {
     await eventually(() => receiver.deliveries[2]);
     await sleep(100);
     expect(receiver.deliveries).toHaveLength(3);
-    expect((receiver.deliveries[0]?.json as Loose).message).toBe(
+    expect((receiver.deliveries[0]!.json as Loose).message).toBe(
       'User cancelled the authentication process.',
     );
   });
