@@ -36,3 +36,22 @@ export function paginate<T>(all: T[], offset: number, size: number): Page<T> {
   const next = offset + size;
   return next < all.length ? { items, nextOffset: next } : { items };
 }
+
+/**
+ * A Provisioning API list page: `{totalSize, pageSize, previousPageToken?, nextPageToken?}` plus
+ * the page's items, which the caller names (`senders`, `webhooks`).
+ */
+export function papiPage<T>(all: T[], offset: number, pageSize: number, scope: string) {
+  const page = paginate(all, offset, pageSize);
+  return {
+    totalSize: all.length,
+    pageSize,
+    ...(offset > 0
+      ? { previousPageToken: encodePageToken(Math.max(0, offset - pageSize), scope) }
+      : {}),
+    ...(page.nextOffset === undefined
+      ? {}
+      : { nextPageToken: encodePageToken(page.nextOffset, scope) }),
+    items: page.items,
+  };
+}

@@ -10,7 +10,7 @@ import type { ProvisioningWebhookRecord } from '../data/provisioning-webhooks.ts
 import type { SandboxState } from '../sandbox/sandbox.ts';
 import { conform } from './conform.ts';
 import { papiError } from './error-bodies.ts';
-import { decodePageToken, encodePageToken, paginate, parsePageSize } from './pagination.ts';
+import { decodePageToken, papiPage, parsePageSize } from './pagination.ts';
 import { invalidBody, invalidPageSize, invalidPageToken } from './provisioning-errors.ts';
 import { guardProject } from './provisioning-guard.ts';
 import { parseJsonBody } from './request-body.ts';
@@ -89,19 +89,9 @@ export function createProvisioningWebhookHandlers(sandbox: SandboxState): HttpHa
       if (offset === undefined) return invalidPageToken();
 
       const all = inProject(access.projectId).sort((a, b) => a.target.localeCompare(b.target));
-      const page = paginate(all, offset, pageSize);
+      const { items, ...page } = papiPage(all, offset, pageSize, scope);
       return HttpResponse.json(
-        conform(provisioningWebhookListSchema, {
-          totalSize: all.length,
-          pageSize,
-          ...(offset > 0
-            ? { previousPageToken: encodePageToken(Math.max(0, offset - pageSize), scope) }
-            : {}),
-          ...(page.nextOffset === undefined
-            ? {}
-            : { nextPageToken: encodePageToken(page.nextOffset, scope) }),
-          webhooks: page.items.map(webhookView),
-        }),
+        conform(provisioningWebhookListSchema, { ...page, webhooks: items.map(webhookView) }),
       );
     }),
 

@@ -15,7 +15,7 @@ import type { SenderRecord } from '../data/senders.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { conform } from './conform.ts';
 import { papiError } from './error-bodies.ts';
-import { decodePageToken, encodePageToken, paginate, parsePageSize } from './pagination.ts';
+import { decodePageToken, papiPage, parsePageSize } from './pagination.ts';
 import { invalidBody, invalidPageSize, invalidPageToken } from './provisioning-errors.ts';
 import { guardProject } from './provisioning-guard.ts';
 import { parseJsonBody } from './request-body.ts';
@@ -153,19 +153,9 @@ export function createProvisioningHandlers(sandbox: Sandbox): HttpHandler[] {
             (statuses.length === 0 || (s.changes !== null && statuses.includes(s.changes.status))),
         ),
       );
-      const page = paginate(all, offset, pageSize);
+      const { items, ...page } = papiPage(all, offset, pageSize, scope);
       return HttpResponse.json(
-        conform(senderListSchema, {
-          totalSize: all.length,
-          pageSize,
-          ...(offset > 0
-            ? { previousPageToken: encodePageToken(Math.max(0, offset - pageSize), scope) }
-            : {}),
-          ...(page.nextOffset === undefined
-            ? {}
-            : { nextPageToken: encodePageToken(page.nextOffset, scope) }),
-          senders: page.items.map((s) => senderView(s)),
-        }),
+        conform(senderListSchema, { ...page, senders: items.map((s) => senderView(s)) }),
       );
     }),
 
