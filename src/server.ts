@@ -66,23 +66,26 @@ const unauthenticated = (message: string) => ({
 });
 
 /**
- * Yoga attaches the underlying error (`extensions.originalError`) to some request errors: a JSON
- * parser's message quotes the body it choked on. A client gets the message, never that.
+ * Errors as a client receives them. Yoga attaches the underlying error (`extensions.originalError`)
+ * to some request errors, and a JSON parser's message quotes the body it choked on: a client gets
+ * the message, never that. graphql-js leaves a variable that does not fit its type (`"MARS"` for a
+ * Region) without a code: it is the caller's input, so it is BAD_USER_INPUT like every other.
  */
-const withoutInternalDetail: Plugin = {
+const errorsForClients: Plugin = {
   onResultProcess({ result, setResult }) {
     if (!result || Array.isArray(result) || !('errors' in result) || !result.errors) return;
     setResult({
       ...result,
       errors: result.errors.map((error) => {
-        if (!error.extensions?.originalError) return error;
-        const { originalError: _internal, ...extensions } = error.extensions;
+        const { originalError, ...extensions } = error.extensions ?? {};
+        const badVariable = !extensions.code && error.message.startsWith('Variable "$');
+        if (!originalError && !badVariable) return error;
         return new GraphQLError(error.message, {
           nodes: error.nodes,
           source: error.source,
           positions: error.positions,
           path: error.path,
-          extensions,
+          extensions: badVariable ? { ...extensions, code: 'BAD_USER_INPUT' } : extensions,
         });
       }),
     });
@@ -121,7 +124,7 @@ export interface GatewayServer {
 
 export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const hardening: Plugin[] = [
-    withoutInternalDetail,
+    errorsForClients,
     useCSRFPrevention(),
     maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, ...reportAsValidationError }),
     maxAliasesPlugin({ n: GRAPHQL_LIMITS.maxAliases, ...reportAsValidationError }),

@@ -158,7 +158,7 @@ describe('onboardCustomer with bad input', () => {
     },
   );
 
-  it('refuses a region that does not exist with a GraphQL validation error (400)', async () => {
+  it('refuses a region that does not exist: a validation error inline, BAD_USER_INPUT as a variable (400)', async () => {
     const before = await onboardingCount();
     const inline = await gql(
       `mutation { onboardCustomer(input: {clientIdentifier: "bad-region", region: MARS}) { created } }`,
@@ -174,6 +174,7 @@ describe('onboardCustomer with bad input', () => {
     expect(variable.status).toBe(400);
     expect(variable.body.data).toBeUndefined();
     expect(variable.body.errors![0]!.message).toMatch(/input\.region/);
+    expect(variable.body.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await onboardingCount()).toBe(before);
   });
 });
