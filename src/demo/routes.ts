@@ -16,8 +16,8 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { BodyTooLarge, readBody, sendJson } from '../http-messages.ts';
 import type { RouteHandler } from '../server.ts';
-import { BodyTooLarge, readBody, sendJson } from '../webhooks/http.ts';
 import {
   DemoError,
   describe,

@@ -7,12 +7,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { type OnboardingRow, onboardings, type WebhookSource } from '../db/schema.ts';
+import { BodyTooLarge, parseJson, readBody, sendJson } from '../http-messages.ts';
 import { openOnboardingSecret } from '../onboarding/secrets.ts';
 import type { Sealer } from '../secrets/seal.ts';
 import { parseSignupWebhook } from '../upstreams/sendzen/client.ts';
 import { provisioningCallbackSchema } from '../upstreams/sinch/contract.ts';
 import { verifyCallback } from '../upstreams/sinch/signature.ts';
-import { BodyTooLarge, parseJson, readBody, sendJson } from './http.ts';
 import type { WebhookInbox } from './inbox.ts';
 
 export interface WebhookRouteDeps {

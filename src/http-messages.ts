@@ -1,5 +1,5 @@
-// Small helpers for the webhook routes, which are plain node:http handlers: no framework sits
-// between a delivery and its verification.
+// Reading and answering plain node:http messages (webhook routes, health, the demo): no framework
+// sits between a delivery and its verification.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** Webhook bodies are small JSON documents; anything larger is refused before it is buffered. */
