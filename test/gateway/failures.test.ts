@@ -4,7 +4,7 @@
 // step's error and attempts, and the event log; what the fake ends up holding is checked too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../support/fake.ts';
-import { startTestGateway, type TestGateway, until } from '../support/gateway.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -104,22 +104,10 @@ async function onboard(clientIdentifier: string, region = 'US'): Promise<Onboard
   return res.body.data!.onboardCustomer.onboarding;
 }
 
-async function get(id: string): Promise<Onboarding> {
-  const res = await t.gql<{ onboarding: Onboarding }>(GET, { id });
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data!.onboarding;
-}
-
-function waitFor(
-  id: string,
-  done: (o: Onboarding) => boolean,
-  timeoutMs?: number,
-): Promise<Onboarding> {
-  return until(async () => {
-    const o = await get(id);
-    return done(o) ? o : undefined;
-  }, timeoutMs);
-}
+const get = (id: string) => t.onboarding<Onboarding>(GET, id);
+/** Polls the onboarding over GraphQL until `done` holds. */
+const waitFor = (id: string, done: (o: Onboarding) => boolean, timeoutMs?: number) =>
+  t.waitForOnboarding<Onboarding>(GET, id, done, timeoutMs);
 
 /** Waits for the onboarding to settle as READY or ACTION_REQUIRED. */
 const settled = (id: string, timeoutMs?: number) =>

@@ -2,7 +2,7 @@
 // createSender and createConversationApp, each refused until the step before it is done. And the
 // frontend relaying the iframe's postMessage instead of waiting for SendZen's webhook.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway, until } from '../support/gateway.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -121,23 +121,10 @@ async function onboard(clientIdentifier: string, extra: Record<string, unknown> 
   return res.body.data!.onboardCustomer.onboarding;
 }
 
-async function get(id: string): Promise<Onboarding> {
-  const res = await t.gql<{ onboarding: Onboarding }>(GET, { id });
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data!.onboarding;
-}
-
+const get = (id: string) => t.onboarding<Onboarding>(GET, id);
 /** Polls the onboarding over GraphQL until `done` holds. */
-function waitFor(
-  id: string,
-  done: (o: Onboarding) => boolean,
-  timeoutMs?: number,
-): Promise<Onboarding> {
-  return until(async () => {
-    const o = await get(id);
-    return done(o) ? o : undefined;
-  }, timeoutMs);
-}
+const waitFor = (id: string, done: (o: Onboarding) => boolean, timeoutMs?: number) =>
+  t.waitForOnboarding<Onboarding>(GET, id, done, timeoutMs);
 
 async function mutate(query: string, variables: Record<string, unknown>): Promise<MutationResult> {
   const res = await t.gql<Record<string, MutationResult>>(query, variables);

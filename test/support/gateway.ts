@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Client, createClient } from 'graphql-ws';
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 import type { FakeUpstreamsOptions } from '../../mocks/serve.ts';
 import { createApiKey } from '../../src/auth/api-keys.ts';
@@ -49,6 +50,15 @@ export interface TestGateway {
   ): Subscription<T> & { client: Client };
   /** A new partner API key with these scopes, as an Authorization header value. */
   keyWith(...scopes: ApiKeyScope[]): string;
+  /** Runs `query` (which reads `onboarding(id: $id)`) as the admin and returns the onboarding. */
+  onboarding<T>(query: string, id: string): Promise<T>;
+  /** Polls `onboarding(query, id)` until `done` holds. */
+  waitForOnboarding<T>(
+    query: string,
+    id: string,
+    done: (o: T) => boolean,
+    timeoutMs?: number,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -118,6 +128,12 @@ export async function startTestGateway(
         variables,
         authorization === null ? undefined : { authorization: authorization ?? admin },
       ),
+    onboarding: (query, id) => readOnboarding(gateway.url, admin, query, id),
+    waitForOnboarding: (query, id, done, timeoutMs) =>
+      until(async () => {
+        const o = await readOnboarding<Parameters<typeof done>[0]>(gateway.url, admin, query, id);
+        return done(o) ? o : undefined;
+      }, timeoutMs),
     keyWith: (...scopes) =>
       `Bearer ${createApiKey(gateway.database.db, { name: `test ${scopes.join('+')}`, scopes }).key}`,
     async close() {
@@ -126,6 +142,17 @@ export async function startTestGateway(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function readOnboarding<T>(
+  baseUrl: string,
+  admin: string,
+  query: string,
+  id: string,
+): Promise<T> {
+  const res = await graphql<{ onboarding: T }>(baseUrl, query, { id }, { authorization: admin });
+  expect(res.body.errors).toBeUndefined();
+  return res.body.data!.onboarding;
 }
 
 export async function graphql<T>(
