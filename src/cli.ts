@@ -7,9 +7,9 @@
 //   secrets rotate     sandbox mode: new key file key, every secret re-sealed, old key dropped
 //   secrets reseal     live mode: after setting SECRETS_KEY=new and SECRETS_PREVIOUS_KEYS=old
 import { parseArgs } from 'node:util';
-import { createApiKey, listApiKeys, parseScopes, revokeApiKey } from './auth/api-keys.ts';
+import { createApiKey, parseScopes } from './auth/api-keys.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { openDatabase } from './db/client.ts';
+import { openSqliteStore } from './db/client.ts';
 import {
   keyFilePath,
   loadSecretKeys,
@@ -31,7 +31,7 @@ function out(line: string) {
   process.stdout.write(`${line}\n`);
 }
 
-export function runCli(argv: string[]): number {
+export async function runCli(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -39,11 +39,11 @@ export function runCli(argv: string[]): number {
   });
   const [area, command, target] = positionals;
   const config = loadConfig();
-  const database = openDatabase(config.databaseFile);
+  const store = openSqliteStore(config.databaseFile);
   try {
     if (area === 'keys' && command === 'create') {
       if (!values.name) throw new UsageError('keys create needs --name');
-      const created = createApiKey(database.db, {
+      const created = await createApiKey(store.apiKeys, {
         name: values.name,
         scopes: parseScopes(values.scopes!),
       });
@@ -55,7 +55,7 @@ export function runCli(argv: string[]): number {
       return 0;
     }
     if (area === 'keys' && command === 'list') {
-      for (const key of listApiKeys(database.db)) {
+      for (const key of await store.apiKeys.list()) {
         const state = key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active';
         out(`${key.id}  ${key.name}  ${key.scopes.join(',')}  ${state}`);
       }
@@ -63,7 +63,7 @@ export function runCli(argv: string[]): number {
     }
     if (area === 'keys' && command === 'revoke') {
       if (!target) throw new UsageError('keys revoke needs the key id');
-      if (!revokeApiKey(database.db, target)) {
+      if ((await store.apiKeys.revoke(target, Date.now())) === 'not_found') {
         out(`No API key ${target}.`);
         return 1;
       }
@@ -81,8 +81,8 @@ export function runCli(argv: string[]): number {
       const old = readKeyFile(file);
       const fresh = newKeyBase64();
       writeKeyFile(file, [fresh, ...old]);
-      const report = resealAll(
-        database.db,
+      const report = await resealAll(
+        store,
         new Sealer(loadSecretKeys({ databaseFile: config.databaseFile })),
       );
       writeKeyFile(file, [fresh]);
@@ -99,14 +99,14 @@ export function runCli(argv: string[]): number {
           databaseFile: config.databaseFile,
         }),
       );
-      const report = resealAll(database.db, sealer);
+      const report = await resealAll(store, sealer);
       out(`Re-sealed ${report.resealed} secrets under key ${sealer.activeKeyId}.`);
       out('Every secret now opens with SECRETS_KEY alone: SECRETS_PREVIOUS_KEYS can be removed.');
       return 0;
     }
     throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`);
   } finally {
-    database.close();
+    await store.close();
   }
 }
 
@@ -114,7 +114,7 @@ class UsageError extends Error {}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    process.exitCode = runCli(process.argv.slice(2));
+    process.exitCode = await runCli(process.argv.slice(2));
   } catch (error) {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}\n`);

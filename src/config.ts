@@ -76,6 +76,13 @@ const envSchema = z.object({
   SUBPROJECT_WARMUP_GRACE_MS: z.coerce.number().int().min(0).default(90_000),
   STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   STEP_RETRY_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  /** How many steps the runner works on at once, across onboardings (one per onboarding). */
+  STEP_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(32),
+  /**
+   * After a step whose earlier attempt had an unknown outcome succeeds, look this much later for a
+   * duplicate that attempt may still have committed upstream, and remove it.
+   */
+  RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 /** What live mode cannot start without (sandbox mode supplies all of it). */
@@ -111,6 +118,8 @@ export interface Config {
     subprojectWarmupGraceMs: number;
     stepMaxAttempts: number;
     stepRetryBaseMs: number;
+    stepConcurrency: number;
+    reconcileAfterMs: number;
   };
 }
 
@@ -190,6 +199,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       subprojectWarmupGraceMs: e.SUBPROJECT_WARMUP_GRACE_MS,
       stepMaxAttempts: e.STEP_MAX_ATTEMPTS,
       stepRetryBaseMs: e.STEP_RETRY_BASE_MS,
+      stepConcurrency: e.STEP_CONCURRENCY,
+      reconcileAfterMs: e.RECONCILE_AFTER_MS,
     },
   });
 }

@@ -6,11 +6,11 @@ import { ensureApiKey, parseScopes } from './auth/api-keys.ts';
 import { createCallerResolver } from './auth/caller.ts';
 import { SessionTokens } from './auth/session-tokens.ts';
 import type { Config } from './config.ts';
-import { type GatewayDatabase, migrationsApplied, openDatabase } from './db/client.ts';
+import { openSqliteStore, type SqliteStore } from './db/client.ts';
+import { createInProcessEvents } from './events/in-process.ts';
 import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
 import type { OnboardingDeps } from './onboarding/deps.ts';
-import { createOnboardingPubSub } from './onboarding/events.ts';
 import { StepRunner } from './onboarding/runner.ts';
 import { Onboardings } from './onboarding/service.ts';
 import { ensureDevApiKey } from './sandbox.ts';
@@ -36,7 +36,8 @@ export interface Gateway {
   publicUrl: string;
   onboardings: Onboardings;
   runner: StepRunner;
-  database: GatewayDatabase;
+  /** The store; SQLite's, so tests can look at the rows themselves. */
+  database: SqliteStore;
   http: GatewayServer;
   close(): Promise<void>;
 }
@@ -51,7 +52,7 @@ export interface StartOptions {
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = openDatabase(config.databaseFile);
+  const database = openSqliteStore(config.databaseFile);
   const keys = loadSecretKeys({
     configured: config.secretsKey,
     previous: config.previousSecretsKeys,
@@ -60,7 +61,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const sealer = new Sealer(keys);
   const sessions = new SessionTokens(keys);
   if (config.bootstrapApiKey) {
-    ensureApiKey(database.db, config.bootstrapApiKey.key, {
+    await ensureApiKey(database.apiKeys, config.bootstrapApiKey.key, {
       name: 'bootstrap',
       scopes: parseScopes(config.bootstrapApiKey.scopes),
     });
@@ -75,13 +76,15 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     authBaseUrl: sinch.authBaseUrl,
     ...tuning,
   });
-  const pubsub = createOnboardingPubSub();
+  const events = createInProcessEvents();
 
   // The public URL goes into every webhook URL handed upstream; unset, it is where we listen.
   const deps: OnboardingDeps = {
-    db: database.db,
-    pubsub,
+    onboardingStore: database.onboardings,
+    events,
     now: Date.now,
+    // Until the runner exists; it wakes for every step a change schedules.
+    scheduled: () => {},
     publicUrl: config.publicUrl ?? '',
     pipeline: config.pipeline,
     sealer,
@@ -109,15 +112,16 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     }),
   };
   const runner = new StepRunner(deps);
+  deps.scheduled = (at) => runner.wakeAt(at);
   const onboardings = new Onboardings(deps, runner, { autoProvision: config.autoProvision });
   const inbox = new WebhookInbox({
-    db: database.db,
+    store: database.deliveries,
     logger,
     handlers: deliveryHandlers(onboardings),
     now: Date.now,
   });
   const devKey = options.sandboxDevKey
-    ? ensureDevApiKey(database.db, config.databaseFile)
+    ? await ensureDevApiKey(database.apiKeys, config.databaseFile)
     : undefined;
   const routes: RouteHandler[] = [];
   const http = createGatewayServer({
@@ -128,12 +132,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
           defaultQuery: GRAPHIQL_WALKTHROUGH,
         }
       : undefined,
-    context: { onboardings, pubsub, sessions },
-    callers: createCallerResolver(database.db, sessions),
-    webhooks: { db: database.db, sealer, inbox },
+    context: { onboardings, events, sessions },
+    callers: createCallerResolver(database.apiKeys, sessions),
+    webhooks: { onboardings, inbox },
     logger,
     production: config.mode === 'live',
-    ready: () => database.sqlite.open && migrationsApplied(database.sqlite),
+    ready: () => database.ready(),
   });
 
   // A burst of reconnecting subscribers must not be turned away by a short accept queue.
@@ -146,7 +150,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   deps.publicUrl = config.publicUrl ?? url;
 
   if (options.extraRoutes) routes.push(options.extraRoutes({ url, devApiKey: devKey?.key }));
-  runner.start();
+  await runner.start();
   await inbox.processPending();
 
   return {
@@ -163,7 +167,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await runner.stop();
       await inbox.drain();
       await pools.close();
-      database.close();
+      await database.close();
     },
   };
 }

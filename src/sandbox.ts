@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type FakeUpstreams, startFakeUpstreams } from '../mocks/serve.ts';
 import { createApiKey, verifyApiKey } from './auth/api-keys.ts';
 import type { Config, UpstreamsConfig } from './config.ts';
-import type { Db } from './db/client.ts';
+import type { ApiKeyStore } from './db/store.ts';
 
 export function sandboxUpstreams(fake: FakeUpstreams): UpstreamsConfig {
   return {
@@ -42,16 +42,16 @@ export async function startSandboxUpstreams(
  * The sandbox's development API key (read, write, admin): made on first start and kept beside the
  * database, readable by its owner only, so GraphiQL and the demo can use it on every later start.
  */
-export function ensureDevApiKey(
-  db: Db,
+export async function ensureDevApiKey(
+  keys: ApiKeyStore,
   databaseFile: string,
-): { key: string; created: boolean; file: string } {
+): Promise<{ key: string; created: boolean; file: string }> {
   const file = join(dirname(resolve(databaseFile)), 'dev-api-key');
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
-    if (verifyApiKey(db, key)) return { key, created: false, file };
+    if (await verifyApiKey(keys, key)) return { key, created: false, file };
   }
-  const { key } = createApiKey(db, {
+  const { key } = await createApiKey(keys, {
     name: 'sandbox development key',
     scopes: ['read', 'write', 'admin'],
   });

@@ -35,7 +35,7 @@ export interface ServerDeps {
   /** More routes (the sandbox demo), tried before the 404; may be added after the server starts. */
   routes: RouteHandler[];
   /** Database open and migrations applied. */
-  ready: () => boolean;
+  ready: () => Promise<boolean>;
 }
 
 /** The limits a query must stay within; each is refused just past its bound. */
@@ -106,14 +106,27 @@ const reportAsValidationError = {
 };
 
 /** The caller a request or socket was authenticated as, or why it was not. */
-function authenticate(callers: CallerResolver, authorization: unknown): Caller | string {
-  const caller = callers.resolve(typeof authorization === 'string' ? authorization : undefined);
+async function authenticate(
+  callers: CallerResolver,
+  authorization: unknown,
+): Promise<Caller | string> {
+  const caller = await callers.resolve(
+    typeof authorization === 'string' ? authorization : undefined,
+  );
   if (caller === INVALID)
     return 'The credential is not valid: unknown, revoked, expired or malformed.';
   if (caller.kind === 'anonymous') {
     return 'Authentication required: send "Authorization: Bearer <API key or onboarding session token>".';
   }
   return caller;
+}
+
+function socketCredential(ctx: {
+  connectionParams?: Readonly<Record<string, unknown>>;
+  extra: { request: IncomingMessage };
+}): string | undefined {
+  const value = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
+  return typeof value === 'string' ? value : undefined;
 }
 
 export interface GatewayServer {
@@ -140,11 +153,12 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    // HTTP requests carry the caller route() authenticated; sockets, the one onConnect did.
+    // HTTP requests carry the caller route() authenticated; a socket's operation, the one
+    // onSubscribe authenticated for it.
     context: (initial) => ({
       ...deps.context,
-      caller: (initial.req as WithCaller | undefined)?.caller ??
-        (initial as { extra?: WithCaller }).extra?.caller ?? { kind: 'anonymous' },
+      caller: (initial as WithCaller).caller ??
+        (initial.req as WithCaller | undefined)?.caller ?? { kind: 'anonymous' },
     }),
     graphqlEndpoint: '/graphql',
     graphiql: deps.production ? false : { title: 'WhatsApp onboarding gateway', ...deps.graphiql },
@@ -184,21 +198,21 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
       // The browser's WebSocket cannot set headers: the credential comes in connection params.
-      onConnect: (ctx) => {
-        const caller = authenticate(
-          deps.callers,
-          ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization,
-        );
-        if (typeof caller === 'string') return false;
-        (ctx.extra as WithCaller).caller = caller;
-        return true;
+      onConnect: async (ctx) => {
+        const caller = await authenticate(deps.callers, socketCredential(ctx));
+        return typeof caller !== 'string';
       },
       onSubscribe: async (ctx, _id, params) => {
+        // Checked again for every operation: a key revoked since the socket connected starts
+        // nothing more (the operation answers UNAUTHENTICATED).
+        const resolved = await deps.callers.resolve(socketCredential(ctx));
+        const caller: Caller = resolved === INVALID ? { kind: 'invalid' } : resolved;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
+          caller,
         });
         const args = {
           schema,
@@ -236,7 +250,7 @@ async function route(
   const path = new URL(req.url ?? '/', 'http://gateway').pathname;
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (path === '/readyz') {
-    const ready = deps.ready();
+    const ready = await deps.ready();
     return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
   }
   if (await handleWebhook(deps.webhooks, req, res, path)) return;
@@ -249,7 +263,7 @@ async function route(
   const wantsGraphiQL =
     !deps.production && req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
   if (!wantsGraphiQL) {
-    const caller = authenticate(deps.callers, req.headers.authorization);
+    const caller = await authenticate(deps.callers, req.headers.authorization);
     if (typeof caller === 'string') return sendJson(res, 401, unauthenticated(caller));
     req.caller = caller;
   }

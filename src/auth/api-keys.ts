@@ -2,9 +2,8 @@
 // the row, the secret is checked against its SHA-256 (the secret is 256 random bits, so a plain
 // hash is enough; a slow hash would only slow every request). Keys carry scopes and can be revoked.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { desc, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { type ApiKeyRow, type ApiKeyScope, apiKeys } from '../db/schema.ts';
+import type { ApiKeyRow, ApiKeyScope } from '../db/schema.ts';
+import type { ApiKeyStore } from '../db/store.ts';
 import { ulid } from '../ids.ts';
 
 const KEY_PATTERN = /^gwk_([0-9A-HJKMNP-TV-Z]{26})_([A-Za-z0-9_-]{43})$/;
@@ -19,14 +18,14 @@ export interface CreatedApiKey {
   key: string;
 }
 
-export function createApiKey(
-  db: Db,
+export async function createApiKey(
+  store: ApiKeyStore,
   input: { name: string; scopes: ApiKeyScope[] },
   now = Date.now(),
-): CreatedApiKey {
+): Promise<CreatedApiKey> {
   const id = ulid(now);
   const key = `gwk_${id}_${randomBytes(32).toString('base64url')}`;
-  ensureApiKey(db, key, input, now);
+  await ensureApiKey(store, key, input, now);
   return { id, name: input.name, scopes: input.scopes, key };
 }
 
@@ -34,57 +33,41 @@ export function createApiKey(
  * Makes sure a key given in configuration exists (bootstrapping a fresh database). The key's own
  * id is kept, so the same configured key maps to the same row on every start.
  */
-export function ensureApiKey(
-  db: Db,
+export async function ensureApiKey(
+  store: ApiKeyStore,
   key: string,
   input: { name: string; scopes: ApiKeyScope[] },
   now = Date.now(),
-) {
+): Promise<void> {
   const match = KEY_PATTERN.exec(key);
   if (!match)
     throw new Error(
       'a bootstrap API key must look like gwk_<26-character id>_<43-character secret>',
     );
   const [, id, secret] = match as unknown as [string, string, string];
-  db.insert(apiKeys)
-    .values({
-      id,
-      name: input.name,
-      scopes: input.scopes,
-      secretHash: hash(secret),
-      createdAt: now,
-    })
-    .onConflictDoNothing()
-    .run();
+  await store.ensure({
+    id,
+    name: input.name,
+    scopes: input.scopes,
+    secretHash: hash(secret),
+    createdAt: now,
+  });
 }
 
-/** The key's row when the key is well-formed, known, not revoked and its secret matches. */
-export function verifyApiKey(db: Db, key: string): ApiKeyRow | undefined {
+/**
+ * The key's row when the key is well-formed, known, not revoked and its secret matches: one
+ * look-up, made for every request, so a revocation takes effect at once.
+ */
+export async function verifyApiKey(
+  store: ApiKeyStore,
+  key: string,
+): Promise<ApiKeyRow | undefined> {
   const match = KEY_PATTERN.exec(key);
   if (!match) return undefined;
-  const row = db.select().from(apiKeys).where(eq(apiKeys.id, match[1]!)).get();
+  const row = await store.find(match[1]!);
   if (!row || row.revokedAt !== null) return undefined;
   const given = Buffer.from(hash(match[2]!), 'hex');
   return timingSafeEqual(given, Buffer.from(row.secretHash, 'hex')) ? row : undefined;
-}
-
-/** Whether the key with this id exists and has not been revoked. */
-export function isActiveApiKey(db: Db, id: string): boolean {
-  const row = db
-    .select({ revokedAt: apiKeys.revokedAt })
-    .from(apiKeys)
-    .where(eq(apiKeys.id, id))
-    .get();
-  return row !== undefined && row.revokedAt === null;
-}
-
-export function revokeApiKey(db: Db, id: string, now = Date.now()): boolean {
-  const result = db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).run();
-  return result.changes > 0;
-}
-
-export function listApiKeys(db: Db): ApiKeyRow[] {
-  return db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt)).all();
 }
 
 export function parseScopes(text: string): ApiKeyScope[] {

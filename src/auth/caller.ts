@@ -1,31 +1,28 @@
-// Who is calling: resolved once per request (or WebSocket connection) from its bearer credential.
-import type { Db } from '../db/client.ts';
+// Who is calling: resolved from the bearer credential once per HTTP request, and once per operation
+// on a WebSocket (a socket outlives the check made when it connected, and a key may be revoked
+// meanwhile). Either way a partner key costs one look-up.
 import type { ApiKeyScope } from '../db/schema.ts';
-import { isActiveApiKey, verifyApiKey } from './api-keys.ts';
+import type { ApiKeyStore } from '../db/store.ts';
+import { verifyApiKey } from './api-keys.ts';
 import { isSessionToken, type SessionTokens } from './session-tokens.ts';
 
 export type Caller =
   | { kind: 'anonymous' }
-  | {
-      kind: 'partner';
-      keyId: string;
-      name: string;
-      scopes: ReadonlySet<ApiKeyScope>;
-      /** Not revoked since it was checked: a WebSocket outlives the check made when it connected. */
-      stillValid(): boolean;
-    }
-  | { kind: 'session'; onboardingId: string; expiresAt: number };
+  | { kind: 'partner'; keyId: string; name: string; scopes: ReadonlySet<ApiKeyScope> }
+  | { kind: 'session'; onboardingId: string; expiresAt: number }
+  /** A socket's credential that was valid when it connected and is no longer (revoked). */
+  | { kind: 'invalid' };
 
 /** A credential was presented but is not valid (unknown, revoked, expired, forged). */
 export const INVALID = Symbol('invalid credential');
 
 export interface CallerResolver {
-  resolve(authorization: string | null | undefined): Caller | typeof INVALID;
+  resolve(authorization: string | null | undefined): Promise<Caller | typeof INVALID>;
 }
 
-export function createCallerResolver(db: Db, sessions: SessionTokens): CallerResolver {
+export function createCallerResolver(keys: ApiKeyStore, sessions: SessionTokens): CallerResolver {
   return {
-    resolve(authorization) {
+    async resolve(authorization) {
       if (!authorization) return { kind: 'anonymous' };
       const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
       if (!match) return INVALID;
@@ -34,19 +31,13 @@ export function createCallerResolver(db: Db, sessions: SessionTokens): CallerRes
         const claims = sessions.verify(credential);
         return claims ? { kind: 'session', ...claims } : INVALID;
       }
-      const key = verifyApiKey(db, credential);
+      const key = await verifyApiKey(keys, credential);
       if (!key) return INVALID;
       // admin implies write implies read: a key is given the least it needs, and more includes less.
       const scopes = new Set<ApiKeyScope>(key.scopes);
       if (scopes.has('admin')) scopes.add('write');
       if (scopes.has('write')) scopes.add('read');
-      return {
-        kind: 'partner',
-        keyId: key.id,
-        name: key.name,
-        scopes,
-        stillValid: () => isActiveApiKey(db, key.id),
-      };
+      return { kind: 'partner', keyId: key.id, name: key.name, scopes };
     },
   };
 }

@@ -1,5 +1,5 @@
-// Opens the SQLite database the way every connection must be opened (WAL, foreign keys, a busy
-// timeout) and applies the committed migrations.
+// The SQLite store: opens the database the way every connection must be opened (WAL, foreign keys,
+// a busy timeout), applies the committed migrations, and serves the repositories.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,43 +7,105 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.ts';
+import { SqliteApiKeyStore } from './sqlite/api-keys.ts';
+import { SqliteDeliveryStore } from './sqlite/deliveries.ts';
+import { SqliteOnboardingStore } from './sqlite/onboardings.ts';
+import type { SealedValueContext, Store } from './store.ts';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
-export interface GatewayDatabase {
-  db: Db;
-  sqlite: Database.Database;
-  close(): void;
-}
-
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
-export function openDatabase(file: string): GatewayDatabase {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-  const sqlite = new Database(file);
-  // WAL lets readers (queries, subscriptions) run beside the writer; NORMAL is durable in WAL mode
-  // against process crashes, and a rollback journal measured 50-100x slower here.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  // Off by default in SQLite, per connection.
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  const db = drizzle(sqlite, { schema });
-  migrate(db, { migrationsFolder: MIGRATIONS });
-  return { db, sqlite, close: () => sqlite.close() };
+/** Every sealed column, and the kind its seal is bound to. */
+const SEALED_COLUMNS = {
+  onboardings: [
+    ['sendzen_api_key_sealed', 'sendzen_api_key'],
+    ['sendzen_webhook_token_sealed', 'sendzen_webhook_token'],
+    ['provisioning_webhook_secret_sealed', 'provisioning_webhook_secret'],
+    ['app_webhook_secret_sealed', 'app_webhook_secret'],
+    ['signup_code_sealed', 'signup_code'],
+  ],
+  senders: [['bearer_token_sealed', 'bearer_token']],
+} as const;
+
+export class SqliteStore implements Store {
+  readonly sqlite: Database.Database;
+  /** drizzle over the same connection: for the migrator, and for tests that inspect the rows. */
+  readonly db: Db;
+  readonly onboardings: SqliteOnboardingStore;
+  readonly apiKeys: SqliteApiKeyStore;
+  readonly deliveries: SqliteDeliveryStore;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    const sqlite = new Database(file);
+    // WAL lets readers (queries, subscriptions) run beside the writer; NORMAL is durable in WAL
+    // mode against process crashes, and a rollback journal measured 50-100x slower here.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    // Off by default in SQLite, per connection.
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    this.sqlite = sqlite;
+    this.db = drizzle(sqlite, { schema });
+    migrate(this.db, { migrationsFolder: MIGRATIONS });
+    this.onboardings = new SqliteOnboardingStore(sqlite);
+    this.apiKeys = new SqliteApiKeyStore(sqlite);
+    this.deliveries = new SqliteDeliveryStore(sqlite);
+  }
+
+  async resealAll(
+    reseal: (sealed: string, context: SealedValueContext) => string,
+  ): Promise<number> {
+    let count = 0;
+    this.sqlite
+      .transaction(() => {
+        for (const [table, columns] of Object.entries(SEALED_COLUMNS) as [
+          keyof typeof SEALED_COLUMNS,
+          (typeof SEALED_COLUMNS)[keyof typeof SEALED_COLUMNS],
+        ][]) {
+          const rows = this.sqlite
+            .prepare(`select id, ${columns.map(([c]) => c).join(', ')} from ${table}`)
+            .all() as Record<string, string | null>[];
+          for (const row of rows) {
+            for (const [column, kind] of columns) {
+              const sealed = row[column];
+              if (sealed === null || sealed === undefined) continue;
+              count++;
+              const moved = reseal(sealed, { table, rowId: row.id!, kind });
+              if (moved !== sealed) {
+                this.sqlite
+                  .prepare(`update ${table} set ${column} = ? where id = ?`)
+                  .run(moved, row.id);
+              }
+            }
+          }
+        }
+      })
+      .immediate();
+    return count;
+  }
+
+  async ready(): Promise<boolean> {
+    if (!this.sqlite.open) return false;
+    try {
+      const journal = JSON.parse(
+        readFileSync(resolve(MIGRATIONS, 'meta/_journal.json'), 'utf8'),
+      ) as { entries: unknown[] };
+      const row = this.sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as {
+        n: number;
+      };
+      return row.n >= journal.entries.length;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.sqlite.open) this.sqlite.close();
+  }
 }
 
-/** True when every committed migration has been applied: what /readyz reports. */
-export function migrationsApplied(sqlite: Database.Database): boolean {
-  try {
-    const journal = JSON.parse(readFileSync(resolve(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as {
-      entries: unknown[];
-    };
-    const row = sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as {
-      n: number;
-    };
-    return row.n >= journal.entries.length;
-  } catch {
-    return false;
-  }
+export function openSqliteStore(file: string): SqliteStore {
+  return new SqliteStore(file);
 }

@@ -10,6 +10,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+import type { StepName } from '../onboarding/plan.ts';
 
 export const ONBOARDING_STATUSES = [
   'AWAITING_SIGNUP',
@@ -19,17 +20,6 @@ export const ONBOARDING_STATUSES = [
   'CANCELLED',
 ] as const;
 export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
-
-export const STEP_NAMES = [
-  'SENDZEN_PROJECT',
-  'SINCH_SUBPROJECT',
-  'PROVISIONING_WEBHOOK',
-  'CUSTOMER_SIGNUP',
-  'WHATSAPP_SENDER',
-  'CONVERSATION_APP',
-  'APP_WEBHOOK',
-] as const;
-export type StepName = (typeof STEP_NAMES)[number];
 
 /**
  * PENDING: not started, or scheduled for `nextAttemptAt`. RUNNING: claimed by the step runner.
@@ -92,7 +82,7 @@ export const steps = sqliteTable(
     onboardingId: text('onboarding_id')
       .notNull()
       .references(() => onboardings.id, { onDelete: 'cascade' }),
-    name: text('name', { enum: STEP_NAMES }).notNull(),
+    name: text('name').$type<StepName>().notNull(),
     status: text('status', { enum: STEP_STATUSES }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     /** When the runner should next act on it (run, retry, or poll); null when nothing is due. */
@@ -112,10 +102,20 @@ export const steps = sqliteTable(
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     errorRetryable: integer('error_retryable', { mode: 'boolean' }),
+    /**
+     * When to look upstream for duplicates a late commit of an attempt with an unknown outcome
+     * may have left beside the resource the step kept; null when there is nothing to look for.
+     */
+    reconcileAt: integer('reconcile_at'),
   },
   (t) => [
     primaryKey({ columns: [t.onboardingId, t.name] }),
-    index('steps_due').on(t.status, t.nextAttemptAt),
+    // The runner asks only for what is due: these hold just the scheduled rows.
+    index('steps_due_at')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('PENDING', 'WAITING') and ${t.nextAttemptAt} is not null`),
+    index('steps_reconcile_at').on(t.reconcileAt).where(sql`${t.reconcileAt} is not null`),
+    index('steps_running').on(t.status).where(sql`${t.status} = 'RUNNING'`),
   ],
 );
 
@@ -175,7 +175,7 @@ export const onboardingEvents = sqliteTable(
     version: integer('version').notNull(),
     at: integer('at').notNull(),
     type: text('type').notNull(),
-    step: text('step', { enum: STEP_NAMES }),
+    step: text('step').$type<StepName>(),
     message: text('message').notNull(),
     data: text('data', { mode: 'json' }).$type<Record<string, unknown>>(),
   },

@@ -1,15 +1,17 @@
-// Every change to an onboarding goes through `change()`: one synchronous SQLite transaction that
-// applies the change, starts whatever became startable, re-derives the status, bumps the version,
-// appends the change's events to the log, and, after commit, publishes the new snapshot.
-// No network call happens in here (better-sqlite3 transactions are synchronous by design).
-import { and, eq } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { onboardingEvents, onboardings, type StepName, type StepRow, steps } from '../db/schema.ts';
-import { type OnboardingPubSub, publishSnapshot } from './events.ts';
-import { deriveStatus, startable } from './plan.ts';
-import { loadSnapshot, type OnboardingSnapshot } from './snapshot.ts';
-
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+// Every change to an onboarding goes through `change()`: the store loads the snapshot once and hands
+// a draft of it to the change, in one transaction; the change edits the draft and says what
+// happened; then whatever became startable is started, the status re-derived, the version bumped
+// and the events appended, and after commit the new snapshot is published. No network call happens
+// in here: the draft is edited synchronously, inside the transaction.
+import type { OnboardingStatus, StepRow } from '../db/schema.ts';
+import type {
+  NewEvent,
+  OnboardingDraft,
+  OnboardingSnapshot,
+  OnboardingStore,
+} from '../db/store.ts';
+import type { OnboardingEvents } from './events.ts';
+import { deriveStatus, STEPS, type StepName, startable } from './plan.ts';
 
 /** What a change says happened; becomes a row of the onboarding's event log. */
 export interface EventDraft {
@@ -21,94 +23,116 @@ export interface EventDraft {
 }
 
 export interface ChangeContext {
-  db: Db;
-  pubsub: OnboardingPubSub;
+  onboardingStore: OnboardingStore;
+  events: OnboardingEvents;
   now: () => number;
+  /** Told after commit when a change left a step scheduled (the runner wakes for it). */
+  scheduled: (at: number) => void;
 }
 
-export type ChangeFn = (tx: Tx, current: OnboardingSnapshot) => EventDraft[] | undefined;
+/**
+ * Edits the draft and returns what happened. A change that reports no event still writes what it
+ * edited, but bumps no version and publishes nothing (the runner's poll claim is such a change).
+ */
+export type ChangeFn = (draft: OnboardingDraft) => EventDraft[] | undefined;
 
 export class OnboardingNotFound extends Error {
   override readonly name = 'OnboardingNotFound';
 }
 
-/**
- * Applies `fn` to the onboarding. A change that reports no event changed nothing: no version bump,
- * nothing published. Returns the snapshot after the change. `before` runs first in the same
- * transaction: creating an onboarding inserts its rows there, so it is never half made.
- */
-export function change(
+/** Applies `fn` to the onboarding and returns the snapshot after the change. */
+export async function change(
   ctx: ChangeContext,
   onboardingId: string,
   fn: ChangeFn,
-  options: { before?: (tx: Tx) => void } = {},
-): OnboardingSnapshot {
-  const result = ctx.db.transaction((tx) => {
-    options.before?.(tx);
-    const current = loadSnapshot(tx, onboardingId);
-    if (!current) throw new OnboardingNotFound(onboardingId);
-    const drafts = fn(tx, current) ?? [];
-    if (drafts.length === 0) return { snapshot: current, changed: false };
-
-    const now = ctx.now();
-    const afterFn = loadSnapshot(tx, onboardingId)!;
-    for (const schedule of startable(afterFn.onboarding, afterFn.steps, now)) {
-      updateStep(tx, onboardingId, schedule.name, now, {
-        status: schedule.status,
-        nextAttemptAt: schedule.nextAttemptAt,
-      });
-      if (schedule.status === 'WAITING') {
-        drafts.push({
-          type: 'step.waiting',
-          step: schedule.name,
-          message: waitingMessage(schedule.name),
-        });
-      }
-    }
-    const settled = loadSnapshot(tx, onboardingId)!;
-    const status = deriveStatus(settled.onboarding, settled.steps);
-    const version = settled.onboarding.version + 1;
-    tx.update(onboardings)
-      .set({ status, version, updatedAt: now })
-      .where(eq(onboardings.id, onboardingId))
-      .run();
-    if (status !== current.onboarding.status) {
-      drafts.push({
-        type: 'status.changed',
-        message: `Status changed from ${current.onboarding.status} to ${status}`,
-        data: { from: current.onboarding.status, to: status },
-      });
-    }
-    for (const d of drafts) {
-      tx.insert(onboardingEvents)
-        .values({
-          onboardingId,
-          version,
-          at: now,
-          type: d.type,
-          step: d.step ?? null,
-          message: d.message,
-          data: d.data ?? null,
-        })
-        .run();
-    }
-    return { snapshot: loadSnapshot(tx, onboardingId)!, changed: true };
+): Promise<OnboardingSnapshot> {
+  const outcome = await ctx.onboardingStore.update(onboardingId, (draft) => {
+    const drafts = fn(draft) ?? [];
+    if (drafts.length === 0) return { events: [], result: false };
+    return { events: settle(draft, drafts, ctx.now()), result: true };
   });
-  if (result.changed) publishSnapshot(ctx.pubsub, result.snapshot);
-  return result.snapshot;
+  if (!outcome) throw new OnboardingNotFound(onboardingId);
+  afterCommit(ctx, outcome.snapshot, outcome.result);
+  return outcome.snapshot;
+}
+
+/** Stores a new onboarding; false when its client identifier is already taken. */
+export async function create(
+  ctx: ChangeContext,
+  draft: OnboardingDraft,
+  drafts: EventDraft[],
+): Promise<boolean> {
+  const events = settle(draft, drafts, ctx.now());
+  if (!(await ctx.onboardingStore.create(draft, events))) return false;
+  afterCommit(ctx, draft, true);
+  return true;
+}
+
+function afterCommit(ctx: ChangeContext, snapshot: OnboardingSnapshot, changed: boolean): void {
+  if (changed) ctx.events.publish(snapshot);
+  let next = Number.POSITIVE_INFINITY;
+  for (const step of snapshot.steps) {
+    if ((step.status === 'PENDING' || step.status === 'WAITING') && step.nextAttemptAt !== null)
+      next = Math.min(next, step.nextAttemptAt);
+    if (step.reconcileAt !== null) next = Math.min(next, step.reconcileAt);
+  }
+  if (next !== Number.POSITIVE_INFINITY) ctx.scheduled(next);
+}
+
+/**
+ * Starts what became startable, re-derives the status and bumps the version: the same for every
+ * change, so no change can forget one of them.
+ */
+function settle(draft: OnboardingDraft, drafts: EventDraft[], now: number): NewEvent[] {
+  const { onboarding } = draft;
+  const statusBefore: OnboardingStatus = onboarding.status;
+  for (const schedule of startable(onboarding, draft.steps, now)) {
+    updateStep(draft, schedule.name, now, {
+      status: schedule.status,
+      nextAttemptAt: schedule.nextAttemptAt,
+    });
+    if (schedule.status === 'WAITING') {
+      drafts.push({
+        type: 'step.waiting',
+        step: schedule.name,
+        message: `Waiting for ${STEPS[schedule.name].waitingFor}`,
+      });
+    }
+  }
+  const status = deriveStatus(onboarding, draft.steps);
+  onboarding.status = status;
+  onboarding.version += 1;
+  onboarding.updatedAt = now;
+  if (status !== statusBefore) {
+    drafts.push({
+      type: 'status.changed',
+      message: `Status changed from ${statusBefore} to ${status}`,
+      data: { from: statusBefore, to: status },
+    });
+  }
+  return drafts.map((d) => ({
+    version: onboarding.version,
+    at: now,
+    type: d.type,
+    step: d.step ?? null,
+    message: d.message,
+    data: d.data ?? null,
+  }));
+}
+
+export function stepOf(snapshot: Pick<OnboardingSnapshot, 'steps'>, name: StepName): StepRow {
+  const step = snapshot.steps.find((s) => s.name === name);
+  if (!step) throw new Error(`the onboarding has no step ${name}`);
+  return step;
 }
 
 export function updateStep(
-  tx: Tx,
-  onboardingId: string,
+  draft: OnboardingDraft,
   name: StepName,
   now: number,
   patch: Partial<Omit<StepRow, 'onboardingId' | 'name'>>,
 ): void {
-  tx.update(steps)
-    .set({ ...patch, updatedAt: now })
-    .where(and(eq(steps.onboardingId, onboardingId), eq(steps.name, name)))
-    .run();
+  Object.assign(stepOf(draft, name), patch, { updatedAt: now });
 }
 
 /** A step's error columns from a failure, or cleared. */
@@ -121,10 +145,4 @@ export function errorColumns(
     errorMessage: error?.message ?? null,
     errorRetryable: error ? error.retryable : null,
   };
-}
-
-function waitingMessage(name: StepName): string {
-  return name === 'CUSTOMER_SIGNUP'
-    ? 'Waiting for the customer to complete the signup in the onboarding iframe'
-    : `Waiting on ${name}`;
 }

@@ -14,6 +14,13 @@ export interface PipelineSettings {
   stepMaxAttempts: number;
   /** First retry delay of a failed step; doubles per attempt up to a minute. */
   stepRetryBaseMs: number;
+  /** How many steps the runner works on at once (across onboardings; one per onboarding). */
+  stepConcurrency: number;
+  /**
+   * How long after a step that had an unknown outcome succeeded to look for a duplicate that a
+   * late commit of the earlier attempt may have left.
+   */
+  reconcileAfterMs: number;
 }
 
 export interface OnboardingDeps extends ChangeContext {

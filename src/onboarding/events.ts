@@ -1,19 +1,12 @@
-// Live updates: one topic per onboarding and one feed of all of them. Each change publishes the
-// snapshot it produced, so every subscriber gets every version in order without reading the
-// database again.
-import { createPubSub } from 'graphql-yoga';
-import type { OnboardingSnapshot } from './snapshot.ts';
+// Live updates, as the domain sees them: every change publishes the snapshot it produced, so every
+// subscriber gets every version in order without reading the database again. How events travel
+// (in this process, or between instances) is the transport's business, behind this interface.
+import type { OnboardingSnapshot } from '../db/store.ts';
 
-export type OnboardingPubSub = ReturnType<typeof createOnboardingPubSub>;
-
-export function createOnboardingPubSub() {
-  return createPubSub<{
-    onboarding: [onboardingId: string, snapshot: OnboardingSnapshot];
-    onboardings: [snapshot: OnboardingSnapshot];
-  }>();
-}
-
-export function publishSnapshot(pubsub: OnboardingPubSub, snapshot: OnboardingSnapshot): void {
-  pubsub.publish('onboarding', snapshot.onboarding.id, snapshot);
-  pubsub.publish('onboardings', snapshot);
+export interface OnboardingEvents {
+  publish(snapshot: OnboardingSnapshot): void;
+  /** Every later snapshot of one onboarding. Ends when the iterator is returned. */
+  subscribe(onboardingId: string): AsyncIterableIterator<OnboardingSnapshot>;
+  /** Every later snapshot of every onboarding. */
+  subscribeAll(): AsyncIterableIterator<OnboardingSnapshot>;
 }

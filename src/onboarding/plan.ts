@@ -1,9 +1,34 @@
-// The shape of an onboarding: which steps exist, what each waits for, and which ones the gateway
-// starts by itself. Pure functions over rows, so the rules are testable without a database.
-import type { OnboardingRow, OnboardingStatus, StepName, StepRow } from '../db/schema.ts';
-import { STEP_NAMES } from '../db/schema.ts';
+// The shape of an onboarding: the one list of step definitions. Everything else about a step is
+// derived from here: the stored names, the order, the runner's work, the preconditions of the
+// mutations and their messages, the GraphQL enum and its descriptions, and the demo's step order.
+import type { OnboardingStatus, StepRow } from '../db/schema.ts';
+import type { OnboardingSnapshot } from '../db/store.ts';
+import { appWebhook } from './steps/app-webhook.ts';
+import { conversationApp } from './steps/conversation-app.ts';
+import { provisioningWebhook } from './steps/provisioning-webhook.ts';
+import { sendzenProject } from './steps/sendzen-project.ts';
+import { sinchSubproject } from './steps/sinch-subproject.ts';
+import type { StepReconcile, StepRun } from './steps/types.ts';
+import { whatsappSender } from './steps/whatsapp-sender.ts';
 
-interface StepPlan {
+/** The steps in the order they run and are shown. */
+export const STEP_NAMES = [
+  'SENDZEN_PROJECT',
+  'SINCH_SUBPROJECT',
+  'PROVISIONING_WEBHOOK',
+  'CUSTOMER_SIGNUP',
+  'WHATSAPP_SENDER',
+  'CONVERSATION_APP',
+  'APP_WEBHOOK',
+] as const;
+export type StepName = (typeof STEP_NAMES)[number];
+
+export interface StepDefinition {
+  name: StepName;
+  /** What a person reads in the demo and the event log. */
+  label: string;
+  /** The GraphQL enum value's description. */
+  description: string;
   requires: readonly StepName[];
   /**
    * `always`: started as soon as its requirements succeed. `provisioning`: started by itself only
@@ -11,32 +36,106 @@ interface StepPlan {
    * something outside (the customer's signup) completes it.
    */
   start: 'always' | 'provisioning' | 'external';
+  /** What PreconditionFailed says when an operation needs this step and it has not succeeded. */
+  unmet: string;
+  /** What the step waits for while it is WAITING. */
+  waitingFor: string;
+  /** The upstream work (absent for a step something outside completes). */
+  run?: StepRun;
+  /**
+   * After a create whose outcome was unknown, a late commit of the earlier attempt can leave a
+   * second resource upstream: this looks for such duplicates and removes them.
+   */
+  reconcile?: StepReconcile;
 }
 
-export const PLAN: Record<StepName, StepPlan> = {
-  SENDZEN_PROJECT: { requires: [], start: 'always' },
-  SINCH_SUBPROJECT: { requires: [], start: 'always' },
-  PROVISIONING_WEBHOOK: { requires: ['SINCH_SUBPROJECT'], start: 'always' },
-  CUSTOMER_SIGNUP: { requires: ['SENDZEN_PROJECT'], start: 'external' },
+type Definitions = { readonly [N in StepName]: StepDefinition & { name: N } };
+
+export const STEPS: Definitions = {
+  SENDZEN_PROJECT: {
+    name: 'SENDZEN_PROJECT',
+    label: 'SendZen project',
+    description: 'The customer’s SendZen project, API key and iframe URL.',
+    requires: [],
+    start: 'always',
+    unmet: 'The onboarding has no SendZen project yet, so no signup can have happened',
+    waitingFor: 'SendZen',
+    run: sendzenProject.run,
+  },
+  SINCH_SUBPROJECT: {
+    name: 'SINCH_SUBPROJECT',
+    label: 'Sinch subproject',
+    description: 'The customer’s Sinch subproject.',
+    requires: [],
+    start: 'always',
+    unmet: 'The customer’s Sinch subproject does not exist yet',
+    waitingFor: 'Sinch',
+    run: sinchSubproject.run,
+    reconcile: sinchSubproject.reconcile,
+  },
+  PROVISIONING_WEBHOOK: {
+    name: 'PROVISIONING_WEBHOOK',
+    label: 'Provisioning webhook',
+    description: 'Sinch pushes the sender’s state changes to the gateway.',
+    requires: ['SINCH_SUBPROJECT'],
+    start: 'always',
+    unmet: 'The provisioning webhook is not registered yet',
+    waitingFor: 'Sinch',
+    run: provisioningWebhook.run,
+  },
+  CUSTOMER_SIGNUP: {
+    name: 'CUSTOMER_SIGNUP',
+    label: 'Customer signup',
+    description: 'The customer completes Embedded Signup in the iframe.',
+    requires: ['SENDZEN_PROJECT'],
+    start: 'external',
+    unmet:
+      'The customer has not completed the signup yet; a sender needs its WABA id and phone number id',
+    waitingFor: 'the customer to complete the signup in the onboarding iframe',
+  },
   WHATSAPP_SENDER: {
+    name: 'WHATSAPP_SENDER',
+    label: 'WhatsApp sender',
+    description: 'The Sinch WhatsApp sender, until it is ACTIVE.',
     requires: ['CUSTOMER_SIGNUP', 'PROVISIONING_WEBHOOK'],
     start: 'provisioning',
+    unmet: 'The WhatsApp sender is not active yet; the app needs its credentials',
+    waitingFor: 'Sinch to activate the WhatsApp sender',
+    run: whatsappSender.run,
   },
-  CONVERSATION_APP: { requires: ['WHATSAPP_SENDER'], start: 'provisioning' },
-  APP_WEBHOOK: { requires: ['CONVERSATION_APP'], start: 'always' },
+  CONVERSATION_APP: {
+    name: 'CONVERSATION_APP',
+    label: 'Conversation API app',
+    description: 'The Conversation API app with the sender’s credentials.',
+    requires: ['WHATSAPP_SENDER'],
+    start: 'provisioning',
+    unmet: 'The Conversation API app does not exist yet',
+    waitingFor: 'Sinch',
+    run: conversationApp.run,
+    reconcile: conversationApp.reconcile,
+  },
+  APP_WEBHOOK: {
+    name: 'APP_WEBHOOK',
+    label: 'App webhook',
+    description: 'The app’s webhook for delivery reports and inbound messages.',
+    requires: ['CONVERSATION_APP'],
+    start: 'always',
+    unmet: 'The app’s webhook is not registered yet',
+    waitingFor: 'Sinch',
+    run: appWebhook.run,
+  },
 };
+
+/** The definitions in order: what the demo and the GraphQL enum list. */
+export const PLAN: readonly StepDefinition[] = STEP_NAMES.map((name) => STEPS[name]);
 
 export function stepOrder(name: StepName): number {
   return STEP_NAMES.indexOf(name);
 }
 
-export function byName(steps: readonly StepRow[]): Map<StepName, StepRow> {
-  return new Map(steps.map((s) => [s.name, s]));
-}
-
 /** The overall status a person reads, derived from the steps and never stored independently. */
 export function deriveStatus(
-  onboarding: OnboardingRow,
+  onboarding: { cancelledAt: number | null },
   steps: readonly StepRow[],
 ): OnboardingStatus {
   if (onboarding.cancelledAt !== null) return 'CANCELLED';
@@ -57,18 +156,17 @@ export interface StepSchedule {
  * start (by the plan, by automatic provisioning, or because a person asked for it).
  */
 export function startable(
-  onboarding: OnboardingRow,
+  onboarding: { cancelledAt: number | null; autoProvision: boolean },
   steps: readonly StepRow[],
   now: number,
 ): StepSchedule[] {
   if (onboarding.cancelledAt !== null) return [];
-  const rows = byName(steps);
+  const status = new Map(steps.map((s) => [s.name, s.status]));
   const out: StepSchedule[] = [];
   for (const step of steps) {
     if (step.status !== 'PENDING' || step.nextAttemptAt !== null) continue;
-    const plan = PLAN[step.name];
-    const ready = plan.requires.every((r) => rows.get(r)?.status === 'SUCCEEDED');
-    if (!ready) continue;
+    const plan = STEPS[step.name];
+    if (!plan.requires.every((r) => status.get(r) === 'SUCCEEDED')) continue;
     if (plan.start === 'external') {
       out.push({ name: step.name, status: 'WAITING', nextAttemptAt: null });
     } else if (plan.start === 'always' || onboarding.autoProvision || step.requestedAt !== null) {
@@ -78,10 +176,22 @@ export function startable(
   return out;
 }
 
-/** The first requirement of `name` that has not succeeded: what a refused mutation names. */
-export function missingRequirement(steps: readonly StepRow[], name: StepName): StepRow | undefined {
-  const rows = byName(steps);
-  return PLAN[name].requires
-    .map((r) => rows.get(r))
-    .find((r): r is StepRow => r !== undefined && r.status !== 'SUCCEEDED');
+/**
+ * The requirement that keeps a person from asking for `name` now, if any: one that has not
+ * succeeded and that the gateway will not reach by itself (a customer's signup, a sender still
+ * activating, or a step that failed). A requirement the gateway is still working through does not
+ * block: the request is recorded and the step runs once it is met.
+ */
+export function blockingRequirement(
+  snapshot: Pick<OnboardingSnapshot, 'steps'>,
+  name: StepName,
+): StepDefinition | undefined {
+  const status = new Map(snapshot.steps.map((s) => [s.name, s.status]));
+  return STEPS[name].requires
+    .map((r) => STEPS[r])
+    .find((r) => {
+      const s = status.get(r.name);
+      if (s === 'SUCCEEDED') return false;
+      return r.start !== 'always' || s === 'FAILED';
+    });
 }

@@ -1,85 +1,50 @@
-// The durable step runner. Every step's state lives in SQLite, so the runner itself holds nothing
-// that a crash could lose: it claims a due step in one transaction, calls the upstream outside any
+// The durable step runner. Every step's state lives in the store, so the runner itself holds nothing
+// that a crash could lose: it claims a due step in one change, calls the upstream outside any
 // transaction, and records the outcome in another. A step found RUNNING at start was interrupted
 // mid-call: it is rescheduled with `outcomeUnknown`, so it looks up what it may have created
 // before creating anything again.
-import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
-import { onboardings, type StepName, steps } from '../db/schema.ts';
-import { UpstreamError } from '../upstreams/errors.ts';
-import { change, type EventDraft, errorColumns, type Tx, updateStep } from './changes.ts';
+//
+// It asks the store only for steps that are due, and sleeps until the next one falls due or a
+// change schedules one sooner (`wakeAt`), rather than polling.
+import type { DueStep, OnboardingSnapshot } from '../db/store.ts';
+import { change, type EventDraft, errorColumns, stepOf, updateStep } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
+import { STEPS, type StepName } from './plan.ts';
+import { failureOf, nextAttempt, type StepError } from './retry.ts';
 import { applySenderReport } from './sender-state.ts';
-import { type OnboardingSnapshot, stepOf } from './snapshot.ts';
-import { runAppWebhook } from './steps/app-webhook.ts';
-import { runConversationApp } from './steps/conversation-app.ts';
-import { runProvisioningWebhook } from './steps/provisioning-webhook.ts';
-import { runSendzenProject } from './steps/sendzen-project.ts';
-import { runSinchSubproject } from './steps/sinch-subproject.ts';
-import { StepFailure, type StepResult, type StepRun } from './steps/types.ts';
-import { runWhatsappSender } from './steps/whatsapp-sender.ts';
+import type { StepResult } from './steps/types.ts';
 
-const RUNS: Partial<Record<StepName, StepRun>> = {
-  SENDZEN_PROJECT: runSendzenProject,
-  SINCH_SUBPROJECT: runSinchSubproject,
-  PROVISIONING_WEBHOOK: runProvisioningWebhook,
-  WHATSAPP_SENDER: runWhatsappSender,
-  CONVERSATION_APP: runConversationApp,
-  APP_WEBHOOK: runAppWebhook,
-};
-
-export const STEP_LABELS: Record<StepName, string> = {
-  SENDZEN_PROJECT: 'SendZen project',
-  SINCH_SUBPROJECT: 'Sinch subproject',
-  PROVISIONING_WEBHOOK: 'Provisioning webhook',
-  CUSTOMER_SIGNUP: 'Customer signup',
-  WHATSAPP_SENDER: 'WhatsApp sender',
-  CONVERSATION_APP: 'Conversation API app',
-  APP_WEBHOOK: 'App webhook',
-};
-
-/** Steps that act inside the customer's subproject, which Sinch may not serve for ~30 s. */
-const IN_SUBPROJECT: ReadonlySet<StepName> = new Set([
-  'PROVISIONING_WEBHOOK',
-  'WHATSAPP_SENDER',
-  'CONVERSATION_APP',
-  'APP_WEBHOOK',
-]);
-
-interface StepError {
-  upstream?: string;
-  code: string;
-  message: string;
-  retryable: boolean;
-  outcomeUnknown: boolean;
-  retryAfterMs?: number;
-}
-
-/** Longest sleep between looks at the table, so a missed wake-up heals itself. */
-const MAX_IDLE_MS = 5_000;
+/** Longest sleep between looks at the store, so a wake-up lost to a crash heals itself. */
+const MAX_IDLE_MS = 30_000;
 
 export class StepRunner {
   readonly #deps: OnboardingDeps;
   readonly #concurrency: number;
+  /** What is running, per onboarding: one step of an onboarding at a time. */
   readonly #inFlight = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  #ticking = false;
+  #tickAgain = false;
   #stopped = true;
 
-  constructor(deps: OnboardingDeps, options: { concurrency?: number } = {}) {
+  constructor(deps: OnboardingDeps) {
     this.#deps = deps;
-    this.#concurrency = options.concurrency ?? 4;
+    this.#concurrency = deps.pipeline.stepConcurrency;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     this.#stopped = false;
-    this.#recoverInterrupted();
-    this.wake();
+    await this.#recoverInterrupted();
+    this.wakeAt(0);
   }
 
-  /** Look for due work now (something was just scheduled). */
-  wake(): void {
-    if (this.#stopped) return;
+  /** Something falls due at `at`: look then, unless a look is already planned sooner. */
+  wakeAt(at: number): void {
+    if (this.#stopped || at >= this.#timerAt) return;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), 0);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => void this.#tick(), Math.max(0, at - this.#deps.now()));
   }
 
   async stop(): Promise<void> {
@@ -94,49 +59,64 @@ export class StepRunner {
    */
   async runNow(onboardingId: string, name: StepName): Promise<void> {
     await this.#inFlight.get(onboardingId);
-    const step = this.#deps.db
-      .select()
-      .from(steps)
-      .where(and(eq(steps.onboardingId, onboardingId), eq(steps.name, name)))
-      .get();
+    const snapshot = await this.#deps.onboardingStore.get(onboardingId);
+    const step = snapshot?.steps.find((s) => s.name === name);
     if (step?.status !== 'PENDING' || step.nextAttemptAt === null) return;
     if (step.nextAttemptAt > this.#deps.now()) return;
-    await this.#launch(onboardingId, name, 'PENDING');
+    if (this.#inFlight.has(onboardingId)) return this.#inFlight.get(onboardingId);
+    await this.#launch({ onboardingId, name, status: 'PENDING', reconcile: false });
   }
 
-  #tick(): void {
+  async #tick(): Promise<void> {
+    this.#timerAt = Number.POSITIVE_INFINITY;
     if (this.#stopped) return;
-    const now = this.#deps.now();
-    const due = this.#deps.db
-      .select({
-        onboardingId: steps.onboardingId,
-        name: steps.name,
-        status: steps.status,
-        at: steps.nextAttemptAt,
-      })
-      .from(steps)
-      .innerJoin(onboardings, eq(onboardings.id, steps.onboardingId))
-      .where(and(inArray(steps.status, ['PENDING', 'WAITING']), isNull(onboardings.cancelledAt)))
-      .orderBy(asc(steps.nextAttemptAt))
-      .all()
-      .filter((s) => s.at !== null);
-    let nextAt = now + MAX_IDLE_MS;
-    for (const step of due) {
-      if (step.at! > now) {
-        nextAt = Math.min(nextAt, step.at!);
-        continue;
-      }
-      if (this.#inFlight.size >= this.#concurrency || this.#inFlight.has(step.onboardingId))
-        continue;
-      void this.#launch(step.onboardingId, step.name, step.status as 'PENDING' | 'WAITING');
+    // One look at a time; a wake-up during a look asks for another right after it.
+    if (this.#ticking) {
+      this.#tickAgain = true;
+      return;
     }
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), Math.max(0, nextAt - now));
+    this.#ticking = true;
+    try {
+      const free = this.#concurrency - this.#inFlight.size;
+      if (free > 0) {
+        // Ask for more than the free slots: some belong to onboardings already running a step.
+        const due = await this.#deps.onboardingStore.dueSteps(
+          this.#deps.now(),
+          free + 2 * this.#inFlight.size,
+        );
+        for (const step of due) {
+          if (this.#inFlight.size >= this.#concurrency) break;
+          if (this.#inFlight.has(step.onboardingId)) continue;
+          void this.#launch(step);
+        }
+      }
+      const next = await this.#deps.onboardingStore.nextDueAt();
+      // Work that is due but did not fit is picked up when a running step finishes (#launch).
+      if (next !== null && next > this.#deps.now()) this.wakeAt(next);
+      this.wakeAt(this.#deps.now() + MAX_IDLE_MS);
+    } catch (error) {
+      this.#deps.logger.error(
+        { error: error instanceof Error ? error.message : String(error) },
+        'step runner could not read due steps',
+      );
+      this.wakeAt(this.#deps.now() + 1_000);
+    } finally {
+      this.#ticking = false;
+      if (this.#tickAgain) {
+        this.#tickAgain = false;
+        this.wakeAt(0);
+      }
+    }
   }
 
-  #launch(onboardingId: string, name: StepName, status: 'PENDING' | 'WAITING'): Promise<void> {
+  #launch(step: DueStep): Promise<void> {
+    const { onboardingId, name } = step;
     const work = (
-      status === 'WAITING' ? this.#poll(onboardingId, name) : this.#run(onboardingId, name)
+      step.reconcile
+        ? this.#reconcile(onboardingId, name)
+        : step.status === 'WAITING'
+          ? this.#poll(onboardingId, name)
+          : this.#run(onboardingId, name)
     )
       .catch((error: unknown) => {
         this.#deps.logger.error(
@@ -150,7 +130,7 @@ export class StepRunner {
       })
       .finally(() => {
         this.#inFlight.delete(onboardingId);
-        this.wake();
+        this.wakeAt(0);
       });
     this.#inFlight.set(onboardingId, work);
     return work;
@@ -158,20 +138,23 @@ export class StepRunner {
 
   async #run(onboardingId: string, name: StepName): Promise<void> {
     const deps = this.#deps;
-    const run = RUNS[name];
-    if (!run) return;
-
-    let claimedAttempt = 0;
-    const snapshot = change(deps, onboardingId, (tx, current) => {
+    const run = STEPS[name].run;
+    let attempt = 0;
+    const snapshot = await change(deps, onboardingId, (draft) => {
       const now = deps.now();
-      const step = stepOf(current, name);
+      const step = stepOf(draft, name);
       const due =
         step.status === 'PENDING' && step.nextAttemptAt !== null && step.nextAttemptAt <= now;
-      if (current.onboarding.cancelledAt !== null || !due) return [];
-      claimedAttempt = step.attempts + 1;
-      updateStep(tx, onboardingId, name, now, {
+      if (!due) return [];
+      if (draft.onboarding.cancelledAt !== null || !run) {
+        // Never due again: a cancelled onboarding runs nothing.
+        step.nextAttemptAt = null;
+        return [];
+      }
+      attempt = step.attempts + 1;
+      updateStep(draft, name, now, {
         status: 'RUNNING',
-        attempts: claimedAttempt,
+        attempts: attempt,
         startedAt: step.startedAt ?? now,
         nextAttemptAt: null,
       });
@@ -179,47 +162,57 @@ export class StepRunner {
         {
           type: 'step.started',
           step: name,
-          message: `${STEP_LABELS[name]}: attempt ${claimedAttempt} started${step.outcomeUnknown ? ' (checking what an earlier attempt may have created)' : ''}`,
+          message: `${STEPS[name].label}: attempt ${attempt} started${step.outcomeUnknown ? ' (checking what an earlier attempt may have created)' : ''}`,
         },
       ];
     });
-    if (claimedAttempt === 0) return;
+    if (attempt === 0 || !run) return;
 
     let result: StepResult | undefined;
     let failure: StepError | undefined;
     try {
+      // `outcomeUnknown` on the claimed row tells the step to look before it creates.
       result = await run(deps, snapshot, stepOf(snapshot, name));
     } catch (error) {
-      failure = this.#describeFailure(error, snapshot, name);
+      failure = failureOf(error, {
+        step: name,
+        now: deps.now(),
+        subprojectCreatedAt: snapshot.onboarding.subprojectCreatedAt,
+        warmupGraceMs: deps.pipeline.subprojectWarmupGraceMs,
+      });
+      if (failure.code === 'INTERNAL') {
+        deps.logger.error(
+          {
+            onboardingId,
+            step: name,
+            error: error instanceof Error ? error.stack : String(error),
+          },
+          'unexpected error in step',
+        );
+      }
     }
-    change(deps, onboardingId, (tx, current) =>
-      this.#record(tx, current, name, claimedAttempt, result, failure),
+    await change(deps, onboardingId, (draft) =>
+      this.#record(draft, name, attempt, result, failure),
     );
   }
 
   #record(
-    tx: Tx,
-    current: OnboardingSnapshot,
+    draft: OnboardingSnapshot,
     name: StepName,
-    claimedAttempt: number,
+    attempt: number,
     result: StepResult | undefined,
     failure: StepError | undefined,
   ): EventDraft[] {
-    const now = this.#deps.now();
-    const id = current.onboarding.id;
-    const step = stepOf(current, name);
-    const settled = result?.record?.(tx, now) ?? undefined;
-    const held = step.status === 'RUNNING' && step.attempts === claimedAttempt;
+    const deps = this.#deps;
+    const now = deps.now();
+    const label = STEPS[name].label;
+    const step = stepOf(draft, name);
+    const settled = result?.record?.(draft, now) ?? undefined;
+    const held = step.status === 'RUNNING' && step.attempts === attempt;
     if (!held) {
       // Someone moved the step on meanwhile (a callback, a cancel): keep what was created, no more.
       return result?.record
-        ? [
-            {
-              type: 'step.late_result',
-              step: name,
-              message: `${STEP_LABELS[name]}: ${result.message}`,
-            },
-          ]
+        ? [{ type: 'step.late_result', step: name, message: `${label}: ${result.message}` }]
         : [];
     }
 
@@ -227,7 +220,7 @@ export class StepRunner {
       const status = settled?.status ?? result.status;
       const stepFailure = settled?.failure ?? result.failure;
       if (status === 'FAILED' && stepFailure) {
-        updateStep(tx, id, name, now, {
+        updateStep(draft, name, now, {
           status: 'FAILED',
           upstreamId: result.upstreamId ?? step.upstreamId,
           finishedAt: now,
@@ -238,36 +231,43 @@ export class StepRunner {
           {
             type: 'step.failed',
             step: name,
-            message: `${STEP_LABELS[name]} failed: ${stepFailure.message}`,
+            message: `${label} failed: ${stepFailure.message}`,
             data: { code: stepFailure.code },
           },
         ];
       }
-      updateStep(tx, id, name, now, {
+      // An attempt whose outcome was unknown may still commit upstream after this one: look for
+      // what it left, once that had time to happen.
+      const reconcileAt =
+        status === 'SUCCEEDED' && step.outcomeUnknown && STEPS[name].reconcile
+          ? now + deps.pipeline.reconcileAfterMs
+          : step.reconcileAt;
+      updateStep(draft, name, now, {
         status,
         upstreamId: result.upstreamId ?? step.upstreamId,
         finishedAt: status === 'SUCCEEDED' ? now : null,
         nextAttemptAt: status === 'WAITING' ? (result.pollAt ?? null) : null,
         outcomeUnknown: false,
+        reconcileAt,
         ...errorColumns(null),
       });
       return [
         {
           type: status === 'SUCCEEDED' ? 'step.succeeded' : 'step.waiting',
           step: name,
-          message: `${STEP_LABELS[name]}: ${result.message}`,
+          message: `${label}: ${result.message}`,
           data: result.data,
         },
       ];
     }
 
     const error = failure!;
+    const next = nextAttempt(error, attempt, deps.pipeline);
     const outcomeUnknown = step.outcomeUnknown || error.outcomeUnknown;
-    if (error.retryable && claimedAttempt < this.#deps.pipeline.stepMaxAttempts) {
-      const delay = error.retryAfterMs ?? this.#backoff(claimedAttempt);
-      updateStep(tx, id, name, now, {
+    if (next.retry) {
+      updateStep(draft, name, now, {
         status: 'PENDING',
-        nextAttemptAt: now + delay,
+        nextAttemptAt: now + next.delayMs,
         outcomeUnknown,
         ...errorColumns(error),
       });
@@ -275,12 +275,12 @@ export class StepRunner {
         {
           type: 'step.retrying',
           step: name,
-          message: `${STEP_LABELS[name]}: attempt ${claimedAttempt} failed (${error.code}: ${error.message}); retrying in ${Math.ceil(delay / 1000)} s`,
-          data: { code: error.code, upstream: error.upstream, delayMs: delay },
+          message: `${label}: attempt ${attempt} failed (${error.code}: ${error.message}); retrying in ${Math.ceil(next.delayMs / 1000)} s`,
+          data: { code: error.code, upstream: error.upstream, delayMs: next.delayMs },
         },
       ];
     }
-    updateStep(tx, id, name, now, {
+    updateStep(draft, name, now, {
       status: 'FAILED',
       finishedAt: now,
       outcomeUnknown,
@@ -290,7 +290,7 @@ export class StepRunner {
       {
         type: 'step.failed',
         step: name,
-        message: `${STEP_LABELS[name]} failed${error.retryable ? ` after ${claimedAttempt} attempts` : ''}: ${error.message}`,
+        message: `${label} failed${error.retryable ? ` after ${attempt} attempts` : ''}: ${error.message}`,
         data: { code: error.code, upstream: error.upstream },
       },
     ];
@@ -299,17 +299,19 @@ export class StepRunner {
   /** The fallback when no provisioning callback arrives: ask Sinch for the sender's state. */
   async #poll(onboardingId: string, name: StepName): Promise<void> {
     const deps = this.#deps;
-    if (name !== 'WHATSAPP_SENDER') return;
     let claimed = false;
-    const snapshot = change(deps, onboardingId, (tx, current) => {
+    const snapshot = await change(deps, onboardingId, (draft) => {
       const now = deps.now();
-      const step = stepOf(current, name);
+      const step = stepOf(draft, name);
       if (step.status !== 'WAITING' || step.nextAttemptAt === null || step.nextAttemptAt > now)
         return [];
+      if (name !== 'WHATSAPP_SENDER' || draft.onboarding.cancelledAt !== null) {
+        // Nothing to poll for: never due again.
+        step.nextAttemptAt = null;
+        return [];
+      }
       // Pushing the next poll forward is the claim: no second poll starts meanwhile.
-      updateStep(tx, onboardingId, name, now, {
-        nextAttemptAt: now + deps.pipeline.senderPollAfterMs,
-      });
+      updateStep(draft, name, now, { nextAttemptAt: now + deps.pipeline.senderPollAfterMs });
       claimed = true;
       return [];
     });
@@ -318,11 +320,10 @@ export class StepRunner {
     if (!claimed || !sender || !projectId) return;
     try {
       const fresh = await deps.provisioning.getSender(projectId, sender.id);
-      change(deps, onboardingId, (tx, current) =>
+      await change(deps, onboardingId, (draft) =>
         applySenderReport(
-          tx,
+          draft,
           deps.sealer,
-          current,
           fresh,
           'poll',
           deps.now(),
@@ -341,70 +342,59 @@ export class StepRunner {
     }
   }
 
-  #describeFailure(error: unknown, snapshot: OnboardingSnapshot, name: StepName): StepError {
-    if (error instanceof StepFailure) {
-      return {
-        upstream: error.upstream,
-        code: error.code,
-        message: error.message,
-        retryable: error.retryable,
-        outcomeUnknown: false,
-      };
+  /** Removes what a late commit of an attempt with an unknown outcome left beside the kept one. */
+  async #reconcile(onboardingId: string, name: StepName): Promise<void> {
+    const deps = this.#deps;
+    const reconcile = STEPS[name].reconcile;
+    let claimed = false;
+    const snapshot = await change(deps, onboardingId, (draft) => {
+      const step = stepOf(draft, name);
+      if (step.reconcileAt === null || step.reconcileAt > deps.now()) return [];
+      // Claimed by clearing it: it runs once, and a failed look is not worth a retry loop.
+      step.reconcileAt = null;
+      claimed = true;
+      return [];
+    });
+    if (!claimed || !reconcile) return;
+    const step = stepOf(snapshot, name);
+    try {
+      const removed = await reconcile(deps, snapshot, step);
+      if (removed.length === 0) return;
+      await change(deps, onboardingId, () => [
+        {
+          type: 'step.reconciled',
+          step: name,
+          message: `${STEPS[name].label}: removed ${removed.join(', ')}, left upstream by an earlier attempt whose answer was lost; ${step.upstreamId} is kept`,
+          data: { removed, kept: step.upstreamId },
+        },
+      ]);
+    } catch (error) {
+      deps.logger.warn(
+        {
+          onboardingId,
+          step: name,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'reconciliation failed; duplicates may remain upstream',
+      );
     }
-    if (error instanceof UpstreamError) {
-      const createdAt = snapshot.onboarding.subprojectCreatedAt;
-      const warmingUp =
-        IN_SUBPROJECT.has(name) &&
-        createdAt !== null &&
-        this.#deps.now() - createdAt < this.#deps.pipeline.subprojectWarmupGraceMs &&
-        (error.kind === 'not_found' || error.status === 403);
-      return {
-        upstream: error.upstream,
-        code: error.code ?? error.kind.toUpperCase(),
-        message: warmingUp
-          ? 'The new Sinch subproject is not usable yet (Sinch takes up to about 30 s)'
-          : (error.upstreamMessage ?? error.message),
-        retryable: error.retryable || warmingUp,
-        outcomeUnknown: error.outcomeUnknown,
-        retryAfterMs: error.retryAfterMs,
-      };
-    }
-    this.#deps.logger.error(
-      {
-        onboardingId: snapshot.onboarding.id,
-        step: name,
-        error: error instanceof Error ? error.stack : String(error),
-      },
-      'unexpected error in step',
-    );
-    return {
-      code: 'INTERNAL',
-      message: 'Unexpected error in the gateway',
-      retryable: true,
-      outcomeUnknown: true,
-    };
-  }
-
-  #backoff(attempt: number): number {
-    const ceiling = Math.min(60_000, this.#deps.pipeline.stepRetryBaseMs * 2 ** (attempt - 1));
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
   }
 
   /** Steps left RUNNING by a process that died mid-call. */
-  #recoverInterrupted(): void {
-    const interrupted = this.#deps.db.select().from(steps).where(eq(steps.status, 'RUNNING')).all();
-    for (const step of interrupted) {
-      change(this.#deps, step.onboardingId, (tx) => {
-        updateStep(tx, step.onboardingId, step.name, this.#deps.now(), {
+  async #recoverInterrupted(): Promise<void> {
+    const deps = this.#deps;
+    for (const step of await deps.onboardingStore.runningSteps()) {
+      await change(deps, step.onboardingId, (draft) => {
+        updateStep(draft, step.name, deps.now(), {
           status: 'PENDING',
-          nextAttemptAt: this.#deps.now(),
+          nextAttemptAt: deps.now(),
           outcomeUnknown: true,
         });
         return [
           {
             type: 'step.recovered',
             step: step.name,
-            message: `${STEP_LABELS[step.name]}: the gateway stopped during attempt ${step.attempts}; it will check what that attempt created before going on`,
+            message: `${STEPS[step.name].label}: the gateway stopped during attempt ${step.attempts}; it will check what that attempt created before going on`,
           },
         ];
       });

@@ -1,15 +1,12 @@
 // What the gateway does when it learns a sender's state, whichever way it learned it: the create
 // response, a signed provisioning callback, or a poll. One function, so all three agree, apply a
 // state once, and never move the sender step backwards.
-import { eq } from 'drizzle-orm';
 import type { SenderRow } from '../db/schema.ts';
-import { senders } from '../db/schema.ts';
+import type { OnboardingDraft } from '../db/store.ts';
 import { last4, type Sealer } from '../secrets/seal.ts';
 import type { Sender } from '../upstreams/sinch/contract.ts';
-import { type EventDraft, errorColumns, type Tx, updateStep } from './changes.ts';
+import { type EventDraft, errorColumns, stepOf, updateStep } from './changes.ts';
 import { sealSenderToken } from './secrets.ts';
-import type { OnboardingSnapshot } from './snapshot.ts';
-import { stepOf } from './snapshot.ts';
 
 /** How far along a state is: an equal-time report may move a sender forward, never back. */
 const RANK: Record<string, number> = { IN_PROGRESS: 0, PENDING_VERIFICATION: 1 };
@@ -35,15 +32,13 @@ export function senderState(sender: Sender): string {
 
 /** Stores the sender unless what we hold is newer. Returns the row as stored, and whether it changed. */
 export function recordSender(
-  tx: Tx,
+  draft: OnboardingDraft,
   sealer: Sealer,
-  onboardingId: string,
-  projectId: string,
   sender: Sender,
   signup: { wabaId: string; phoneNumberId: string },
   now: number,
 ): { row: SenderRow; changed: boolean } {
-  const existing = tx.select().from(senders).where(eq(senders.id, sender.id)).get();
+  const existing = draft.senders.find((s) => s.id === sender.id);
   const state = senderState(sender);
   if (existing) {
     const age =
@@ -76,21 +71,24 @@ export function recordSender(
       : {}),
   };
   if (existing) {
-    tx.update(senders).set(values).where(eq(senders.id, sender.id)).run();
-  } else {
-    tx.insert(senders)
-      .values({
-        id: sender.id,
-        onboardingId,
-        projectId,
-        wabaId: signup.wabaId,
-        phoneNumberId: signup.phoneNumberId,
-        createdAt: now,
-        ...values,
-      })
-      .run();
+    Object.assign(existing, values);
+    return { row: existing, changed: true };
   }
-  return { row: tx.select().from(senders).where(eq(senders.id, sender.id)).get()!, changed: true };
+  const row: SenderRow = {
+    id: sender.id,
+    onboardingId: draft.onboarding.id,
+    projectId: draft.onboarding.subprojectId ?? '',
+    wabaId: signup.wabaId,
+    phoneNumberId: signup.phoneNumberId,
+    bearerTokenSealed: null,
+    bearerTokenLast4: null,
+    createdAt: now,
+    ...values,
+  };
+  // The newest sender is the current one.
+  draft.senders.unshift(row);
+  draft.sender = row;
+  return { row, changed: true };
 }
 
 export type SenderVerdict =
@@ -134,28 +132,25 @@ export function senderVerdict(row: SenderRow): SenderVerdict {
  * changed nothing: a duplicate, an older report, or a sender that is no longer the current one).
  */
 export function applySenderReport(
-  tx: Tx,
+  draft: OnboardingDraft,
   sealer: Sealer,
-  snapshot: OnboardingSnapshot,
   sender: Sender,
   via: 'callback' | 'poll' | 'create',
   now: number,
   pollAfterMs: number,
 ): EventDraft[] {
-  const { onboarding } = snapshot;
-  const current = snapshot.sender;
+  const { onboarding } = draft;
+  const current = draft.sender;
   // A report about a sender we replaced (a retry deleted it) updates its row and nothing else.
   const isCurrent = current === null || current.id === sender.id;
   // A report before the gateway ever asked for a sender is about someone else's sender in the
   // subproject: it must not stand in for the one the signup will create. After a crash mid-create
   // (outcomeUnknown) it may well be ours: keep it, and let the step's next run adopt it.
-  const senderStep = stepOf(snapshot, 'WHATSAPP_SENDER');
+  const senderStep = stepOf(draft, 'WHATSAPP_SENDER');
   if (current === null && senderStep.status === 'PENDING' && !senderStep.outcomeUnknown) return [];
   const { row, changed } = recordSender(
-    tx,
+    draft,
     sealer,
-    onboarding.id,
-    onboarding.subprojectId ?? '',
     sender,
     { wabaId: onboarding.wabaId ?? '', phoneNumberId: onboarding.phoneNumberId ?? '' },
     now,
@@ -176,7 +171,7 @@ export function applySenderReport(
 
   const verdict = senderVerdict(row);
   if (verdict.status === 'SUCCEEDED') {
-    updateStep(tx, onboarding.id, 'WHATSAPP_SENDER', now, {
+    updateStep(draft, 'WHATSAPP_SENDER', now, {
       status: 'SUCCEEDED',
       upstreamId: row.id,
       finishedAt: now,
@@ -187,7 +182,7 @@ export function applySenderReport(
   } else if (verdict.status === 'FAILED' && step.status !== 'RUNNING') {
     // While the runner holds the step (a retry deleting a failed sender and creating a new one),
     // the old sender's failure reports must not fail the new attempt.
-    updateStep(tx, onboarding.id, 'WHATSAPP_SENDER', now, {
+    updateStep(draft, 'WHATSAPP_SENDER', now, {
       status: 'FAILED',
       upstreamId: row.id,
       finishedAt: now,
@@ -196,7 +191,7 @@ export function applySenderReport(
     });
   } else if (step.status !== 'RUNNING') {
     // Still in progress: look again later unless a callback tells us first.
-    updateStep(tx, onboarding.id, 'WHATSAPP_SENDER', now, {
+    updateStep(draft, 'WHATSAPP_SENDER', now, {
       status: 'WAITING',
       upstreamId: row.id,
       nextAttemptAt: now + pollAfterMs,

@@ -1,29 +1,23 @@
 // The onboarding domain's front door: what GraphQL resolvers and webhook routes call. Each
 // operation reads, checks its precondition, changes state through `change()`, and lets the step
 // runner do the upstream work (running the step inline when the caller wants its result).
-import { and, asc, desc, eq, gt, inArray, lt, type SQL, sql } from 'drizzle-orm';
-import {
-  type OnboardingEventRow,
-  type OnboardingRow,
-  type OnboardingStatus,
-  onboardingEvents,
-  onboardings,
-  STEP_NAMES,
-  type StepName,
-  steps,
-} from '../db/schema.ts';
+import type { OnboardingEventRow, StepRow } from '../db/schema.ts';
+import type { ListOnboardingsQuery, OnboardingSnapshot, Page } from '../db/store.ts';
 import { ulid } from '../ids.ts';
 import { newSecret } from '../secrets/seal.ts';
 import type { Sender, SenderRegion } from '../upstreams/sinch/contract.ts';
-import { change, errorColumns, updateStep } from './changes.ts';
+import { change, create, errorColumns, stepOf, updateStep } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import { OnboardingNotFoundError, PreconditionError } from './errors.ts';
+import { blockingRequirement, STEP_NAMES, STEPS, type StepName } from './plan.ts';
 import type { StepRunner } from './runner.ts';
-import { STEP_LABELS } from './runner.ts';
-import { openOnboardingSecret, sealOnboardingSecret } from './secrets.ts';
+import {
+  type OnboardingSecretKind,
+  openOnboardingSecret,
+  sealOnboardingSecret,
+} from './secrets.ts';
 import { applySenderReport } from './sender-state.ts';
 import { recordSignupResult, type SignupReport } from './signup.ts';
-import { loadSnapshot, type OnboardingSnapshot, stepOf } from './snapshot.ts';
 import { fetchOnboardingLink } from './steps/sendzen-project.ts';
 
 export interface OnboardCustomerInput {
@@ -35,14 +29,22 @@ export interface OnboardCustomerInput {
   autoProvision?: boolean;
 }
 
-export interface ListOnboardingsOptions {
-  first: number;
-  /** The id of the last onboarding of the previous page. */
-  after?: string;
-  statuses?: readonly OnboardingStatus[];
-  /** Matches anywhere in the client identifier, case-insensitively. */
-  search?: string;
+/** A signup result as the vendor's page relayed it from the iframe's message. */
+export interface RelayedSignup {
+  status: 'COMPLETED' | 'FAILED';
+  wabaId?: string;
+  phoneNumberId?: string;
+  projectId?: string;
+  clientIdentifier?: string;
+  code?: string;
+  message?: string;
 }
+
+/** Who the webhook routes verify a callback as, by where it came from. */
+export type CallbackSecret = Extract<
+  OnboardingSecretKind,
+  'sendzen_webhook_token' | 'provisioning_webhook_secret' | 'app_webhook_secret'
+>;
 
 export class Onboardings {
   readonly #deps: OnboardingDeps;
@@ -55,51 +57,32 @@ export class Onboardings {
     this.#autoProvisionDefault = options.autoProvision;
   }
 
-  get(id: string): OnboardingSnapshot | null {
-    return loadSnapshot(this.#deps.db, id);
+  get(id: string): Promise<OnboardingSnapshot | null> {
+    return this.#deps.onboardingStore.get(id);
   }
 
-  #require(id: string): OnboardingSnapshot {
-    const snapshot = this.get(id);
+  async #require(id: string): Promise<OnboardingSnapshot> {
+    const snapshot = await this.get(id);
     if (!snapshot) throw new OnboardingNotFoundError(id);
     return snapshot;
   }
 
-  list(options: ListOnboardingsOptions): { rows: OnboardingRow[]; hasNextPage: boolean } {
-    const where: SQL[] = [];
-    if (options.statuses?.length) where.push(inArray(onboardings.status, [...options.statuses]));
-    if (options.search) {
-      const escaped = options.search.replace(/[\\%_]/g, (c) => `\\${c}`);
-      where.push(sqlLike(onboardings.clientIdentifier, `%${escaped}%`));
-    }
-    if (options.after) where.push(lt(onboardings.id, options.after));
-    const rows = this.#deps.db
-      .select()
-      .from(onboardings)
-      .where(and(...where))
-      .orderBy(desc(onboardings.id))
-      .limit(options.first + 1)
-      .all();
-    return { rows: rows.slice(0, options.first), hasNextPage: rows.length > options.first };
+  /** The onboarding, unless it was cancelled: what a new browser session may be issued for. */
+  async requireOpen(id: string): Promise<OnboardingSnapshot> {
+    const snapshot = await this.#require(id);
+    refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
+    return snapshot;
+  }
+
+  list(query: ListOnboardingsQuery): Promise<Page<OnboardingSnapshot>> {
+    return this.#deps.onboardingStore.list(query);
   }
 
   events(
     onboardingId: string,
-    options: { first: number; after?: number },
-  ): { rows: OnboardingEventRow[]; hasNextPage: boolean } {
-    const rows = this.#deps.db
-      .select()
-      .from(onboardingEvents)
-      .where(
-        and(
-          eq(onboardingEvents.onboardingId, onboardingId),
-          options.after === undefined ? undefined : gt(onboardingEvents.id, options.after),
-        ),
-      )
-      .orderBy(asc(onboardingEvents.id))
-      .limit(options.first + 1)
-      .all();
-    return { rows: rows.slice(0, options.first), hasNextPage: rows.length > options.first };
+    page: { first: number; after?: number },
+  ): Promise<Page<OnboardingEventRow>> {
+    return this.#deps.onboardingStore.events(onboardingId, page);
   }
 
   /**
@@ -109,73 +92,74 @@ export class Onboardings {
   async onboardCustomer(
     input: OnboardCustomerInput,
   ): Promise<{ snapshot: OnboardingSnapshot; created: boolean }> {
-    const existing = this.#byClientIdentifier(input.clientIdentifier);
-    if (existing) return { snapshot: this.#require(existing.id), created: false };
+    const store = this.#deps.onboardingStore;
+    const existing = await store.idByClientIdentifier(input.clientIdentifier);
+    if (existing) return { snapshot: await this.#require(existing), created: false };
 
     const id = ulid();
     const now = this.#deps.now();
-    const seal = (kind: Parameters<typeof sealOnboardingSecret>[2]) =>
+    const seal = (kind: OnboardingSecretKind) =>
       sealOnboardingSecret(this.#deps.sealer, id, kind, newSecret());
-    try {
-      change(
-        this.#deps,
+    const draft: OnboardingSnapshot = {
+      onboarding: {
         id,
-        () => [
-          {
-            type: 'onboarding.created',
-            message: `Onboarding started for ${input.clientIdentifier}`,
-            data: { region: input.region ?? 'US' },
-          },
-        ],
-        {
-          before: (tx) => {
-            tx.insert(onboardings)
-              .values({
-                id,
-                clientIdentifier: input.clientIdentifier,
-                displayName: input.displayName ?? input.clientIdentifier,
-                region: input.region ?? 'US',
-                metaLocalStorage: input.metaLocalStorage ?? null,
-                labels: input.labels ?? {},
-                autoProvision: input.autoProvision ?? this.#autoProvisionDefault,
-                status: 'AWAITING_SIGNUP',
-                sendzenWebhookTokenSealed: seal('sendzen_webhook_token'),
-                provisioningWebhookSecretSealed: seal('provisioning_webhook_secret'),
-                appWebhookSecretSealed: seal('app_webhook_secret'),
-                createdAt: now,
-                updatedAt: now,
-              })
-              .run();
-            tx.insert(steps)
-              .values(
-                STEP_NAMES.map((name) => ({
-                  onboardingId: id,
-                  name,
-                  status: 'PENDING' as const,
-                  updatedAt: now,
-                })),
-              )
-              .run();
-          },
-        },
-      );
-    } catch (error) {
+        clientIdentifier: input.clientIdentifier,
+        displayName: input.displayName ?? input.clientIdentifier,
+        region: input.region ?? 'US',
+        metaLocalStorage: input.metaLocalStorage ?? null,
+        labels: input.labels ?? {},
+        autoProvision: input.autoProvision ?? this.#autoProvisionDefault,
+        status: 'AWAITING_SIGNUP',
+        version: 0,
+        sendzenProjectId: null,
+        sendzenProjectName: null,
+        sendzenApiKeySealed: null,
+        sendzenApiKeyLast4: null,
+        sendzenWebhookTokenSealed: seal('sendzen_webhook_token'),
+        iframeUrl: null,
+        iframeUrlExpiresAt: null,
+        subprojectId: null,
+        subprojectCreatedAt: null,
+        provisioningWebhookId: null,
+        provisioningWebhookSecretSealed: seal('provisioning_webhook_secret'),
+        appWebhookSecretSealed: seal('app_webhook_secret'),
+        signupStatus: null,
+        signupSource: null,
+        wabaId: null,
+        phoneNumberId: null,
+        signupCodeSealed: null,
+        signupMessage: null,
+        cancelledAt: null,
+        createdAt: now,
+        updatedAt: now,
+      },
+      steps: STEP_NAMES.map((name) => newStep(id, name, now)),
+      senders: [],
+      sender: null,
+      app: null,
+      webhooks: [],
+    };
+    const made = await create(this.#deps, draft, [
+      {
+        type: 'onboarding.created',
+        message: `Onboarding started for ${input.clientIdentifier}`,
+        data: { region: draft.onboarding.region },
+      },
+    ]);
+    if (!made) {
       // Two requests for the same new customer raced: the other one made it; answer with it.
-      const raced = this.#byClientIdentifier(input.clientIdentifier);
-      if (raced && isUniqueViolation(error))
-        return { snapshot: this.#require(raced.id), created: false };
-      throw error;
+      const raced = await store.idByClientIdentifier(input.clientIdentifier);
+      return { snapshot: await this.#require(raced!), created: false };
     }
     // The caller needs the iframe URL, so the SendZen step runs before answering.
     await this.#runner.runNow(id, 'SENDZEN_PROJECT');
-    this.#runner.wake();
-    return { snapshot: this.#require(id), created: true };
+    return { snapshot: await this.#require(id), created: true };
   }
 
   /** A fresh iframe URL (the old one lives an hour); after a failed signup, the customer may try again. */
   async refreshLink(id: string): Promise<OnboardingSnapshot> {
-    const snapshot = this.#require(id);
-    this.#refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
+    const snapshot = await this.#require(id);
+    refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
     if (stepOf(snapshot, 'CUSTOMER_SIGNUP').status === 'SUCCEEDED') {
       throw new PreconditionError(
         'CUSTOMER_SIGNUP',
@@ -184,20 +168,21 @@ export class Onboardings {
     }
     if (stepOf(snapshot, 'SENDZEN_PROJECT').status !== 'SUCCEEDED') {
       // No link was ever made: making it is the same as retrying that step.
-      this.#reschedule(snapshot, ['SENDZEN_PROJECT'], 'link refresh');
+      await this.#reschedule(id, ['SENDZEN_PROJECT'], 'link refresh');
       await this.#runner.runNow(id, 'SENDZEN_PROJECT');
       return this.#require(id);
     }
     const link = await fetchOnboardingLink(this.#deps, snapshot);
-    return change(this.#deps, id, (tx, current) => {
+    return change(this.#deps, id, (draft) => {
       const now = this.#deps.now();
-      link.record?.(tx, now);
-      if (stepOf(current, 'CUSTOMER_SIGNUP').status === 'FAILED') {
-        tx.update(onboardings)
-          .set({ signupStatus: null, signupSource: null, signupMessage: null })
-          .where(eq(onboardings.id, id))
-          .run();
-        updateStep(tx, id, 'CUSTOMER_SIGNUP', now, {
+      link.record?.(draft, now);
+      if (stepOf(draft, 'CUSTOMER_SIGNUP').status === 'FAILED') {
+        Object.assign(draft.onboarding, {
+          signupStatus: null,
+          signupSource: null,
+          signupMessage: null,
+        });
+        updateStep(draft, 'CUSTOMER_SIGNUP', now, {
           status: 'WAITING',
           finishedAt: null,
           ...errorColumns(null),
@@ -207,69 +192,96 @@ export class Onboardings {
     });
   }
 
-  /** Applies a signup result from the frontend relay, SendZen's webhook or the sandbox. */
-  recordSignup(id: string, report: SignupReport): OnboardingSnapshot {
-    this.#require(id);
-    const snapshot = recordSignupResult(this.#deps, id, report);
-    this.#runner.wake();
-    return snapshot;
+  /** Applies a signup result from SendZen's webhook or the sandbox. */
+  async recordSignup(id: string, report: SignupReport): Promise<OnboardingSnapshot> {
+    await this.#require(id);
+    return recordSignupResult(this.#deps, id, report);
+  }
+
+  /**
+   * Applies the signup result the vendor's page relayed from the iframe. It names its onboarding;
+   * project and customer default to that onboarding's and must match it when given.
+   */
+  async relaySignup(id: string, relayed: RelayedSignup): Promise<OnboardingSnapshot> {
+    const { onboarding } = await this.#require(id);
+    if (onboarding.cancelledAt !== null) {
+      throw new PreconditionError('CUSTOMER_SIGNUP', 'The onboarding was cancelled');
+    }
+    if (!onboarding.sendzenProjectId) {
+      throw new PreconditionError('SENDZEN_PROJECT', STEPS.SENDZEN_PROJECT.unmet);
+    }
+    const base = {
+      projectId: relayed.projectId ?? onboarding.sendzenProjectId,
+      clientIdentifier: relayed.clientIdentifier ?? onboarding.clientIdentifier,
+    };
+    return recordSignupResult(this.#deps, id, {
+      result:
+        relayed.status === 'COMPLETED'
+          ? {
+              ...base,
+              status: 'completed',
+              wabaId: relayed.wabaId ?? '',
+              phoneNumberId: relayed.phoneNumberId ?? '',
+            }
+          : {
+              ...base,
+              status: 'failed',
+              message: relayed.message ?? 'The customer did not complete the signup.',
+            },
+      code: relayed.code,
+      source: 'relay',
+    });
   }
 
   /** A sender's state as a signed provisioning callback reported it. */
-  recordSenderReport(id: string, sender: Sender): OnboardingSnapshot {
-    this.#require(id);
-    const snapshot = change(this.#deps, id, (tx, current) =>
+  async recordSenderReport(id: string, sender: Sender): Promise<OnboardingSnapshot> {
+    await this.#require(id);
+    return change(this.#deps, id, (draft) =>
       applySenderReport(
-        tx,
+        draft,
         this.#deps.sealer,
-        current,
         sender,
         'callback',
         this.#deps.now(),
         this.#deps.pipeline.senderPollAfterMs,
       ),
     );
-    this.#runner.wake();
-    return snapshot;
   }
 
-  async createSender(id: string): Promise<OnboardingSnapshot> {
-    const snapshot = this.#require(id);
-    this.#refuseIfCancelled(snapshot, 'WHATSAPP_SENDER');
-    if (stepOf(snapshot, 'CUSTOMER_SIGNUP').status !== 'SUCCEEDED') {
-      throw new PreconditionError(
-        'CUSTOMER_SIGNUP',
-        'The customer has not completed the signup yet; a sender needs its WABA id and phone number id',
-      );
-    }
-    await this.#request(snapshot, 'WHATSAPP_SENDER');
-    return this.#require(id);
+  /**
+   * The secret a callback for this onboarding must prove it knows; undefined when there is no
+   * such onboarding.
+   */
+  async callbackSecret(id: string, kind: CallbackSecret): Promise<string | undefined> {
+    const snapshot = await this.get(id);
+    if (!snapshot) return undefined;
+    const sealed = {
+      sendzen_webhook_token: snapshot.onboarding.sendzenWebhookTokenSealed,
+      provisioning_webhook_secret: snapshot.onboarding.provisioningWebhookSecretSealed,
+      app_webhook_secret: snapshot.onboarding.appWebhookSecretSealed,
+    }[kind];
+    return openOnboardingSecret(this.#deps.sealer, id, kind, sealed);
+  }
+
+  createSender(id: string): Promise<OnboardingSnapshot> {
+    return this.#request(id, 'WHATSAPP_SENDER');
   }
 
   async createConversationApp(id: string): Promise<OnboardingSnapshot> {
-    const snapshot = this.#require(id);
-    this.#refuseIfCancelled(snapshot, 'CONVERSATION_APP');
-    if (stepOf(snapshot, 'WHATSAPP_SENDER').status !== 'SUCCEEDED') {
-      throw new PreconditionError(
-        'WHATSAPP_SENDER',
-        'The WhatsApp sender is not active yet; the app needs its credentials',
-      );
-    }
-    await this.#request(snapshot, 'CONVERSATION_APP');
+    await this.#request(id, 'CONVERSATION_APP');
     await this.#runner.runNow(id, 'APP_WEBHOOK');
     return this.#require(id);
   }
 
   /** Retries every failed step; steps that succeeded are never repeated. */
   async retry(id: string): Promise<OnboardingSnapshot> {
-    const snapshot = this.#require(id);
-    this.#refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
+    const snapshot = await this.#require(id);
+    refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
     const failed = snapshot.steps.filter((s) => s.status === 'FAILED').map((s) => s.name);
     if (failed.includes('CUSTOMER_SIGNUP')) await this.refreshLink(id);
     const others = failed.filter((name) => name !== 'CUSTOMER_SIGNUP');
     if (others.length > 0) {
-      this.#reschedule(this.#require(id), others, 'retry');
-      this.#runner.wake();
+      await this.#reschedule(id, others, 'retry');
       await this.#runner.runNow(id, others[0]!);
     }
     return this.#require(id);
@@ -279,31 +291,33 @@ export class Onboardings {
    * The customer's SendZen API key in clear, for the vendor to send messages as that customer. The
    * only way a secret leaves the gateway: every use is written to the event log, naming who.
    */
-  revealSendzenApiKey(id: string, revealedTo: string): string {
-    const snapshot = this.#require(id);
-    const sealed = snapshot.onboarding.sendzenApiKeySealed;
+  async revealSendzenApiKey(
+    id: string,
+    revealedTo: string,
+  ): Promise<{ apiKey: string; snapshot: OnboardingSnapshot }> {
+    const before = await this.#require(id);
+    const sealed = before.onboarding.sendzenApiKeySealed;
     if (!sealed) {
       throw new PreconditionError('SENDZEN_PROJECT', 'The customer has no SendZen API key yet');
     }
     const apiKey = openOnboardingSecret(this.#deps.sealer, id, 'sendzen_api_key', sealed);
-    change(this.#deps, id, () => [
+    const snapshot = await change(this.#deps, id, () => [
       {
         type: 'secret.revealed',
         message: `The customer's SendZen API key was revealed to ${revealedTo}`,
         data: { secret: 'sendzen_api_key', revealedTo },
       },
     ]);
-    return apiKey;
+    return { apiKey, snapshot };
   }
 
-  cancel(id: string): OnboardingSnapshot {
-    this.#require(id);
-    return change(this.#deps, id, (tx, current) => {
-      if (current.onboarding.cancelledAt !== null) return [];
-      tx.update(onboardings)
-        .set({ cancelledAt: this.#deps.now() })
-        .where(eq(onboardings.id, id))
-        .run();
+  async cancel(id: string): Promise<OnboardingSnapshot> {
+    await this.#require(id);
+    return change(this.#deps, id, (draft) => {
+      if (draft.onboarding.cancelledAt !== null) return [];
+      draft.onboarding.cancelledAt = this.#deps.now();
+      // Nothing of a cancelled onboarding is due any more.
+      for (const step of draft.steps) step.nextAttemptAt = null;
       return [
         {
           type: 'onboarding.cancelled',
@@ -313,41 +327,34 @@ export class Onboardings {
     });
   }
 
-  #byClientIdentifier(clientIdentifier: string) {
-    return this.#deps.db
-      .select({ id: onboardings.id })
-      .from(onboardings)
-      .where(eq(onboardings.clientIdentifier, clientIdentifier))
-      .get();
-  }
-
-  #refuseIfCancelled(snapshot: OnboardingSnapshot, step: StepName) {
-    if (snapshot.onboarding.cancelledAt !== null) {
-      throw new PreconditionError(step, 'The onboarding was cancelled');
-    }
-  }
-
-  /** Asks for a step that waits for a person in manual mode; runs it when its requirements allow. */
-  async #request(snapshot: OnboardingSnapshot, name: StepName): Promise<void> {
+  /**
+   * A person asks for a step that waits for them in manual mode: refused while a requirement the
+   * gateway cannot reach by itself is unmet; otherwise recorded, and run when its requirements
+   * allow (now, when they already do).
+   */
+  async #request(id: string, name: StepName): Promise<OnboardingSnapshot> {
+    const snapshot = await this.#require(id);
+    refuseIfCancelled(snapshot, name);
+    const blocking = blockingRequirement(snapshot, name);
+    if (blocking) throw new PreconditionError(blocking.name, blocking.unmet);
     const step = stepOf(snapshot, name);
     if (step.status === 'FAILED') {
-      this.#reschedule(snapshot, [name], 'request');
+      await this.#reschedule(id, [name], 'request');
     } else if (step.status === 'PENDING' && step.requestedAt === null) {
-      change(this.#deps, snapshot.onboarding.id, (tx) => {
-        updateStep(tx, snapshot.onboarding.id, name, this.#deps.now(), {
-          requestedAt: this.#deps.now(),
-        });
-        return [{ type: 'step.requested', step: name, message: `${STEP_LABELS[name]} requested` }];
+      await change(this.#deps, id, (draft) => {
+        updateStep(draft, name, this.#deps.now(), { requestedAt: this.#deps.now() });
+        return [{ type: 'step.requested', step: name, message: `${STEPS[name].label} requested` }];
       });
     }
-    await this.#runner.runNow(snapshot.onboarding.id, name);
+    await this.#runner.runNow(id, name);
+    return this.#require(id);
   }
 
-  #reschedule(snapshot: OnboardingSnapshot, names: readonly StepName[], why: string) {
-    change(this.#deps, snapshot.onboarding.id, (tx) => {
+  async #reschedule(id: string, names: readonly StepName[], why: string): Promise<void> {
+    await change(this.#deps, id, (draft) => {
       const now = this.#deps.now();
       for (const name of names) {
-        updateStep(tx, snapshot.onboarding.id, name, now, {
+        updateStep(draft, name, now, {
           status: 'PENDING',
           attempts: 0,
           nextAttemptAt: now,
@@ -358,22 +365,35 @@ export class Onboardings {
       return names.map((name) => ({
         type: 'step.retry_requested',
         step: name,
-        message: `${STEP_LABELS[name]}: ${why} requested; it will run again`,
+        message: `${STEPS[name].label}: ${why} requested; it will run again`,
       }));
     });
   }
 }
 
-/** SQLite's LIKE is case-insensitive for ASCII; the escape clause makes `%` and `_` literal. */
-function sqlLike(column: typeof onboardings.clientIdentifier, pattern: string): SQL {
-  return sql`${column} like ${pattern} escape '\\'`;
+function refuseIfCancelled(snapshot: OnboardingSnapshot, step: StepName): void {
+  if (snapshot.onboarding.cancelledAt !== null) {
+    throw new PreconditionError(step, 'The onboarding was cancelled');
+  }
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'code' in error &&
-    (error as { code: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
-  );
+function newStep(onboardingId: string, name: StepName, now: number): StepRow {
+  return {
+    onboardingId,
+    name,
+    status: 'PENDING',
+    attempts: 0,
+    nextAttemptAt: null,
+    requestedAt: null,
+    outcomeUnknown: false,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: now,
+    upstreamId: null,
+    errorUpstream: null,
+    errorCode: null,
+    errorMessage: null,
+    errorRetryable: null,
+    reconcileAt: null,
+  };
 }

@@ -2,16 +2,19 @@
 // postMessage, and from SendZen's webhook. Both go through here. A repeat changes nothing; a
 // disagreement is written to the event log and the webhook wins (the relay passed through a
 // browser); a failure reported after a completion never moves the signup backwards.
-import { eq } from 'drizzle-orm';
-import { onboardings } from '../db/schema.ts';
-import type { SignupResult } from '../upstreams/sendzen/contract.ts';
-import { change, type EventDraft, errorColumns, type Tx, updateStep } from './changes.ts';
+import type { OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
+import { change, type EventDraft, errorColumns, stepOf, updateStep } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import { InvalidInputError } from './errors.ts';
 import { sealOnboardingSecret } from './secrets.ts';
-import { type OnboardingSnapshot, stepOf } from './snapshot.ts';
 
 export type SignupSource = 'webhook' | 'relay' | 'manual';
+
+/** What the customer's signup came to, in the product's words (not SendZen's wire shape). */
+export type SignupResult = { projectId: string; clientIdentifier: string } & (
+  | { status: 'completed'; wabaId: string; phoneNumberId: string }
+  | { status: 'failed'; message: string }
+);
 
 export interface SignupReport {
   result: SignupResult;
@@ -25,7 +28,7 @@ function sameResult(snapshot: OnboardingSnapshot, result: SignupResult): boolean
   if (o.signupStatus !== result.status) return false;
   return (
     result.status === 'failed' ||
-    (o.wabaId === result.waba_id && o.phoneNumberId === result.phone_number_id)
+    (o.wabaId === result.wabaId && o.phoneNumberId === result.phoneNumberId)
   );
 }
 
@@ -33,17 +36,17 @@ export function recordSignupResult(
   deps: OnboardingDeps,
   onboardingId: string,
   report: SignupReport,
-): OnboardingSnapshot {
-  return change(deps, onboardingId, (tx, current) => {
+): Promise<OnboardingSnapshot> {
+  return change(deps, onboardingId, (current) => {
     const { onboarding } = current;
     const { result, source } = report;
-    if (result.client_identifier !== onboarding.clientIdentifier) {
+    if (result.clientIdentifier !== onboarding.clientIdentifier) {
       throw new InvalidInputError(
         'clientIdentifier',
         'The signup result belongs to another customer',
       );
     }
-    if (onboarding.sendzenProjectId && result.project_id !== onboarding.sendzenProjectId) {
+    if (onboarding.sendzenProjectId && result.projectId !== onboarding.sendzenProjectId) {
       throw new InvalidInputError(
         'projectId',
         'The signup result belongs to another SendZen project',
@@ -61,10 +64,7 @@ export function recordSignupResult(
     const previous = onboarding.signupStatus ? onboarding.signupSource : null;
     if (previous && sameResult(current, result)) {
       if (previous === source || source !== 'webhook') return [];
-      tx.update(onboardings)
-        .set({ signupSource: 'webhook' })
-        .where(eq(onboardings.id, onboarding.id))
-        .run();
+      onboarding.signupSource = 'webhook';
       return [
         {
           type: 'signup.confirmed',
@@ -113,46 +113,43 @@ export function recordSignupResult(
         });
       }
     }
-    events.push(...setSignup(tx, deps, current, report, deps.now()));
+    events.push(...setSignup(current, deps, report, deps.now()));
     return events;
   });
 }
 
 function setSignup(
-  tx: Tx,
+  draft: OnboardingDraft,
   deps: OnboardingDeps,
-  current: OnboardingSnapshot,
   report: SignupReport,
   at: number,
 ): EventDraft[] {
-  const { onboarding } = current;
+  const { onboarding } = draft;
+  const previous = { wabaId: onboarding.wabaId, phoneNumberId: onboarding.phoneNumberId };
   const { result, source } = report;
   const completed = result.status === 'completed';
-  tx.update(onboardings)
-    .set({
-      signupStatus: result.status,
-      signupSource: source,
-      wabaId: completed ? result.waba_id : null,
-      phoneNumberId: completed ? result.phone_number_id : null,
-      signupMessage: completed ? null : result.message,
-      signupCodeSealed: report.code
-        ? sealOnboardingSecret(deps.sealer, onboarding.id, 'signup_code', report.code)
-        : completed
-          ? onboarding.signupCodeSealed
-          : null,
-    })
-    .where(eq(onboardings.id, onboarding.id))
-    .run();
+  Object.assign(onboarding, {
+    signupStatus: result.status,
+    signupSource: source,
+    wabaId: completed ? result.wabaId : null,
+    phoneNumberId: completed ? result.phoneNumberId : null,
+    signupMessage: completed ? null : result.message,
+    signupCodeSealed: report.code
+      ? sealOnboardingSecret(deps.sealer, onboarding.id, 'signup_code', report.code)
+      : completed
+        ? onboarding.signupCodeSealed
+        : null,
+  });
 
   if (completed) {
-    updateStep(tx, onboarding.id, 'CUSTOMER_SIGNUP', at, {
+    updateStep(draft, 'CUSTOMER_SIGNUP', at, {
       status: 'SUCCEEDED',
       finishedAt: at,
-      upstreamId: result.waba_id,
+      upstreamId: result.wabaId,
       ...errorColumns(null),
     });
   } else {
-    updateStep(tx, onboarding.id, 'CUSTOMER_SIGNUP', at, {
+    updateStep(draft, 'CUSTOMER_SIGNUP', at, {
       status: 'FAILED',
       finishedAt: at,
       ...errorColumns({
@@ -168,8 +165,8 @@ function setSignup(
       ? {
           type: 'signup.completed',
           step: 'CUSTOMER_SIGNUP',
-          message: `The customer completed the signup (WABA ${result.waba_id}, phone number id ${result.phone_number_id}), reported by the ${source}`,
-          data: { wabaId: result.waba_id, phoneNumberId: result.phone_number_id, source },
+          message: `The customer completed the signup (WABA ${result.wabaId}, phone number id ${result.phoneNumberId}), reported by the ${source}`,
+          data: { wabaId: result.wabaId, phoneNumberId: result.phoneNumberId, source },
         }
       : {
           type: 'signup.failed',
@@ -181,13 +178,13 @@ function setSignup(
 
   // A sender already made from other ids no longer fits the customer's number: a person retries,
   // and the retry replaces it.
-  const sender = stepOf(current, 'WHATSAPP_SENDER');
+  const sender = stepOf(draft, 'WHATSAPP_SENDER');
   const changedIds =
     !completed ||
-    onboarding.phoneNumberId !== result.phone_number_id ||
-    onboarding.wabaId !== result.waba_id;
-  if (sender.status !== 'PENDING' && onboarding.phoneNumberId !== null && changedIds) {
-    updateStep(tx, onboarding.id, 'WHATSAPP_SENDER', at, {
+    previous.phoneNumberId !== result.phoneNumberId ||
+    previous.wabaId !== result.wabaId;
+  if (sender.status !== 'PENDING' && previous.phoneNumberId !== null && changedIds) {
+    updateStep(draft, 'WHATSAPP_SENDER', at, {
       status: 'FAILED',
       finishedAt: at,
       ...errorColumns({

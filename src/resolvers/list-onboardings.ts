@@ -8,17 +8,14 @@ interface Args {
   search?: string | null;
 }
 
-export function listOnboardings(_root: unknown, args: Args, ctx: GraphQLContext) {
-  const page = ctx.onboardings.list({
+export async function listOnboardings(_root: unknown, args: Args, ctx: GraphQLContext) {
+  const page = await ctx.onboardings.list({
     first: args.first ?? 20,
     after: args.after ?? undefined,
     statuses: args.status ?? undefined,
     search: args.search ?? undefined,
   });
-  const edges = page.rows.flatMap((row) => {
-    const node = ctx.onboardings.get(row.id);
-    return node ? [{ cursor: row.id, node }] : [];
-  });
+  const edges = page.rows.map((node) => ({ cursor: node.onboarding.id, node }));
   return {
     edges,
     pageInfo: {

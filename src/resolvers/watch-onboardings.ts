@@ -2,7 +2,7 @@
 // version in order: it subscribes before reading, so no change can fall between the two.
 import { GraphQLError } from 'graphql';
 import type { OnboardingStatus } from '../db/schema.ts';
-import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
+import type { OnboardingSnapshot } from '../db/store.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { mayAccess } from './access.ts';
 
@@ -10,7 +10,7 @@ export async function* watchOnboarding(
   ctx: GraphQLContext,
   onboardingId: string,
 ): AsyncGenerator<OnboardingSnapshot> {
-  const updates = ctx.pubsub.subscribe('onboarding', onboardingId);
+  const updates = ctx.events.subscribe(onboardingId);
   // A session token is good for an hour: its subscription ends with it (the browser asks its
   // backend for a fresh token and subscribes again).
   const expiry =
@@ -18,7 +18,7 @@ export async function* watchOnboarding(
       ? setTimeout(() => void updates.return?.(), Math.max(0, ctx.caller.expiresAt - Date.now()))
       : undefined;
   try {
-    const current = mayAccess(ctx, onboardingId) ? ctx.onboardings.get(onboardingId) : null;
+    const current = mayAccess(ctx, onboardingId) ? await ctx.onboardings.get(onboardingId) : null;
     if (!current) {
       throw new GraphQLError('No onboarding with this id', { extensions: { code: 'NOT_FOUND' } });
     }
@@ -39,7 +39,7 @@ export async function* watchOnboardings(
   ctx: GraphQLContext,
   statuses: readonly OnboardingStatus[] | undefined,
 ): AsyncGenerator<OnboardingSnapshot> {
-  const updates = ctx.pubsub.subscribe('onboardings');
+  const updates = ctx.events.subscribeAll();
   try {
     for await (const snapshot of updates) {
       if (!statuses?.length || statuses.includes(snapshot.onboarding.status)) yield snapshot;

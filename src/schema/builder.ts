@@ -8,12 +8,12 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.ts';
 import type { SessionTokens } from '../auth/session-tokens.ts';
-import type { OnboardingPubSub } from '../onboarding/events.ts';
+import type { OnboardingEvents } from '../onboarding/events.ts';
 import type { Onboardings } from '../onboarding/service.ts';
 
 export interface GraphQLContext {
   onboardings: Onboardings;
-  pubsub: OnboardingPubSub;
+  events: OnboardingEvents;
   sessions: SessionTokens;
   /** Who is calling: authenticated before the operation runs. */
   caller: Caller;
@@ -37,7 +37,7 @@ export const builder = new SchemaBuilder<{
     // Checked per operation, not only when the credential arrived: a WebSocket outlives an
     // expiring session token and a key revoked after it connected.
     authScopes: ({ caller }) => {
-      const partner = caller.kind === 'partner' && caller.stillValid() ? caller.scopes : undefined;
+      const partner = caller.kind === 'partner' ? caller.scopes : undefined;
       return {
         read: partner?.has('read') ?? false,
         write: partner?.has('write') ?? false,
@@ -46,8 +46,7 @@ export const builder = new SchemaBuilder<{
       };
     },
     unauthorizedError: (_parent, { caller }, info) =>
-      (caller.kind === 'session' && caller.expiresAt <= Date.now()) ||
-      (caller.kind === 'partner' && !caller.stillValid())
+      (caller.kind === 'session' && caller.expiresAt <= Date.now()) || caller.kind === 'invalid'
         ? new GraphQLError('The credential is no longer valid: expired or revoked', {
             extensions: { code: 'UNAUTHENTICATED' },
           })

@@ -1,7 +1,8 @@
 // Credentials handed out about an onboarding: the browser's session token, and the one privileged,
 // audited way to read the customer's SendZen API key.
+
+import type { OnboardingSnapshot } from '../db/store.ts';
 import { OnboardingNotFoundError, PreconditionError } from '../onboarding/errors.ts';
-import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
 import { issueOnboardingSession } from '../resolvers/issue-onboarding-session.ts';
 import { revealSendzenApiKey } from '../resolvers/reveal-sendzen-api-key.ts';
 import { builder } from './builder.ts';

@@ -2,7 +2,7 @@
 // that start, drive and watch it. Its sender and app are attached from their own files.
 import { z } from 'zod';
 import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
-import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
+import type { OnboardingSnapshot } from '../db/store.ts';
 import { mayAccess } from '../resolvers/access.ts';
 import { cancelOnboarding } from '../resolvers/cancel-onboarding.ts';
 import { listOnboardings } from '../resolvers/list-onboardings.ts';
@@ -166,10 +166,10 @@ builder.node(OnboardingRef, {
       type: OnboardingEventRef,
       description: 'The event log, oldest first.',
       validate: forwardPage(z.number().int().min(1), z.string().regex(/^\d+$/, NOT_A_CURSOR)),
-      resolve: (s, args, ctx) => {
+      resolve: async (s, args, ctx) => {
         const first = Math.min(args.first ?? 50, 200);
         const after = args.after ? Number(args.after) : undefined;
-        const page = ctx.onboardings.events(s.onboarding.id, {
+        const page = await ctx.onboardings.events(s.onboarding.id, {
           first,
           after: Number.isNaN(after) ? undefined : after,
         });

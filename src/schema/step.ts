@@ -1,21 +1,13 @@
 // A step of an onboarding: what it is doing, how often it tried, what it produced, and what went
 // wrong last.
-import type { STEP_STATUSES, StepName, StepRow } from '../db/schema.ts';
-import { STEP_LABELS } from '../onboarding/runner.ts';
+import type { STEP_STATUSES, StepRow } from '../db/schema.ts';
+import { PLAN, STEPS } from '../onboarding/plan.ts';
 import { builder } from './builder.ts';
 
 export const StepNameEnum = builder.enumType('StepName', {
-  values: {
-    SENDZEN_PROJECT: { description: 'The customer’s SendZen project, API key and iframe URL.' },
-    SINCH_SUBPROJECT: { description: 'The customer’s Sinch subproject.' },
-    PROVISIONING_WEBHOOK: {
-      description: 'Sinch pushes the sender’s state changes to the gateway.',
-    },
-    CUSTOMER_SIGNUP: { description: 'The customer completes Embedded Signup in the iframe.' },
-    WHATSAPP_SENDER: { description: 'The Sinch WhatsApp sender, until it is ACTIVE.' },
-    CONVERSATION_APP: { description: 'The Conversation API app with the sender’s credentials.' },
-    APP_WEBHOOK: { description: 'The app’s webhook for delivery reports and inbound messages.' },
-  } satisfies Record<StepName, object>,
+  values: Object.fromEntries(PLAN.map((s) => [s.name, { description: s.description }])) as {
+    [N in keyof typeof STEPS]: { description: string };
+  },
 });
 
 export const StepStatusEnum = builder.enumType('StepStatus', {
@@ -53,7 +45,7 @@ const StepErrorRef = builder.objectRef<StepErrorShape>('StepError').implement({
 export const StepRef = builder.objectRef<StepRow>('Step').implement({
   fields: (t) => ({
     name: t.field({ type: StepNameEnum, resolve: (s) => s.name }),
-    label: t.string({ resolve: (s) => STEP_LABELS[s.name] }),
+    label: t.string({ resolve: (s) => STEPS[s.name].label }),
     status: t.field({ type: StepStatusEnum, resolve: (s) => s.status }),
     attempts: t.exposeInt('attempts'),
     startedAt: t.field({ type: 'DateTime', nullable: true, resolve: (s) => s.startedAt }),

@@ -10,12 +10,22 @@ import type { DeliveryHandler } from './inbox.ts';
 
 export function deliveryHandlers(onboardings: Onboardings): Record<WebhookSource, DeliveryHandler> {
   return {
-    sendzen: (delivery) => {
+    sendzen: async (delivery) => {
       const parsed = parseSignupWebhook(delivery.body);
       if (!parsed.ok) return `invalid: ${parsed.problem}`;
+      const wire = parsed.result;
+      const base = { projectId: wire.project_id, clientIdentifier: wire.client_identifier };
       try {
-        onboardings.recordSignup(delivery.onboardingRef!, {
-          result: parsed.result,
+        await onboardings.recordSignup(delivery.onboardingRef!, {
+          result:
+            wire.status === 'completed'
+              ? {
+                  ...base,
+                  status: 'completed',
+                  wabaId: wire.waba_id,
+                  phoneNumberId: wire.phone_number_id,
+                }
+              : { ...base, status: 'failed', message: wire.message },
           source: 'webhook',
         });
         return 'applied';
@@ -24,14 +34,14 @@ export function deliveryHandlers(onboardings: Onboardings): Record<WebhookSource
         throw error;
       }
     },
-    'sinch-provisioning': (delivery) => {
+    'sinch-provisioning': async (delivery) => {
       const parsed = provisioningCallbackSchema.safeParse(delivery.body);
       if (!parsed.success) return 'invalid';
       if (!parsed.data.type.startsWith('WHATSAPP_SENDER_')) return 'ignored';
       const { bearerToken, ...sender } = parsed.data.payload;
       // Replayed from storage after a restart, the token is redacted: the sender then counts as
       // active without a token, and the poll fallback fetches it.
-      onboardings.recordSenderReport(delivery.onboardingRef!, {
+      await onboardings.recordSenderReport(delivery.onboardingRef!, {
         ...sender,
         ...(bearerToken && bearerToken !== REDACTED ? { bearerToken } : {}),
       });

@@ -4,22 +4,24 @@
 // acknowledged, and only then applied. One for an onboarding we do not know is stored, not dropped.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { eq } from 'drizzle-orm';
-import type { Db } from '../db/client.ts';
-import { type OnboardingRow, onboardings, type WebhookSource } from '../db/schema.ts';
+import type { WebhookSource } from '../db/schema.ts';
 import { BodyTooLarge, parseJson, readBody, sendJson } from '../http-messages.ts';
-import { openOnboardingSecret } from '../onboarding/secrets.ts';
-import type { Sealer } from '../secrets/seal.ts';
+import type { CallbackSecret, Onboardings } from '../onboarding/service.ts';
 import { parseSignupWebhook } from '../upstreams/sendzen/client.ts';
 import { provisioningCallbackSchema } from '../upstreams/sinch/contract.ts';
 import { verifyCallback } from '../upstreams/sinch/signature.ts';
 import type { WebhookInbox } from './inbox.ts';
 
 export interface WebhookRouteDeps {
-  db: Db;
-  sealer: Sealer;
+  onboardings: Onboardings;
   inbox: WebhookInbox;
 }
+
+const SECRET_OF: Record<WebhookSource, CallbackSecret> = {
+  sendzen: 'sendzen_webhook_token',
+  'sinch-provisioning': 'provisioning_webhook_secret',
+  'sinch-conversation': 'app_webhook_secret',
+};
 
 const ROUTES: { pattern: RegExp; source: WebhookSource }[] = [
   { pattern: /^\/webhooks\/sendzen\/([0-9A-Z]{26})\/([A-Za-z0-9_-]{1,128})$/, source: 'sendzen' },
@@ -70,14 +72,10 @@ export async function handleWebhook(
   }
 
   const onboardingId = route.match[1]!;
-  const onboarding = deps.db
-    .select()
-    .from(onboardings)
-    .where(eq(onboardings.id, onboardingId))
-    .get();
-  if (!onboarding) {
+  const secret = await deps.onboardings.callbackSecret(onboardingId, SECRET_OF[route.source]);
+  if (secret === undefined) {
     // Nothing to verify it against yet: keep it (it may explain something later), apply nothing.
-    deps.inbox.storeUnknown({
+    await deps.inbox.storeUnknown({
       source: route.source,
       dedupKey: `unknown:${sha256(raw).toString('hex')}`,
       onboardingRef: onboardingId,
@@ -89,8 +87,8 @@ export async function handleWebhook(
 
   const verdict =
     route.source === 'sendzen'
-      ? verifySendzen(deps, onboarding, route.match[2]!, json.value, raw)
-      : await verifySinch(deps, onboarding, route.source, req, raw, json.value);
+      ? verifySendzen(secret, route.match[2]!, json.value, raw)
+      : await verifySinch(deps, secret, route.source, req, raw, json.value);
   if (!verdict.ok) {
     sendJson(res, verdict.status, {
       error: verdict.error,
@@ -99,7 +97,7 @@ export async function handleWebhook(
     return true;
   }
 
-  const id = deps.inbox.store({
+  const id = await deps.inbox.store({
     source: route.source,
     dedupKey: verdict.dedupKey,
     nonce: verdict.nonce,
@@ -119,19 +117,7 @@ type Verdict =
   | { ok: true; dedupKey: string; nonce?: string }
   | { ok: false; status: number; error: string; message?: string };
 
-function verifySendzen(
-  deps: WebhookRouteDeps,
-  onboarding: OnboardingRow,
-  token: string,
-  body: unknown,
-  raw: string,
-): Verdict {
-  const expected = openOnboardingSecret(
-    deps.sealer,
-    onboarding.id,
-    'sendzen_webhook_token',
-    onboarding.sendzenWebhookTokenSealed,
-  );
+function verifySendzen(expected: string, token: string, body: unknown, raw: string): Verdict {
   if (!sameSecret(token, expected)) return { ok: false, status: 401, error: 'invalid_token' };
   const parsed = parseSignupWebhook(body);
   if (!parsed.ok) return { ok: false, status: 400, error: 'invalid_body', message: parsed.problem };
@@ -141,20 +127,12 @@ function verifySendzen(
 
 async function verifySinch(
   deps: WebhookRouteDeps,
-  onboarding: OnboardingRow,
+  secret: string,
   source: 'sinch-provisioning' | 'sinch-conversation',
   req: IncomingMessage,
   raw: string,
   body: unknown,
 ): Promise<Verdict> {
-  const secret = openOnboardingSecret(
-    deps.sealer,
-    onboarding.id,
-    source === 'sinch-provisioning' ? 'provisioning_webhook_secret' : 'app_webhook_secret',
-    source === 'sinch-provisioning'
-      ? onboarding.provisioningWebhookSecretSealed
-      : onboarding.appWebhookSecretSealed,
-  );
   const signature = await verifyCallback({
     secret,
     rawBody: raw,

@@ -6,7 +6,7 @@
 // connection parameters and a missing or invalid one closes the socket.
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, revokeApiKey } from '../../src/auth/api-keys.ts';
+import { createApiKey } from '../../src/auth/api-keys.ts';
 import { onboardingEvents } from '../../src/db/schema.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { startTestGateway, type TestGateway, until } from '../support/gateway.ts';
@@ -530,12 +530,15 @@ const SUBSCRIPTIONS: SubscriptionOperation[] = [
 
 beforeAll(async () => {
   t = await startTestGateway();
-  keys.read = t.keyWith('read');
-  keys.write = t.keyWith('write');
-  keys.admin = t.keyWith('admin');
+  keys.read = await t.keyWith('read');
+  keys.write = await t.keyWith('write');
+  keys.admin = await t.keyWith('admin');
   // An admin key, revoked: what it could do before is of no help now.
-  const revoked = createApiKey(t.gateway.database.db, { name: 'revoked', scopes: ['admin'] });
-  expect(revokeApiKey(t.gateway.database.db, revoked.id)).toBe(true);
+  const revoked = await createApiKey(t.gateway.database.apiKeys, {
+    name: 'revoked',
+    scopes: ['admin'],
+  });
+  expect(await t.gateway.database.apiKeys.revoke(revoked.id, Date.now())).toBe('revoked');
   keys.revoked = `Bearer ${revoked.key}`;
 
   const fields = [...QUERIES_AND_MUTATIONS, ...SUBSCRIPTIONS].map((op) => op.field);
@@ -704,7 +707,10 @@ describe.each(SUBSCRIPTIONS)('$field over graphql-ws', (op) => {
 describe('revealing the customer’s SendZen API key', () => {
   it('writes a secret.revealed event naming the admin key that asked, and nothing else about the key', async () => {
     const target = await prepare('authz-reveal-audit');
-    const alice = createApiKey(t.gateway.database.db, { name: 'ops-alice', scopes: ['admin'] });
+    const alice = await createApiKey(t.gateway.database.apiKeys, {
+      name: 'ops-alice',
+      scopes: ['admin'],
+    });
     const res = await t.gql<{
       revealSendzenApiKey: { __typename: string; customerApiKey: { apiKey: string } };
     }>(
@@ -831,7 +837,10 @@ describe('a subscription opened with a session token', () => {
 describe('an API key revoked while its WebSocket is open', () => {
   it('starts nothing more on that socket', async () => {
     const target = targets.get('onboarding')!;
-    const key = createApiKey(t.gateway.database.db, { name: 'soon revoked', scopes: ['read'] });
+    const key = await createApiKey(t.gateway.database.apiKeys, {
+      name: 'soon revoked',
+      scopes: ['read'],
+    });
     const ws = t.ws<Data>(
       'subscription S($id: ID!) { onboardingUpdated(id: $id) { id } }',
       byId(target),
@@ -848,7 +857,7 @@ describe('an API key revoked while its WebSocket is open', () => {
       await ws.waitFor((v) => (v.onboardingUpdated as { id: string }).id === target.id);
       expect(await ask()).toEqual({ data: { onboarding: { id: target.id } } });
 
-      expect(revokeApiKey(t.gateway.database.db, key.id)).toBe(true);
+      expect(await t.gateway.database.apiKeys.revoke(key.id, Date.now())).toBe('revoked');
       const later = await ask();
       expect(later.data ?? null).toEqual({ onboarding: null });
       expect(wsCodes([...(later.errors ?? [])])).toEqual(['UNAUTHENTICATED']);

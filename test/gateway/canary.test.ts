@@ -295,7 +295,7 @@ describe('a whole onboarding with canary secrets', () => {
       id: onboarding.id,
     });
     // Errors: a write key asking for the key, and a refresh that is no longer possible.
-    const forbidden = await gql(REVEAL, { onboardingId: onboarding.id }, writeKey());
+    const forbidden = await gql(REVEAL, { onboardingId: onboarding.id }, await writeKey());
     expect(forbidden.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const refreshed = await gql<{ refreshOnboardingLink: { __typename: string } }>(
       'mutation M($id: ID!) { refreshOnboardingLink(onboardingId: $id) { __typename ... on Error { message } } }',
@@ -463,6 +463,6 @@ function expectEverySecret() {
   }
 }
 
-function writeKey(): string {
-  return `Bearer ${createApiKey(gateway.database.db, { name: 'canary writer', scopes: ['write'] }).key}`;
+async function writeKey(): Promise<string> {
+  return `Bearer ${(await createApiKey(gateway.database.apiKeys, { name: 'canary writer', scopes: ['write'] })).key}`;
 }

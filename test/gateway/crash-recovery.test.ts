@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { StepName } from '../../src/db/schema.ts';
+import type { StepName } from '../../src/onboarding/plan.ts';
 import { ONBOARDING_LABEL } from '../../src/onboarding/steps/sinch-subproject.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import {

@@ -49,7 +49,7 @@ export interface TestGateway {
     authorization?: string | null,
   ): Subscription<T> & { client: Client };
   /** A new partner API key with these scopes, as an Authorization header value. */
-  keyWith(...scopes: ApiKeyScope[]): string;
+  keyWith(...scopes: ApiKeyScope[]): Promise<string>;
   /** Runs `query` (which reads `onboarding(id: $id)`) as the admin and returns the onboarding. */
   onboarding<T>(query: string, id: string): Promise<T>;
   /** Polls `onboarding(query, id)` until `done` holds. */
@@ -134,8 +134,8 @@ export async function startTestGateway(
         const o = await readOnboarding<Parameters<typeof done>[0]>(gateway.url, admin, query, id);
         return done(o) ? o : undefined;
       }, timeoutMs),
-    keyWith: (...scopes) =>
-      `Bearer ${createApiKey(gateway.database.db, { name: `test ${scopes.join('+')}`, scopes }).key}`,
+    keyWith: async (...scopes) =>
+      `Bearer ${(await createApiKey(gateway.database.apiKeys, { name: `test ${scopes.join('+')}`, scopes })).key}`,
     async close() {
       await gateway.close();
       await sandbox.close();

@@ -1,53 +1,62 @@
 import { describe, expect, it } from 'vitest';
-import { createApiKey, ensureApiKey, revokeApiKey, verifyApiKey } from '../../src/auth/api-keys.ts';
+import { createApiKey, ensureApiKey, verifyApiKey } from '../../src/auth/api-keys.ts';
 import { createCallerResolver, INVALID } from '../../src/auth/caller.ts';
 import { SessionTokens } from '../../src/auth/session-tokens.ts';
-import { openDatabase } from '../../src/db/client.ts';
+import { openSqliteStore } from '../../src/db/client.ts';
 import { keyFromBase64 } from '../../src/secrets/seal.ts';
 
 const secretsKey = keyFromBase64(Buffer.alloc(32, 3).toString('base64'));
 
 describe('partner API keys', () => {
-  it('verify only with the exact secret, and stop working once revoked', () => {
-    const { db, close } = openDatabase(':memory:');
+  it('verify only with the exact secret, and stop working once revoked', async () => {
+    const store = openSqliteStore(':memory:');
     try {
-      const { id, key } = createApiKey(db, { name: 'backend', scopes: ['read', 'write'] });
-      expect(verifyApiKey(db, key)?.id).toBe(id);
+      const keys = store.apiKeys;
+      const { id, key } = await createApiKey(keys, { name: 'backend', scopes: ['read', 'write'] });
+      expect((await verifyApiKey(keys, key))?.id).toBe(id);
       const wrongSecret = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
-      expect(verifyApiKey(db, wrongSecret)).toBeUndefined();
-      expect(verifyApiKey(db, 'gwk_nonsense')).toBeUndefined();
-      expect(revokeApiKey(db, id)).toBe(true);
-      expect(verifyApiKey(db, key)).toBeUndefined();
+      expect(await verifyApiKey(keys, wrongSecret)).toBeUndefined();
+      expect(await verifyApiKey(keys, 'gwk_nonsense')).toBeUndefined();
+      expect(await keys.revoke(id, Date.now())).toBe('revoked');
+      expect(await keys.revoke(id, Date.now())).toBe('already_revoked');
+      expect(await keys.revoke('01HNOSUCHKEY00000000000000', Date.now())).toBe('not_found');
+      expect(await verifyApiKey(keys, key)).toBeUndefined();
     } finally {
-      close();
+      await store.close();
     }
   });
 
-  it('never store the secret itself', () => {
-    const { db, sqlite, close } = openDatabase(':memory:');
+  it('never store the secret itself', async () => {
+    const store = openSqliteStore(':memory:');
     try {
-      const { key } = createApiKey(db, { name: 'backend', scopes: ['read'] });
+      const { key } = await createApiKey(store.apiKeys, { name: 'backend', scopes: ['read'] });
       const secret = key.split('_').slice(2).join('_');
-      const rows = JSON.stringify(sqlite.prepare('select * from api_keys').all());
+      const rows = JSON.stringify(store.sqlite.prepare('select * from api_keys').all());
       expect(rows).not.toContain(secret);
     } finally {
-      close();
+      await store.close();
     }
   });
 
-  it('bootstrap a configured key once, keeping its id', () => {
-    const { db, close } = openDatabase(':memory:');
+  it('bootstrap a configured key once, keeping its id', async () => {
+    const store = openSqliteStore(':memory:');
+    const elsewhere = openSqliteStore(':memory:');
     try {
-      const { key } = createApiKey(openDatabase(':memory:').db, {
+      const keys = store.apiKeys;
+      const { key } = await createApiKey(elsewhere.apiKeys, {
         name: 'elsewhere',
         scopes: ['admin'],
       });
-      ensureApiKey(db, key, { name: 'bootstrap', scopes: ['admin'] });
-      ensureApiKey(db, key, { name: 'bootstrap', scopes: ['admin'] });
-      expect(verifyApiKey(db, key)?.name).toBe('bootstrap');
-      expect(() => ensureApiKey(db, 'not-a-key', { name: 'x', scopes: ['read'] })).toThrow(/gwk_/);
+      await ensureApiKey(keys, key, { name: 'bootstrap', scopes: ['admin'] });
+      await ensureApiKey(keys, key, { name: 'bootstrap', scopes: ['admin'] });
+      expect((await verifyApiKey(keys, key))?.name).toBe('bootstrap');
+      expect(await keys.list()).toHaveLength(1);
+      await expect(
+        ensureApiKey(keys, 'not-a-key', { name: 'x', scopes: ['read'] }),
+      ).rejects.toThrow(/gwk_/);
     } finally {
-      close();
+      await store.close();
+      await elsewhere.close();
     }
   });
 });
@@ -91,30 +100,37 @@ describe('onboarding session tokens', () => {
 });
 
 describe('resolving the caller', () => {
-  it('maps each credential to who is calling, with admin implying write implying read', () => {
-    const { db, close } = openDatabase(':memory:');
+  it('maps each credential to who is calling, with admin implying write implying read', async () => {
+    const store = openSqliteStore(':memory:');
     try {
       const sessions = new SessionTokens([secretsKey]);
-      const resolver = createCallerResolver(db, sessions);
-      const admin = createApiKey(db, { name: 'ops', scopes: ['admin'] });
-      const read = createApiKey(db, { name: 'reports', scopes: ['read'] });
-      expect(resolver.resolve(undefined)).toEqual({ kind: 'anonymous' });
-      expect(resolver.resolve(`Bearer ${admin.key}`)).toMatchObject({
+      const resolver = createCallerResolver(store.apiKeys, sessions);
+      const admin = await createApiKey(store.apiKeys, { name: 'ops', scopes: ['admin'] });
+      const read = await createApiKey(store.apiKeys, { name: 'reports', scopes: ['read'] });
+      expect(await resolver.resolve(undefined)).toEqual({ kind: 'anonymous' });
+      expect(await resolver.resolve(`Bearer ${admin.key}`)).toMatchObject({
         kind: 'partner',
         name: 'ops',
         scopes: new Set(['admin', 'write', 'read']),
       });
-      expect(resolver.resolve(`Bearer ${read.key}`)).toMatchObject({ scopes: new Set(['read']) });
+      expect(await resolver.resolve(`Bearer ${read.key}`)).toMatchObject({
+        scopes: new Set(['read']),
+      });
       expect(
-        resolver.resolve(`Bearer ${sessions.issue('01HONB0000000000000000000X').token}`),
+        await resolver.resolve(`Bearer ${sessions.issue('01HONB0000000000000000000X').token}`),
       ).toMatchObject({
         kind: 'session',
         onboardingId: '01HONB0000000000000000000X',
       });
-      expect(resolver.resolve('Bearer gwk_forged')).toBe(INVALID);
-      expect(resolver.resolve(`Basic ${Buffer.from('a:b').toString('base64')}`)).toBe(INVALID);
+      expect(await resolver.resolve('Bearer gwk_forged')).toBe(INVALID);
+      expect(await resolver.resolve(`Basic ${Buffer.from('a:b').toString('base64')}`)).toBe(
+        INVALID,
+      );
+      // Revoked: refused from the next look-up on.
+      await store.apiKeys.revoke(read.id, Date.now());
+      expect(await resolver.resolve(`Bearer ${read.key}`)).toBe(INVALID);
     } finally {
-      close();
+      await store.close();
     }
   });
 });

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.ts';
+import { openSqliteStore } from '../../src/db/client.ts';
 import { webhookDeliveries } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/logger.ts';
 import { WebhookInbox } from '../../src/webhooks/inbox.ts';
 
 describe('deliveries for onboardings the gateway does not know', () => {
-  it('are kept, but only the newest within the retention', () => {
-    const { db, close } = openDatabase(':memory:');
+  it('are kept, but only the newest within the retention', async () => {
+    const store = openSqliteStore(':memory:');
+    const { db } = store;
     try {
       let now = 1_000_000;
       const inbox = new WebhookInbox({
-        db,
+        store: store.deliveries,
         logger: createLogger('silent'),
         handlers: {
           sendzen: () => 'x',
@@ -28,20 +29,20 @@ describe('deliveries for onboardings the gateway does not know', () => {
           body: { n },
         });
 
-      for (const n of [1, 2, 3, 4, 5]) unknown(n);
+      for (const n of [1, 2, 3, 4, 5]) await unknown(n);
       const kept = () =>
         db
           .select()
           .from(webhookDeliveries)
           .all()
-          .map((d) => (d.body as { n: number }).n);
+          .map((d: { body: unknown }) => (d.body as { n: number }).n);
       expect(kept()).toEqual([3, 4, 5]);
 
       now += 20_000;
-      unknown(6);
+      await unknown(6);
       expect(kept()).toEqual([6]);
     } finally {
-      close();
+      await store.close();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.ts';
+import { openSqliteStore } from '../../src/db/client.ts';
 import { onboardings, senders } from '../../src/db/schema.ts';
 import { resealAll } from '../../src/secrets/rotate.ts';
 import { keyFromBase64, SealError, Sealer } from '../../src/secrets/seal.ts';
@@ -74,8 +74,9 @@ describe('sealing secrets', () => {
 });
 
 describe('rotating the sealing key', () => {
-  it('re-seals every secret under the new key, after which the old key can be removed', () => {
-    const { db, close } = openDatabase(':memory:');
+  it('re-seals every secret under the new key, after which the old key can be removed', async () => {
+    const store = openSqliteStore(':memory:');
+    const { db } = store;
     try {
       const old = new Sealer([keyA]);
       const now = Date.now();
@@ -119,7 +120,7 @@ describe('rotating the sealing key', () => {
         })
         .run();
 
-      const report = resealAll(db, new Sealer([keyB, keyA]));
+      const report = await resealAll(store, new Sealer([keyB, keyA]));
       expect(report).toEqual({ resealed: 5, keysInUse: [keyB.id] });
 
       const onlyNew = new Sealer([keyB]);
@@ -147,9 +148,9 @@ describe('rotating the sealing key', () => {
         }),
       ).toBe('bearer-token-value');
       // Nothing still needs the old key.
-      expect(resealAll(db, onlyNew).resealed).toBe(0);
+      expect((await resealAll(store, onlyNew)).resealed).toBe(0);
     } finally {
-      close();
+      await store.close();
     }
   });
 });

@@ -1,10 +1,10 @@
 // APP_WEBHOOK: the app's webhook for delivery reports and inbound messages, signed with a secret
-// chosen (and sealed) when the onboarding was created.
-import { appWebhooks } from '../../db/schema.ts';
-import { UpstreamError } from '../../upstreams/errors.ts';
+// chosen (and sealed) when the onboarding was created. Sinch refuses a second webhook with the same
+// target, so no late commit can leave two.
 import { APP_WEBHOOK_TRIGGERS, type ConversationRegion } from '../../upstreams/sinch/contract.ts';
 import type { OnboardingDeps } from '../deps.ts';
 import { openOnboardingSecret } from '../secrets.ts';
+import { createOrAdopt } from './create-or-adopt.ts';
 import type { StepRun } from './types.ts';
 import { StepFailure } from './types.ts';
 
@@ -12,7 +12,7 @@ export function conversationCallbackUrl(deps: OnboardingDeps, onboardingId: stri
   return `${deps.publicUrl}/webhooks/sinch/conversation/${onboardingId}`;
 }
 
-export const runAppWebhook: StepRun = async (deps, snapshot, step) => {
+const run: StepRun = async (deps, snapshot, step) => {
   const { onboarding, app } = snapshot;
   const projectId = onboarding.subprojectId;
   if (!projectId || !app) {
@@ -20,16 +20,14 @@ export const runAppWebhook: StepRun = async (deps, snapshot, step) => {
   }
   const region = app.region as ConversationRegion;
   const target = conversationCallbackUrl(deps, onboarding.id);
-  const find = async () =>
-    (await deps.conversation.listAppWebhooks(region, projectId, app.id)).find(
-      (w) => w.target === target,
-    );
 
-  let webhook = step.outcomeUnknown ? await find() : undefined;
-  let adopted = Boolean(webhook);
-  if (!webhook) {
-    try {
-      webhook = await deps.conversation.createWebhook(region, projectId, {
+  const { resource: made, adopted } = await createOrAdopt(step, {
+    find: async () =>
+      (await deps.conversation.listAppWebhooks(region, projectId, app.id)).find(
+        (w) => w.target === target,
+      ),
+    create: () =>
+      deps.conversation.createWebhook(region, projectId, {
         app_id: app.id,
         target,
         target_type: 'HTTP',
@@ -40,35 +38,26 @@ export const runAppWebhook: StepRun = async (deps, snapshot, step) => {
           'app_webhook_secret',
           onboarding.appWebhookSecretSealed,
         ),
-      });
-    } catch (error) {
-      // Sinch refuses a duplicate target with INVALID_ARGUMENT: ours from a lost answer, adopt it.
-      const existing =
-        error instanceof UpstreamError && error.code === 'INVALID_ARGUMENT'
-          ? await find()
-          : undefined;
-      if (!existing) throw error;
-      webhook = existing;
-      adopted = true;
-    }
-  }
-  const made = webhook;
+      }),
+    // Sinch refuses a duplicate target with INVALID_ARGUMENT: ours, from a lost answer.
+    existsAlready: (error) => error.code === 'INVALID_ARGUMENT',
+  });
   return {
     status: 'SUCCEEDED',
     upstreamId: made.id,
     message: `${adopted ? 'Adopted' : 'Registered'} the app webhook ${made.id} for ${made.triggers.join(', ')}`,
-    record: (tx, now) => {
-      tx.insert(appWebhooks)
-        .values({
-          id: made.id,
-          onboardingId: onboarding.id,
-          appId: app.id,
-          target: made.target,
-          triggers: made.triggers,
-          createdAt: now,
-        })
-        .onConflictDoNothing()
-        .run();
+    record: (draft, now) => {
+      if (draft.webhooks.some((w) => w.id === made.id)) return;
+      draft.webhooks.push({
+        id: made.id,
+        onboardingId: onboarding.id,
+        appId: app.id,
+        target: made.target,
+        triggers: made.triggers,
+        createdAt: now,
+      });
     },
   };
 };
+
+export const appWebhook = { run };

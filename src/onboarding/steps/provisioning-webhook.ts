@@ -1,11 +1,10 @@
 // PROVISIONING_WEBHOOK: Sinch pushes the sender's state changes to the gateway, signed with a
 // secret chosen (and sealed) when the onboarding was created, so a repeat uses the same secret.
-import { eq } from 'drizzle-orm';
-import { onboardings } from '../../db/schema.ts';
-import { UpstreamError } from '../../upstreams/errors.ts';
+// Sinch refuses a second webhook with the same target, so no late commit can leave two.
 import { SENDER_STATE_TRIGGERS } from '../../upstreams/sinch/contract.ts';
 import type { OnboardingDeps } from '../deps.ts';
 import { openOnboardingSecret } from '../secrets.ts';
+import { createOrAdopt } from './create-or-adopt.ts';
 import type { StepRun } from './types.ts';
 import { StepFailure } from './types.ts';
 
@@ -24,17 +23,16 @@ async function findByTarget(deps: OnboardingDeps, projectId: string, target: str
   return undefined;
 }
 
-export const runProvisioningWebhook: StepRun = async (deps, snapshot, step) => {
+const run: StepRun = async (deps, snapshot, step) => {
   const { onboarding } = snapshot;
   const projectId = onboarding.subprojectId;
   if (!projectId) throw new StepFailure('NO_SUBPROJECT', 'The Sinch subproject is missing', false);
   const target = provisioningCallbackUrl(deps, onboarding.id);
 
-  let webhook = step.outcomeUnknown ? await findByTarget(deps, projectId, target) : undefined;
-  let adopted = Boolean(webhook);
-  if (!webhook) {
-    try {
-      webhook = await deps.provisioning.createWebhook(projectId, {
+  const { resource: webhook, adopted } = await createOrAdopt(step, {
+    find: () => findByTarget(deps, projectId, target),
+    create: () =>
+      deps.provisioning.createWebhook(projectId, {
         target,
         secret: openOnboardingSecret(
           deps.sealer,
@@ -43,28 +41,19 @@ export const runProvisioningWebhook: StepRun = async (deps, snapshot, step) => {
           onboarding.provisioningWebhookSecretSealed,
         ),
         triggers: [...SENDER_STATE_TRIGGERS],
-      });
-    } catch (error) {
-      // Registered by an earlier attempt whose answer we lost: it carries our secret, adopt it.
-      const existing =
-        error instanceof UpstreamError && error.code === 'webhook_exists'
-          ? await findByTarget(deps, projectId, target)
-          : undefined;
-      if (!existing) throw error;
-      webhook = existing;
-      adopted = true;
-    }
-  }
+      }),
+    // Registered by an earlier attempt whose answer we lost: it carries our secret.
+    existsAlready: (error) => error.code === 'webhook_exists',
+  });
   const { id } = webhook;
   return {
     status: 'SUCCEEDED',
     upstreamId: id,
     message: `${adopted ? 'Adopted' : 'Registered'} the provisioning webhook ${id}`,
-    record: (tx) => {
-      tx.update(onboardings)
-        .set({ provisioningWebhookId: id })
-        .where(eq(onboardings.id, onboarding.id))
-        .run();
+    record: (draft) => {
+      draft.onboarding.provisioningWebhookId = id;
     },
   };
 };
+
+export const provisioningWebhook = { run };

@@ -1,10 +1,9 @@
-// SENDZEN_PROJECT: the customer's SendZen project, API key and onboarding iframe URL.
-import { eq } from 'drizzle-orm';
-import { onboardings } from '../../db/schema.ts';
+// SENDZEN_PROJECT: the customer's SendZen project, API key and onboarding iframe URL. SendZen
+// answers the same project for the same client identifier, so a repeat makes nothing twice.
+import type { OnboardingSnapshot } from '../../db/store.ts';
 import { last4 } from '../../secrets/seal.ts';
 import type { OnboardingDeps } from '../deps.ts';
 import { openOnboardingSecret, sealOnboardingSecret } from '../secrets.ts';
-import type { OnboardingSnapshot } from '../snapshot.ts';
 import type { StepResult, StepRun } from './types.ts';
 
 /** The URL SendZen posts the signup result to; its last segment is the onboarding's own secret. */
@@ -37,25 +36,24 @@ export async function fetchOnboardingLink(
     upstreamId: result.projectId,
     message: `project ${result.projectId} is ready; the onboarding link expires at ${result.iframeUrlExpiresAt.toISOString()}`,
     data: { projectId: result.projectId, iframeUrlExpiresAt: result.iframeUrlExpiresAt.getTime() },
-    record: (tx) => {
-      tx.update(onboardings)
-        .set({
-          sendzenProjectId: result.projectId,
-          sendzenProjectName: result.projectName,
-          sendzenApiKeySealed: sealOnboardingSecret(
-            deps.sealer,
-            onboarding.id,
-            'sendzen_api_key',
-            result.apiKey,
-          ),
-          sendzenApiKeyLast4: last4(result.apiKey),
-          iframeUrl: result.iframeUrl,
-          iframeUrlExpiresAt: result.iframeUrlExpiresAt.getTime(),
-        })
-        .where(eq(onboardings.id, onboarding.id))
-        .run();
+    record: (draft) => {
+      Object.assign(draft.onboarding, {
+        sendzenProjectId: result.projectId,
+        sendzenProjectName: result.projectName,
+        sendzenApiKeySealed: sealOnboardingSecret(
+          deps.sealer,
+          onboarding.id,
+          'sendzen_api_key',
+          result.apiKey,
+        ),
+        sendzenApiKeyLast4: last4(result.apiKey),
+        iframeUrl: result.iframeUrl,
+        iframeUrlExpiresAt: result.iframeUrlExpiresAt.getTime(),
+      });
     },
   };
 }
 
-export const runSendzenProject: StepRun = (deps, snapshot) => fetchOnboardingLink(deps, snapshot);
+export const sendzenProject = {
+  run: ((deps, snapshot) => fetchOnboardingLink(deps, snapshot)) satisfies StepRun,
+};

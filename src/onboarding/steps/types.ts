@@ -1,9 +1,8 @@
 // The contract between a step and the runner: a step does its upstream work and says what came of
-// it; the runner owns claiming, recording, retries and scheduling.
+// it; the runner owns claiming, recording, retries, scheduling and reconciliation.
 import type { StepRow } from '../../db/schema.ts';
-import type { Tx } from '../changes.ts';
+import type { OnboardingDraft, OnboardingSnapshot } from '../../db/store.ts';
 import type { OnboardingDeps } from '../deps.ts';
-import type { OnboardingSnapshot } from '../snapshot.ts';
 
 export interface StepResult {
   /** FAILED: the upstream finished the work and it failed; a person decides what next. */
@@ -14,12 +13,12 @@ export interface StepResult {
   /** For WAITING: when to look again if nothing arrives first. */
   pollAt?: number;
   /**
-   * Stores what the step produced. Runs in the recording transaction even when the runner's claim
-   * was lost meanwhile (a callback got there first), so a created resource is never forgotten.
-   * May return the step's settled status when it depends on what is stored.
+   * Stores what the step produced in the draft. Runs in the recording change even when the
+   * runner's claim was lost meanwhile (a callback got there first), so a created resource is never
+   * forgotten. May return the step's settled status when it depends on what is stored.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: most record functions only store and return nothing
-  record?: (tx: Tx, now: number) => Settled | void;
+  record?: (draft: OnboardingDraft, now: number) => Settled | void;
   data?: Record<string, unknown>;
 }
 
@@ -30,6 +29,16 @@ export type StepRun = (
   snapshot: OnboardingSnapshot,
   step: StepRow,
 ) => Promise<StepResult>;
+
+/**
+ * Removes every resource of the step's kind that belongs to this onboarding but is not the one the
+ * step kept (`step.upstreamId`). Returns the ids it removed.
+ */
+export type StepReconcile = (
+  deps: OnboardingDeps,
+  snapshot: OnboardingSnapshot,
+  step: StepRow,
+) => Promise<string[]>;
 
 /** A failure a step found itself (as opposed to an upstream's error). */
 export class StepFailure extends Error {

@@ -5,8 +5,12 @@ import type { Sender, SenderRegion } from '../../upstreams/sinch/contract.ts';
 import type { OnboardingDeps } from '../deps.ts';
 import { openOnboardingSecret } from '../secrets.ts';
 import { recordSender, senderVerdict } from '../sender-state.ts';
+import { createOrAdopt } from './create-or-adopt.ts';
 import type { StepRun } from './types.ts';
 import { StepFailure } from './types.ts';
+
+// A phone number id belongs to one sender at a time (Sinch answers 409 `used_phone_number_id`), so
+// no late commit can leave two senders: the step needs no reconciliation.
 
 /**
  * The live (not deleted) sender in the customer's subproject. The subproject holds this one
@@ -33,7 +37,7 @@ async function deleteReplacedSender(deps: OnboardingDeps, projectId: string, sen
   }
 }
 
-export const runWhatsappSender: StepRun = async (deps, snapshot, step) => {
+const run: StepRun = async (deps, snapshot, step) => {
   const { onboarding } = snapshot;
   const projectId = onboarding.subprojectId;
   const { wabaId, phoneNumberId } = onboarding;
@@ -57,45 +61,37 @@ export const runWhatsappSender: StepRun = async (deps, snapshot, step) => {
     current = null;
   }
 
-  let sender: Sender | undefined;
-  let adopted = false;
+  let sender: Sender;
+  let adopted = true;
   if (current) {
     sender = await deps.provisioning.getSender(projectId, current.id);
-    adopted = true;
-  } else if (step.outcomeUnknown) {
-    sender = await findLiveSender(deps, projectId);
-    adopted = Boolean(sender);
-  }
-  if (!sender) {
-    try {
-      sender = await deps.provisioning.createSender(projectId, {
-        wabaId,
-        phoneNumberId,
-        region: onboarding.region as SenderRegion,
-        ...(onboarding.metaLocalStorage
-          ? { metaLocalStorage: onboarding.metaLocalStorage as 'DE' }
-          : {}),
-        ...(onboarding.signupCodeSealed
-          ? {
-              authenticationCode: openOnboardingSecret(
-                deps.sealer,
-                onboarding.id,
-                'signup_code',
-                onboarding.signupCodeSealed,
-              ),
-            }
-          : {}),
-      });
-    } catch (error) {
-      // The phone number is taken: by our own earlier attempt (adopt it), or by someone else.
-      const taken =
-        error instanceof UpstreamError &&
-        (error.code === 'used_phone_number_id' || error.code === 'provisioned_phone_number_id');
-      const ours = taken ? await findLiveSender(deps, projectId) : undefined;
-      if (!ours) throw error;
-      sender = ours;
-      adopted = true;
-    }
+  } else {
+    ({ resource: sender, adopted } = await createOrAdopt(step, {
+      find: () => findLiveSender(deps, projectId),
+      create: () =>
+        deps.provisioning.createSender(projectId, {
+          wabaId,
+          phoneNumberId,
+          region: onboarding.region as SenderRegion,
+          ...(onboarding.metaLocalStorage
+            ? { metaLocalStorage: onboarding.metaLocalStorage as 'DE' }
+            : {}),
+          ...(onboarding.signupCodeSealed
+            ? {
+                authenticationCode: openOnboardingSecret(
+                  deps.sealer,
+                  onboarding.id,
+                  'signup_code',
+                  onboarding.signupCodeSealed,
+                ),
+              }
+            : {}),
+        }),
+      // The phone number is taken: by our own earlier attempt (adopt it), or by someone else
+      // (then nothing is found, and the upstream's refusal stands).
+      existsAlready: (error) =>
+        error.code === 'used_phone_number_id' || error.code === 'provisioned_phone_number_id',
+    }));
   }
 
   const found = sender;
@@ -107,16 +103,8 @@ export const runWhatsappSender: StepRun = async (deps, snapshot, step) => {
     data: { senderId: found.id, adopted },
     // What the step comes to depends on what is stored: a callback may already have delivered a
     // newer state than the one this call returned.
-    record: (tx, now) => {
-      const { row } = recordSender(
-        tx,
-        deps.sealer,
-        onboarding.id,
-        projectId,
-        found,
-        { wabaId, phoneNumberId },
-        now,
-      );
+    record: (draft, now) => {
+      const { row } = recordSender(draft, deps.sealer, found, { wabaId, phoneNumberId }, now);
       const verdict = senderVerdict(row);
       return verdict.status === 'FAILED'
         ? { status: 'FAILED', failure: verdict.error }
@@ -124,3 +112,5 @@ export const runWhatsappSender: StepRun = async (deps, snapshot, step) => {
     },
   };
 };
+
+export const whatsappSender = { run };

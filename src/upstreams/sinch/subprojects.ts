@@ -2,6 +2,7 @@
 import { type AuthProvider, Transport, type TransportTuning } from '../http.ts';
 import {
   type CreateSubprojectRequest,
+  emptyBodySchema,
   type Subproject,
   type SubprojectList,
   subprojectListSchema,
@@ -55,6 +56,17 @@ export class SinchSubprojectsClient {
       path: `/v1/subprojects/${encodeURIComponent(subprojectId)}`,
       auth: this.#auth,
       response: subprojectSchema,
+      retry: 'read',
+    });
+  }
+
+  /** Sinch answers `200 {}`; the subproject is marked deleted. */
+  async delete(subprojectId: string): Promise<void> {
+    await this.#transport.call({
+      method: 'DELETE',
+      path: `/v1/subprojects/${encodeURIComponent(subprojectId)}`,
+      auth: this.#auth,
+      response: emptyBodySchema,
       retry: 'read',
     });
   }

@@ -1,0 +1,277 @@
+// The onboarding aggregate in SQLite: the onboarding, its steps, senders, app, webhooks and event
+// log. Every statement is prepared once. better-sqlite3 is synchronous, so a change's transaction
+// runs start to end without yielding; the interface is asynchronous for the dialects that are not.
+import type Database from 'better-sqlite3';
+import {
+  type AppWebhookRow,
+  appWebhooks,
+  type ConversationAppRow,
+  conversationApps,
+  type OnboardingEventRow,
+  type OnboardingRow,
+  onboardingEvents,
+  onboardings,
+  type SenderRow,
+  type StepRow,
+  senders,
+  steps,
+} from '../schema.ts';
+import type {
+  DraftChange,
+  DueStep,
+  ListOnboardingsQuery,
+  NewEvent,
+  OnboardingSnapshot,
+  OnboardingStore,
+  Page,
+} from '../store.ts';
+import { differs, rowCodec } from './rows.ts';
+
+const onboardingRow = rowCodec<OnboardingRow>(onboardings);
+const stepRow = rowCodec<StepRow>(steps);
+const senderRow = rowCodec<SenderRow>(senders);
+const appRow = rowCodec<ConversationAppRow>(conversationApps);
+const webhookRow = rowCodec<AppWebhookRow>(appWebhooks);
+const eventRow = rowCodec<OnboardingEventRow>(onboardingEvents);
+
+/** The terms of the partial index `steps_due_at`, written as it is so the planner uses it. */
+const SCHEDULED = `"status" in ('PENDING', 'WAITING') and "next_attempt_at" is not null`;
+
+export class SqliteOnboardingStore implements OnboardingStore {
+  readonly #sqlite: Database.Database;
+  readonly #s;
+  readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
+
+  constructor(sqlite: Database.Database) {
+    this.#sqlite = sqlite;
+    const prepare = (sql: string) => sqlite.prepare(sql);
+    this.#s = {
+      onboarding: prepare(`select ${onboardingRow.select} from onboardings where id = ?`),
+      // Steps are inserted in plan order, all at once: rowid order is plan order.
+      steps: prepare(`select ${stepRow.select} from steps where onboarding_id = ? order by rowid`),
+      senders: prepare(
+        `select ${senderRow.select} from senders where onboarding_id = ? order by created_at desc, id desc`,
+      ),
+      app: prepare(
+        `select ${appRow.select} from conversation_apps where onboarding_id = ? order by created_at desc, rowid desc limit 1`,
+      ),
+      webhooks: prepare(
+        `select ${webhookRow.select} from app_webhooks where onboarding_id = ? order by created_at, rowid`,
+      ),
+      byClientIdentifier: prepare('select id from onboardings where client_identifier = ?'),
+      insertOnboarding: prepare(onboardingRow.insertSql()),
+      updateOnboarding: prepare(onboardingRow.updateSql(['id'])),
+      insertStep: prepare(stepRow.insertSql()),
+      updateStep: prepare(stepRow.updateSql(['onboardingId', 'name'])),
+      insertSender: prepare(senderRow.insertSql('ignore')),
+      updateSender: prepare(senderRow.updateSql(['id'])),
+      insertApp: prepare(appRow.insertSql('ignore')),
+      insertWebhook: prepare(webhookRow.insertSql('ignore')),
+      insertEvent: prepare(
+        'insert into onboarding_events (onboarding_id, version, at, type, step, message, data) values (@onboardingId, @version, @at, @type, @step, @message, @data)',
+      ),
+      list: prepare(
+        `select id from onboardings
+          where (@statuses is null or status in (select value from json_each(@statuses)))
+            and (@search is null or client_identifier like @search escape '\\')
+            and (@after is null or id < @after)
+          order by id desc limit @limit`,
+      ),
+      events: prepare(
+        `select ${eventRow.select} from onboarding_events where onboarding_id = ? and id > ? order by id limit ?`,
+      ),
+      due: prepare(
+        `select onboarding_id as onboardingId, name, status from steps
+          where ${SCHEDULED} and next_attempt_at <= ? order by next_attempt_at limit ?`,
+      ),
+      reconcileDue: prepare(
+        `select onboarding_id as onboardingId, name, status from steps
+          where reconcile_at is not null and reconcile_at <= ? order by reconcile_at limit ?`,
+      ),
+      nextDue: prepare(`select min(next_attempt_at) as at from steps where ${SCHEDULED}`),
+      nextReconcile: prepare(
+        'select min(reconcile_at) as at from steps where reconcile_at is not null',
+      ),
+      running: prepare(
+        `select onboarding_id as onboardingId, name, attempts from steps where status = 'RUNNING'`,
+      ),
+    };
+    // IMMEDIATE takes the write lock at the start, so two processes never deadlock upgrading.
+    const transaction = sqlite.transaction((work: () => unknown) => work());
+    this.#transaction = transaction;
+  }
+
+  #inTransaction<T>(work: () => T): T {
+    return this.#transaction.immediate(work) as T;
+  }
+
+  #load(id: string): OnboardingSnapshot | null {
+    const s = this.#s;
+    const raw = s.onboarding.get(id) as Record<string, unknown> | undefined;
+    if (!raw) return null;
+    const senderRows = (s.senders.all(id) as Record<string, unknown>[]).map(senderRow.fromRaw);
+    const app = s.app.get(id) as Record<string, unknown> | undefined;
+    return {
+      onboarding: onboardingRow.fromRaw(raw),
+      steps: (s.steps.all(id) as Record<string, unknown>[]).map(stepRow.fromRaw),
+      senders: senderRows,
+      sender: senderRows[0] ?? null,
+      app: app ? appRow.fromRaw(app) : null,
+      webhooks: (s.webhooks.all(id) as Record<string, unknown>[]).map(webhookRow.fromRaw),
+    };
+  }
+
+  async get(id: string): Promise<OnboardingSnapshot | null> {
+    return this.#load(id);
+  }
+
+  async idByClientIdentifier(clientIdentifier: string): Promise<string | undefined> {
+    return (this.#s.byClientIdentifier.get(clientIdentifier) as { id: string } | undefined)?.id;
+  }
+
+  async create(snapshot: OnboardingSnapshot, events: NewEvent[]): Promise<boolean> {
+    const s = this.#s;
+    try {
+      this.#inTransaction(() => {
+        s.insertOnboarding.run(onboardingRow.toParams(snapshot.onboarding));
+        for (const step of snapshot.steps) s.insertStep.run(stepRow.toParams(step));
+        this.#insertEvents(snapshot.onboarding.id, events);
+      });
+      return true;
+    } catch (error) {
+      if (
+        isUniqueViolation(error) &&
+        (await this.idByClientIdentifier(snapshot.onboarding.clientIdentifier))
+      )
+        return false;
+      throw error;
+    }
+  }
+
+  async update<R>(
+    id: string,
+    change: DraftChange<R>,
+  ): Promise<{ snapshot: OnboardingSnapshot; events: NewEvent[]; result: R } | null> {
+    return this.#inTransaction(() => {
+      const before = this.#load(id);
+      if (!before) return null;
+      const draft = copy(before);
+      const { events, result } = change(draft);
+      this.#write(before, draft);
+      this.#insertEvents(id, events);
+      draft.sender = draft.senders[0] ?? null;
+      return { snapshot: draft, events, result };
+    });
+  }
+
+  #write(before: OnboardingSnapshot, after: OnboardingSnapshot): void {
+    const s = this.#s;
+    if (differs(before.onboarding, after.onboarding)) {
+      s.updateOnboarding.run(onboardingRow.toParams(after.onboarding));
+    }
+    after.steps.forEach((step, i) => {
+      const was = before.steps[i];
+      if (!was || differs(was, step)) s.updateStep.run(stepRow.toParams(step));
+    });
+    const sendersBefore = new Map(before.senders.map((row) => [row.id, row]));
+    for (const sender of after.senders) {
+      const was = sendersBefore.get(sender.id);
+      if (!was) s.insertSender.run(senderRow.toParams(sender));
+      else if (differs(was, sender)) s.updateSender.run(senderRow.toParams(sender));
+    }
+    if (after.app && after.app.id !== before.app?.id) s.insertApp.run(appRow.toParams(after.app));
+    const webhooksBefore = new Set(before.webhooks.map((w) => w.id));
+    for (const webhook of after.webhooks) {
+      if (!webhooksBefore.has(webhook.id)) s.insertWebhook.run(webhookRow.toParams(webhook));
+    }
+  }
+
+  #insertEvents(onboardingId: string, events: NewEvent[]): void {
+    for (const event of events) {
+      this.#s.insertEvent.run({
+        onboardingId,
+        version: event.version,
+        at: event.at,
+        type: event.type,
+        step: event.step,
+        message: event.message,
+        data: event.data === null ? null : JSON.stringify(event.data),
+      });
+    }
+  }
+
+  async list(query: ListOnboardingsQuery): Promise<Page<OnboardingSnapshot>> {
+    const ids = (
+      this.#s.list.all({
+        statuses: query.statuses?.length ? JSON.stringify(query.statuses) : null,
+        // SQLite's LIKE is case-insensitive for ASCII; the escape makes `%` and `_` literal.
+        search: query.search ? `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null,
+        after: query.after ?? null,
+        limit: query.first + 1,
+      }) as { id: string }[]
+    ).map((r) => r.id);
+    const rows = ids
+      .slice(0, query.first)
+      .map((id) => this.#load(id))
+      .filter((s): s is OnboardingSnapshot => s !== null);
+    return { rows, hasNextPage: ids.length > query.first };
+  }
+
+  async events(
+    id: string,
+    page: { first: number; after?: number },
+  ): Promise<Page<OnboardingEventRow>> {
+    const rows = (
+      this.#s.events.all(id, page.after ?? 0, page.first + 1) as Record<string, unknown>[]
+    ).map(eventRow.fromRaw);
+    return { rows: rows.slice(0, page.first), hasNextPage: rows.length > page.first };
+  }
+
+  async dueSteps(now: number, limit: number): Promise<DueStep[]> {
+    const due = (this.#s.due.all(now, limit) as Omit<DueStep, 'reconcile'>[]).map((d) => ({
+      ...d,
+      reconcile: false,
+    }));
+    const reconcile = (this.#s.reconcileDue.all(now, limit) as Omit<DueStep, 'reconcile'>[]).map(
+      (d) => ({ ...d, reconcile: true }),
+    );
+    return [...due, ...reconcile];
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const next = (this.#s.nextDue.get() as { at: number | null }).at;
+    const reconcile = (this.#s.nextReconcile.get() as { at: number | null }).at;
+    if (next === null) return reconcile;
+    return reconcile === null ? next : Math.min(next, reconcile);
+  }
+
+  async runningSteps(): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]> {
+    return this.#s.running.all() as Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[];
+  }
+
+  /** For the store's re-sealing pass, inside its transaction. */
+  get sqlite(): Database.Database {
+    return this.#sqlite;
+  }
+}
+
+function copy(snapshot: OnboardingSnapshot): OnboardingSnapshot {
+  const senderRows = snapshot.senders.map((s) => ({ ...s }));
+  return {
+    onboarding: { ...snapshot.onboarding },
+    steps: snapshot.steps.map((s) => ({ ...s })),
+    senders: senderRows,
+    sender: senderRows[0] ?? null,
+    app: snapshot.app ? { ...snapshot.app } : null,
+    webhooks: snapshot.webhooks.map((w) => ({ ...w })),
+  };
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    (error as { code: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
+  );
+}

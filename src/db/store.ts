@@ -1,0 +1,151 @@
+// What the gateway keeps, as the rest of the code sees it: one repository per aggregate, and the
+// only door to SQL. Asynchronous because a networked database's driver is; an embedded one answers
+// at once. Dialect details (statements, transactions, locking) stay behind these interfaces.
+import type {
+  ApiKeyRow,
+  AppWebhookRow,
+  ConversationAppRow,
+  OnboardingEventRow,
+  OnboardingRow,
+  OnboardingStatus,
+  SenderRow,
+  StepRow,
+  WebhookDeliveryRow,
+  WebhookSource,
+} from './schema.ts';
+
+/** An onboarding with everything a reader shows beside it, read in one go. */
+export interface OnboardingSnapshot {
+  onboarding: OnboardingRow;
+  /** In plan order. */
+  steps: StepRow[];
+  /** Every sender the onboarding ever had, newest first (a retry may have replaced one). */
+  senders: SenderRow[];
+  /** The current sender: the newest. */
+  sender: SenderRow | null;
+  app: ConversationAppRow | null;
+  webhooks: AppWebhookRow[];
+}
+
+/**
+ * A snapshot to change in place: whatever differs from what was loaded is written back. Rows may
+ * be edited, and senders, an app and webhooks added (a new sender goes first in `senders`).
+ */
+export type OnboardingDraft = OnboardingSnapshot;
+
+export type NewEvent = Omit<OnboardingEventRow, 'id' | 'onboardingId'>;
+
+/**
+ * Applies a change to a draft and says which events it produced. Synchronous and free of I/O: it
+ * runs inside the store's transaction, which never spans an upstream call.
+ */
+export type DraftChange<R> = (draft: OnboardingDraft) => { events: NewEvent[]; result: R };
+
+export interface DueStep {
+  onboardingId: string;
+  name: StepRow['name'];
+  status: StepRow['status'];
+  /** Due for reconciliation rather than for its next attempt. */
+  reconcile: boolean;
+}
+
+export interface ListOnboardingsQuery {
+  first: number;
+  /** The id of the last onboarding of the previous page. */
+  after?: string;
+  statuses?: readonly OnboardingStatus[];
+  /** Matches anywhere in the client identifier, case-insensitively. */
+  search?: string;
+}
+
+export interface Page<T> {
+  rows: T[];
+  hasNextPage: boolean;
+}
+
+export interface OnboardingStore {
+  get(id: string): Promise<OnboardingSnapshot | null>;
+  idByClientIdentifier(clientIdentifier: string): Promise<string | undefined>;
+  /**
+   * Stores a new onboarding with its steps and first events in one transaction. False when the
+   * client identifier is taken (a concurrent create won).
+   */
+  create(snapshot: OnboardingSnapshot, events: NewEvent[]): Promise<boolean>;
+  /**
+   * Loads the snapshot once, applies `change` to it, and writes what changed with the events, in
+   * one transaction. Null when there is no such onboarding.
+   */
+  update<R>(
+    id: string,
+    change: DraftChange<R>,
+  ): Promise<{ snapshot: OnboardingSnapshot; events: NewEvent[]; result: R } | null>;
+  list(query: ListOnboardingsQuery): Promise<Page<OnboardingSnapshot>>;
+  events(id: string, page: { first: number; after?: number }): Promise<Page<OnboardingEventRow>>;
+  /** Steps whose next attempt, poll or reconciliation is due at `now`, oldest first. */
+  dueSteps(now: number, limit: number): Promise<DueStep[]>;
+  /** When the next step falls due, if one is scheduled. */
+  nextDueAt(): Promise<number | null>;
+  /** Steps left RUNNING by a process that stopped mid-call. */
+  runningSteps(): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]>;
+}
+
+export interface ApiKeyStore {
+  /** Inserts the key unless one with its id exists. */
+  ensure(row: Omit<ApiKeyRow, 'revokedAt' | 'lastUsedAt'>): Promise<void>;
+  find(id: string): Promise<ApiKeyRow | undefined>;
+  revoke(id: string, at: number): Promise<'revoked' | 'already_revoked' | 'not_found'>;
+  list(): Promise<ApiKeyRow[]>;
+}
+
+export interface IncomingDelivery {
+  source: WebhookSource;
+  dedupKey: string;
+  nonce?: string;
+  onboardingRef: string;
+  body: unknown;
+}
+
+export interface DeliveryStore {
+  /** The new delivery's id; undefined when the same event was stored before. */
+  insert(
+    delivery: IncomingDelivery,
+    receivedAt: number,
+    outcome?: string,
+  ): Promise<number | undefined>;
+  /**
+   * Stores a delivery for an onboarding the gateway does not know under `outcome`, keeping only
+   * the newest `maxCount` such deliveries and none older than `maxAgeMs`.
+   */
+  insertBounded(
+    delivery: IncomingDelivery,
+    receivedAt: number,
+    outcome: string,
+    retention: { maxAgeMs: number; maxCount: number },
+  ): Promise<void>;
+  nonceSeen(source: WebhookSource, nonce: string): Promise<boolean>;
+  get(id: number): Promise<WebhookDeliveryRow | undefined>;
+  markProcessed(id: number, outcome: string, at: number): Promise<void>;
+  /** Deliveries stored but not processed whose onboarding exists. */
+  pendingIds(): Promise<number[]>;
+}
+
+/** Where a sealed value lives, which is what its seal is bound to. */
+export interface SealedValueContext {
+  table: 'onboardings' | 'senders';
+  rowId: string;
+  kind: string;
+}
+
+export interface Store {
+  onboardings: OnboardingStore;
+  apiKeys: ApiKeyStore;
+  deliveries: DeliveryStore;
+  /**
+   * Rewrites every sealed value through `reseal` in one transaction: every value moves or none
+   * does. Returns how many values there were.
+   */
+  resealAll(reseal: (sealed: string, context: SealedValueContext) => string): Promise<number>;
+  /** Open, and every committed migration applied: what /readyz reports. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
