@@ -82,7 +82,11 @@ const envSchema = z.object({
    * After a step whose earlier attempt had an unknown outcome succeeds, look this much later for a
    * duplicate that attempt may still have committed upstream, and remove it.
    */
-  RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
+  RECONCILE_AFTER_MS: z.coerce.number().int().min(1).default(60_000),
+  /** How many such looks, each twice as long after the step as the one before. */
+  RECONCILE_LOOKS: z.coerce.number().int().min(1).max(20).default(4),
+  /** How long one upstream call may take, start to finish, before it counts as timed out. */
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
 });
 
 /** What live mode cannot start without (sandbox mode supplies all of it). */
@@ -120,7 +124,10 @@ export interface Config {
     stepRetryBaseMs: number;
     stepConcurrency: number;
     reconcileAfterMs: number;
+    reconcileLooks: number;
   };
+  /** One upstream call's budget (each retry of it gets its own). */
+  upstreamTimeoutMs: number;
 }
 
 export interface UpstreamsConfig {
@@ -201,6 +208,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepRetryBaseMs: e.STEP_RETRY_BASE_MS,
       stepConcurrency: e.STEP_CONCURRENCY,
       reconcileAfterMs: e.RECONCILE_AFTER_MS,
+      reconcileLooks: e.RECONCILE_LOOKS,
     },
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
   });
 }

@@ -67,7 +67,14 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     });
   }
   const pools = new PoolRegistry();
-  const tuning = { pools, logger };
+  // Waiting for headers cannot outlast the attempt: a hung upstream times out at the budget.
+  const timeouts = {
+    attemptMs: config.upstreamTimeoutMs,
+    headersMs: Math.min(config.upstreamTimeoutMs, 15_000),
+    bodyMs: Math.min(config.upstreamTimeoutMs, 15_000),
+    totalMs: Math.max(config.upstreamTimeoutMs * 3, 60_000),
+  };
+  const tuning = { pools, logger, timeouts };
   const { sendzen, sinch } = config.upstreams;
   const auth = createSinchAuth({
     mode: sinch.authMode,

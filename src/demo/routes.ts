@@ -4,7 +4,7 @@
 //
 //   GET  /                                  the page (src/demo/public/index.html)
 //   GET  /demo/{app.js,style.css,favicon.svg}
-//   GET  /demo/api/config                   { sendzenOrigin, serverTime }
+//   GET  /demo/api/config                   { sendzenOrigin, serverTime, steps }
 //   POST /demo/api/onboardings              onboardCustomer -> iframe URL + session token
 //   POST /demo/api/onboardings/:id/retry    retryOnboarding + a fresh session token
 //   POST /demo/api/onboardings/:id/link     refreshOnboardingLink + a fresh session token
@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BodyTooLarge, readBody, sendJson } from '../http-messages.ts';
+import { PLAN } from '../onboarding/plan.ts';
 import type { RouteHandler } from '../server.ts';
 import {
   DemoError,
@@ -229,7 +230,9 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
 
     try {
       if (path === '/demo/api/config' && method === 'GET') {
-        answer(res, 200, { sendzenOrigin, serverTime: new Date().toISOString() });
+        // The step order comes from the gateway's one list of steps, not a copy in the page.
+        const steps = PLAN.map(({ name, label }) => ({ name, label }));
+        answer(res, 200, { sendzenOrigin, serverTime: new Date().toISOString(), steps });
         return true;
       }
       if (path === '/demo/api/feed' && method === 'GET') {

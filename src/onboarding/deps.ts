@@ -21,6 +21,8 @@ export interface PipelineSettings {
    * late commit of the earlier attempt may have left.
    */
   reconcileAfterMs: number;
+  /** How many looks, each twice as long after the step as the one before. */
+  reconcileLooks: number;
 }
 
 export interface OnboardingDeps extends ChangeContext {

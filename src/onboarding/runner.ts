@@ -350,8 +350,9 @@ export class StepRunner {
     const snapshot = await change(deps, onboardingId, (draft) => {
       const step = stepOf(draft, name);
       if (step.reconcileAt === null || step.reconcileAt > deps.now()) return [];
-      // Claimed by clearing it: it runs once, and a failed look is not worth a retry loop.
-      step.reconcileAt = null;
+      // Claimed by moving it to the next look, or clearing it after the last one. A late commit
+      // has no deadline, so the looks space out: 1, 2, 4, ... times the first delay.
+      step.reconcileAt = nextLook(step, deps.pipeline);
       claimed = true;
       return [];
     });
@@ -400,4 +401,15 @@ export class StepRunner {
       });
     }
   }
+}
+
+/** When to look for duplicates again after the look due now, or null after the last look. */
+export function nextLook(
+  step: { reconcileAt: number | null; finishedAt: number | null },
+  settings: { reconcileAfterMs: number; reconcileLooks: number },
+): number | null {
+  if (step.reconcileAt === null || step.finishedAt === null) return null;
+  const interval = Math.max(1, step.reconcileAt - step.finishedAt) * 2;
+  const last = settings.reconcileAfterMs * 2 ** (settings.reconcileLooks - 1);
+  return interval <= last ? step.finishedAt + interval : null;
 }

@@ -9,15 +9,8 @@
 //
 // Plain modern JavaScript, no build step, nothing loaded from anywhere but this gateway.
 
-const STEP_ORDER = [
-  'SENDZEN_PROJECT',
-  'SINCH_SUBPROJECT',
-  'PROVISIONING_WEBHOOK',
-  'CUSTOMER_SIGNUP',
-  'WHATSAPP_SENDER',
-  'CONVERSATION_APP',
-  'APP_WEBHOOK',
-];
+/** The gateway's step order, served by the demo backend (/demo/api/config). */
+let stepOrder = [];
 
 /** Renew the iframe link and the session token this long before they expire. */
 const REFRESH_MARGIN_MS = 2 * 60 * 1000;
@@ -522,9 +515,7 @@ function render(session) {
 }
 
 function renderSteps(o) {
-  const steps = [...o.steps].sort(
-    (a, b) => STEP_ORDER.indexOf(a.name) - STEP_ORDER.indexOf(b.name),
-  );
+  const steps = [...o.steps].sort((a, b) => stepOrder.indexOf(a.name) - stepOrder.indexOf(b.name));
   const table = $('#steps-table');
   for (const body of table.querySelectorAll('tbody')) body.remove();
   // One tbody per step: its row, and under it the error or the next attempt when there is one.
@@ -777,6 +768,7 @@ async function show(id) {
 async function main() {
   const config = await backend('GET', '/demo/api/config');
   sendzenOrigin = config.sendzenOrigin;
+  stepOrder = config.steps.map((step) => step.name);
   suggestIdentifier();
   connectFeed();
   document.body.dataset.ready = 'true';
