@@ -2,6 +2,7 @@
 import { type AuthProvider, Transport, type TransportTuning } from '../http.ts';
 import {
   type CreateSubprojectRequest,
+  emptyBodySchema,
   type Subproject,
   type SubprojectList,
   subprojectListSchema,
@@ -70,6 +71,20 @@ export class SinchSubprojectsClient {
       },
       auth: this.#auth,
       response: subprojectListSchema,
+      retry: 'read',
+    });
+  }
+
+  /**
+   * Soft-deletes a subproject (it is then listed only with `showDeleted`). A repeat after a lost
+   * answer is refused with 404 NOT_FOUND: a caller cleaning up reads `not_found` as already gone.
+   */
+  async delete(subprojectId: string): Promise<void> {
+    await this.#transport.call({
+      method: 'DELETE',
+      path: `/v1/subprojects/${encodeURIComponent(subprojectId)}`,
+      auth: this.#auth,
+      response: emptyBodySchema,
       retry: 'read',
     });
   }
