@@ -117,8 +117,9 @@ export async function startFakeUpstreams(
         console.log(`${request.method} ${pathname} -> ${result}${faulted} ${ms}ms`);
       };
       if (outcome.kind === 'response') {
-        settle('answered');
-        report(outcome.response.status);
+        const gone = req.socket.destroyed;
+        settle(gone ? 'client_gone' : 'answered');
+        report(gone ? `${outcome.response.status} (client gone)` : outcome.response.status);
         return outcome.response;
       }
       if (outcome.kind === 'hang') await untilGone(req.socket, closing.signal);

@@ -1,5 +1,6 @@
 // One request through the fake: find the upstream by path prefix, journal it, apply a scripted
 // fault if one matches, else let the msw handlers answer (or answer 404 in that upstream's format).
+// A fault strikes instead of the handler, or (`after: 'commit'`) on the answer of a handler that ran.
 import { getResponse, type HttpHandler, HttpResponse } from 'msw';
 import { redactFields, redactHeaders } from '../../src/upstreams/redact.ts';
 import { upstreamError } from '../handlers/error-bodies.ts';
@@ -24,8 +25,11 @@ export type Outcome =
 export interface Dispatched {
   outcome: Outcome;
   fault?: Fault;
-  /** Call when the connection is finished with (answered, reset, or the client left). */
-  settle(outcome: 'answered' | 'reset' | 'hang'): void;
+  /**
+   * Call when the connection is finished with: answered, reset, hung up on, or answered after the
+   * client had already left (`client_gone`: what a late commit looks like).
+   */
+  settle(outcome: 'answered' | 'reset' | 'hang' | 'client_gone'): void;
 }
 
 /** Truncated JSON, served with a JSON content type: what a proxy cutting a response short leaves. */
@@ -54,7 +58,17 @@ async function bodyOf(request: Request): Promise<unknown> {
   }
 }
 
-function faultResponse(location: UpstreamLocation, fault: Fault): Outcome | undefined {
+const malformed = (): Outcome => ({
+  kind: 'response',
+  response: new HttpResponse(MALFORMED_BODY, {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  }),
+});
+
+/** What a fault answers instead of the handler; undefined when the handler must still run. */
+function insteadOfHandler(location: UpstreamLocation, fault: Fault): Outcome | undefined {
+  if (fault.after === 'commit') return undefined;
   switch (fault.kind) {
     case 'status':
       return {
@@ -64,19 +78,32 @@ function faultResponse(location: UpstreamLocation, fault: Fault): Outcome | unde
         }),
       };
     case 'malformed':
-      return {
-        kind: 'response',
-        response: new HttpResponse(MALFORMED_BODY, {
-          status: 200,
-          headers: { 'content-type': 'application/json' },
-        }),
-      };
+      return malformed();
     case 'reset':
       return { kind: 'reset' };
     case 'hang':
       return { kind: 'hang' };
     case 'delay':
       return undefined;
+  }
+}
+
+/** What reaches the client of a handler that ran and committed, under an `after: 'commit'` fault. */
+async function afterCommit(sandbox: Sandbox, fault: Fault, handled: Outcome): Promise<Outcome> {
+  switch (fault.kind) {
+    case 'malformed':
+      return malformed();
+    case 'reset':
+      return { kind: 'reset' };
+    case 'hang':
+      return { kind: 'hang' };
+    case 'delay':
+      // Cut short by a reset or close: the answer goes out at once (to nobody, on close).
+      await sandbox.timers.sleep(fault.delayMs ?? 0);
+      return handled;
+    case 'status':
+      // Refused by the fault schema; answered as if the fault were not there.
+      return handled;
   }
 }
 
@@ -142,11 +169,16 @@ export function createDispatcher(
     });
 
     const fault = sandbox.faults.take(location.upstream, request.method, location.path);
-    if (fault) entry.fault = { id: fault.id, kind: fault.kind, status: fault.status };
+    if (fault) {
+      entry.fault = {
+        id: fault.id,
+        kind: fault.kind,
+        status: fault.status,
+        ...(fault.after ? { after: fault.after } : {}),
+      };
+    }
 
-    let outcome: Outcome | undefined = fault ? faultResponse(location, fault) : undefined;
-    if (!outcome) {
-      if (fault?.kind === 'delay') await sandbox.timers.sleep(fault.delayMs ?? 0);
+    const handle = async (): Promise<Outcome> => {
       try {
         const response =
           (await answer(upstreamHandlers, request, url)) ??
@@ -154,9 +186,29 @@ export function createDispatcher(
             message: `No such resource: ${request.method} ${location.path}.`,
           });
         // HttpResponse.error() means "the network failed": the client must see the socket drop.
-        outcome = response.type === 'error' ? { kind: 'reset' } : { kind: 'response', response };
+        return response.type === 'error' ? { kind: 'reset' } : { kind: 'response', response };
       } catch (error) {
-        outcome = failed(location, error);
+        return failed(location, error);
+      }
+    };
+
+    let outcome = fault ? insteadOfHandler(location, fault) : undefined;
+    if (!outcome) {
+      const delayFirst = fault?.kind === 'delay' && fault.after !== 'commit';
+      // The handler runs when the delay ends even if the client gave up meanwhile: a create that
+      // commits after its caller timed out is exactly what the gateway must survive. Only a reset
+      // or close of the sandbox during the wait drops it, so it cannot leak into the next state.
+      const stillWanted = delayFirst ? await sandbox.timers.sleep(fault.delayMs ?? 0) : true;
+      if (!stillWanted) {
+        outcome = { kind: 'reset' };
+      } else if (fault?.after === 'commit') {
+        const handled = await handle();
+        if (entry.fault && handled.kind === 'response') {
+          entry.fault.handlerStatus = handled.response.status;
+        }
+        outcome = await afterCommit(sandbox, fault, handled);
+      } else {
+        outcome = await handle();
       }
     }
 
@@ -167,7 +219,9 @@ export function createDispatcher(
       settle(how) {
         entry.durationMs = Math.round(performance.now() - started);
         if (how !== 'answered') entry.outcome = how;
-        else if (final.kind === 'response') entry.status = final.response.status;
+        if ((how === 'answered' || how === 'client_gone') && final.kind === 'response') {
+          entry.status = final.response.status;
+        }
       },
     };
   };

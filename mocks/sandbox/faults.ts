@@ -1,9 +1,15 @@
 // Scripted failures: the next N matching requests (or a random share of them) fail the way a real
 // upstream or network does, so the gateway's retries, timeouts and error mapping can be exercised.
+// By default a fault strikes before the handler, so nothing is created; with `after: 'commit'` the
+// handler runs first and only its answer is lost, late or broken: the create the caller cannot see.
 import { z } from 'zod';
 import { UPSTREAM_NAMES, type UpstreamName } from './upstreams.ts';
 
 export const FAULT_KINDS = ['status', 'delay', 'hang', 'reset', 'malformed'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** The kinds that can strike after the handler committed; a status fault replaces the handler. */
+export const AFTER_COMMIT_KINDS: readonly FaultKind[] = ['delay', 'hang', 'reset', 'malformed'];
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
 
@@ -21,6 +27,7 @@ export const faultInputSchema = z
     delayMs: z.number().int().nonnegative().max(600_000).optional(),
     times: z.number().int().positive().optional(),
     probability: z.number().min(0).max(1).optional(),
+    after: z.literal('commit', { error: 'after must be "commit" (or left out)' }).optional(),
   })
   .strict()
   .superRefine((fault, ctx) => {
@@ -34,6 +41,13 @@ export const faultInputSchema = z
         message: 'status and retryAfter apply only to kind "status"',
       });
     }
+    if (fault.after !== undefined && !AFTER_COMMIT_KINDS.includes(fault.kind)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['after'],
+        message: `after "commit" applies only to kinds ${AFTER_COMMIT_KINDS.join(', ')}: a ${fault.kind} fault answers instead of the handler`,
+      });
+    }
   });
 export type FaultInput = z.infer<typeof faultInputSchema>;
 
@@ -42,7 +56,13 @@ export interface Fault {
   upstream: UpstreamName | '*';
   method?: string;
   path?: string;
-  kind: (typeof FAULT_KINDS)[number];
+  kind: FaultKind;
+  /**
+   * `commit`: the handler runs and its change stays, then the answer is dropped (reset), replaced
+   * by a malformed 200 (malformed), never sent (hang) or sent `delayMs` late (delay).
+   * Absent: the fault strikes before the handler (a delay then runs it, whoever is still waiting).
+   */
+  after?: 'commit';
   status?: number;
   retryAfter?: number | string;
   delayMs?: number;
@@ -92,6 +112,7 @@ export class FaultBook {
       method: input.method,
       path: input.path,
       kind: input.kind,
+      after: input.after,
       status: input.kind === 'status' ? (input.status ?? 503) : undefined,
       retryAfter: input.retryAfter,
       delayMs: input.delayMs,

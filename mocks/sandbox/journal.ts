@@ -8,6 +8,10 @@ export interface FiredFault {
   id: string;
   kind: string;
   status?: number;
+  /** Set for a fault that struck after the handler ran (`after: 'commit'`). */
+  after?: 'commit';
+  /** What the handler answered before such a fault took that answer away. */
+  handlerStatus?: number;
 }
 
 export interface InboundEntry {
@@ -20,8 +24,12 @@ export interface InboundEntry {
   path: string;
   query: Record<string, string | string[]>;
   status?: number;
-  /** Set when the request ended without an HTTP answer (socket reset, hang, client gone). */
-  outcome?: 'reset' | 'hang';
+  /**
+   * Set when the request ended without an HTTP answer: the socket was reset, the fake hung until
+   * the client left, or (`client_gone`) the answer was ready only after the client had left; then
+   * `status` is what the fake would have answered, and what it created stays created.
+   */
+  outcome?: 'reset' | 'hang' | 'client_gone';
   durationMs?: number;
   fault?: FiredFault;
   requestHeaders: Record<string, string>;

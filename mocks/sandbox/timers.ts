@@ -2,7 +2,7 @@
 
 export class Timers {
   readonly #pending = new Set<NodeJS.Timeout>();
-  readonly #sleepers = new Set<() => void>();
+  readonly #sleepers = new Set<(elapsed: boolean) => void>();
 
   /** Runs `task` after `ms`; the returned function cancels it. */
   after(ms: number, task: () => void): () => void {
@@ -17,21 +17,24 @@ export class Timers {
     };
   }
 
-  /** Resolves after `ms`, or early when everything is cleared (a sleeping request must not leak). */
-  sleep(ms: number): Promise<void> {
+  /**
+   * Resolves true after `ms`, or false early when everything is cleared (a sleeping request must
+   * not leak, nor act on a sandbox that was reset or closed while it slept).
+   */
+  sleep(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const wake = () => {
+      const wake = (elapsed: boolean) => {
         this.#sleepers.delete(wake);
-        resolve();
+        resolve(elapsed);
       };
       this.#sleepers.add(wake);
-      this.after(ms, wake);
+      this.after(ms, () => wake(true));
     });
   }
 
   clearAll(): void {
     for (const timer of this.#pending) clearTimeout(timer);
     this.#pending.clear();
-    for (const wake of [...this.#sleepers]) wake();
+    for (const wake of [...this.#sleepers]) wake(false);
   }
 }

@@ -43,7 +43,8 @@ export interface UpstreamErrorDetails {
   retryAfterMs?: number;
   /**
    * True when a create may have taken effect although it failed (a timeout or reset after the
-   * request was sent, a 500). Before repeating it, look the resource up (ARCHITECTURE decision 6).
+   * request was sent, a 500, a 2xx whose body cannot be read). Before repeating it, look the
+   * resource up (ARCHITECTURE decision 6).
    */
   outcomeUnknown?: boolean;
   attempts: number;
@@ -63,7 +64,11 @@ export class UpstreamError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly outcomeUnknown: boolean;
   readonly attempts: number;
-  /** Whether the same call may succeed later. */
+  /**
+   * Whether the same call may succeed later. An unknown outcome always may: the caller looks up
+   * what the first call did before it repeats it, so a create answered with an unreadable 2xx is
+   * retryable although a read answered that way is not.
+   */
   readonly retryable: boolean;
 
   constructor(details: UpstreamErrorDetails, message?: string) {
@@ -78,7 +83,7 @@ export class UpstreamError extends Error {
     this.retryAfterMs = details.retryAfterMs;
     this.outcomeUnknown = details.outcomeUnknown ?? false;
     this.attempts = details.attempts;
-    this.retryable = RETRYABLE_KINDS.has(details.kind);
+    this.retryable = RETRYABLE_KINDS.has(details.kind) || this.outcomeUnknown;
     if (details.cause) this.cause = details.cause;
   }
 

@@ -329,7 +329,12 @@ export class Transport {
       if (status >= 200 && status < 300) {
         if (parsed.ok) return { ok: true, status, body: parsed.value };
         return fail(
-          { kind: 'bad_response', status, upstreamMessage: 'response body is not valid JSON' },
+          {
+            kind: 'bad_response',
+            status,
+            upstreamMessage: 'response body is not valid JSON',
+            outcomeUnknown: mayHaveCreated(options),
+          },
           false,
         );
       }
@@ -353,7 +358,14 @@ export class Transport {
       );
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
-        return fail({ kind: 'bad_response', cause: 'body_too_large' }, false);
+        return fail(
+          {
+            kind: 'bad_response',
+            cause: 'body_too_large',
+            outcomeUnknown: mayHaveCreated(options),
+          },
+          false,
+        );
       }
       const code = errorCode(err);
       if (controller.signal.aborted || TIMEOUT_CODES.has(code)) {
@@ -392,6 +404,7 @@ export class Transport {
       path: options.path,
       attempts: attempt,
       upstreamMessage: `unexpected response body: ${problems}`,
+      outcomeUnknown: mayHaveCreated(options),
     });
   }
 
@@ -406,6 +419,15 @@ export class Transport {
       code: error.code,
     };
   }
+}
+
+/**
+ * An answer the client cannot read says nothing of what the upstream did: a create that reached it
+ * may have committed (a proxy cut the body short, the upstream changed its format). Reads, and
+ * writes a repeat cannot duplicate, need no look-up before they are repeated.
+ */
+function mayHaveCreated(options: CallOptions<unknown>): boolean {
+  return options.retry === 'create';
 }
 
 const TIMEOUT_CODES = new Set([

@@ -88,6 +88,30 @@ describe('Conversation API apps', () => {
     expect(await clients.conversation.listApps('us', project)).toEqual([]);
   });
 
+  it('reports a create answered with a broken body after it committed as an unknown outcome', async () => {
+    const { project, sender } = await activeSender('EU');
+    await sandbox.fault({
+      upstream: 'conversation',
+      method: 'POST',
+      path: '/v1/projects/*/apps',
+      kind: 'malformed',
+      after: 'commit',
+    });
+    const error = await upstreamFailure(
+      clients.conversation.createApp('eu', project, whatsapp(sender)),
+    );
+    expect(error).toMatchObject({
+      kind: 'bad_response',
+      outcomeUnknown: true,
+      retryable: true,
+      attempts: 1,
+    });
+    const apps = await clients.conversation.listApps('eu', project);
+    expect(apps.map((a) => a.channel_credentials[0]?.static_bearer?.claimed_identity)).toEqual([
+      sender.id,
+    ]);
+  });
+
   it('repeats a create turned away with 429, ending with exactly one app', async () => {
     const { project, sender } = await activeSender('EU');
     await sandbox.fault({
@@ -124,6 +148,29 @@ describe('Conversation API app webhooks', () => {
     expect(JSON.stringify(listed)).not.toContain('conversation-signing-secret');
     await clients.conversation.deleteWebhook('eu', project, webhook.id);
     expect(await clients.conversation.listAppWebhooks('eu', project, app.id)).toEqual([]);
+  });
+
+  it('reports a registration answered with a broken body after it committed as an unknown outcome', async () => {
+    const { project, sender } = await activeSender('EU');
+    const app = await clients.conversation.createApp('eu', project, whatsapp(sender));
+    await sandbox.fault({
+      upstream: 'conversation',
+      method: 'POST',
+      path: '/v1/projects/*/webhooks',
+      kind: 'malformed',
+      after: 'commit',
+    });
+    const target = 'https://vendor.example/webhooks/sinch/conversation';
+    const error = await upstreamFailure(
+      clients.conversation.createWebhook('eu', project, {
+        app_id: app.id,
+        target,
+        triggers: [...APP_WEBHOOK_TRIGGERS],
+      }),
+    );
+    expect(error).toMatchObject({ kind: 'bad_response', outcomeUnknown: true, retryable: true });
+    const listed = await clients.conversation.listAppWebhooks('eu', project, app.id);
+    expect(listed.map((w) => w.target)).toEqual([target]);
   });
 
   it('refuses a duplicate target, a sixth webhook and UNSPECIFIED_TRIGGER with INVALID_ARGUMENT', async () => {

@@ -157,6 +157,40 @@ describe('Sinch WhatsApp senders', () => {
     expect(again).toMatchObject({ kind: 'conflict', code: 'sender_already_deleted' });
   });
 
+  it('lists every sender across pages', async () => {
+    const project = await customerProject();
+    const made = [];
+    for (let i = 0; i < 5; i++)
+      made.push(await clients.provisioning.createSender(project, esBody()));
+    const listed = [];
+    for await (const s of clients.provisioning.listAllSenders(project, { pageSize: 2 })) {
+      listed.push(s.id);
+    }
+    expect(listed.sort()).toEqual(made.map((s) => s.id).sort());
+  });
+
+  it('reports a create answered with a broken body after it committed as an unknown outcome', async () => {
+    const project = await customerProject();
+    await sandbox.fault({
+      upstream: 'provisioning',
+      method: 'POST',
+      path: '/v1/projects/*/whatsapp/senders',
+      kind: 'malformed',
+      after: 'commit',
+    });
+    const error = await upstreamFailure(clients.provisioning.createSender(project, esBody()));
+    expect(error).toMatchObject({
+      kind: 'bad_response',
+      outcomeUnknown: true,
+      retryable: true,
+      attempts: 1,
+    });
+    // A sender carries no phone number id; the customer's subproject holds only its own.
+    const found = [];
+    for await (const s of clients.provisioning.listAllSenders(project)) found.push(s);
+    expect(found.map((s) => s.changes?.status)).toEqual(['IN_PROGRESS']);
+  });
+
   it('maps an unknown sender to not_found with sender_not_found', async () => {
     const project = await customerProject();
     const error = await upstreamFailure(
@@ -177,6 +211,49 @@ describe('Sinch provisioning webhooks', () => {
     expect(JSON.stringify(list)).not.toContain(secret);
     await clients.provisioning.deleteWebhook(project, list.webhooks[0]!.id);
     expect((await clients.provisioning.listWebhooks(project)).webhooks).toEqual([]);
+  });
+
+  it('lists every webhook across pages, and deletes one', async () => {
+    const project = await customerProject();
+    for (let i = 2; i <= 5; i++) {
+      await clients.provisioning.createWebhook(project, {
+        target: `${receiver.url}/hook-${i}`,
+        secret,
+        triggers: ['WHATSAPP_SENDER_ACTIVE'],
+      });
+    }
+    const targets = async () => {
+      const all = [];
+      for await (const w of clients.provisioning.listAllWebhooks(project, { pageSize: 2 })) {
+        all.push(w);
+      }
+      return all;
+    };
+    const listed = await targets();
+    expect(listed).toHaveLength(5);
+    const doomed = listed.find((w) => w.target.endsWith('/hook-3'))!;
+    await clients.provisioning.deleteWebhook(project, doomed.id);
+    expect((await targets()).map((w) => w.id)).not.toContain(doomed.id);
+    expect(await targets()).toHaveLength(4);
+  });
+
+  it('reports a registration answered with a broken body after it committed as an unknown outcome', async () => {
+    const { subprojectId: project } = await clients.subprojects.create({ displayName: 'Customer' });
+    await sandbox.fault({
+      upstream: 'provisioning',
+      method: 'POST',
+      path: '/v1/projects/*/webhooks',
+      kind: 'malformed',
+      after: 'commit',
+    });
+    const target = `${receiver.url}/webhooks/sinch/provisioning`;
+    const error = await upstreamFailure(
+      clients.provisioning.createWebhook(project, { target, secret, triggers: ['ALL'] }),
+    );
+    expect(error).toMatchObject({ kind: 'bad_response', outcomeUnknown: true, retryable: true });
+    const found = [];
+    for await (const w of clients.provisioning.listAllWebhooks(project)) found.push(w.target);
+    expect(found).toEqual([target]);
   });
 
   it('refuses the same target twice with 409 webhook_exists', async () => {

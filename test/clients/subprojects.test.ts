@@ -1,17 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { UpstreamError } from '../../src/upstreams/errors.ts';
+import { type AuthProvider, type CallOptions, Transport } from '../../src/upstreams/http.ts';
+import { subprojectSchema } from '../../src/upstreams/sinch/contract.ts';
+import { parseRpcError } from '../../src/upstreams/sinch/errors.ts';
 import type { SinchSubprojectsClient } from '../../src/upstreams/sinch/subprojects.ts';
 import { sinchClients } from '../support/clients.ts';
 import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
+import { upstreamFailure } from '../support/upstream-error.ts';
 
 let sandbox: Sandbox;
 let subprojects: SinchSubprojectsClient;
+let auth: AuthProvider;
 const tuning = fastTuning();
 
 beforeAll(async () => {
   sandbox = await startSandbox();
   // Basic auth: the fake forgets tokens on every reset, and token renewal is sinch-auth.test.ts's subject.
-  subprojects = sinchClients(sandbox, tuning, 'basic').subprojects;
+  ({ subprojects, auth } = sinchClients(sandbox, tuning, 'basic'));
 });
 afterAll(async () => {
   await tuning.pools.close();
@@ -48,6 +54,20 @@ describe('Sinch subprojects', () => {
     const all = [];
     for await (const s of subprojects.listAll({ pageSize: 2 })) all.push(s.subprojectId);
     expect(all.sort()).toEqual(made.map((s) => s.subprojectId).sort());
+  });
+
+  it('deletes a subproject: listed only with showDeleted after, and a second delete is not_found', async () => {
+    const kept = await subprojects.create({ displayName: 'kept' });
+    const extra = await subprojects.create({ displayName: 'extra' });
+    await subprojects.delete(extra.subprojectId);
+
+    expect((await subprojects.list()).subprojects.map((s) => s.subprojectId)).toEqual([
+      kept.subprojectId,
+    ]);
+    const withDeleted = (await subprojects.list({ showDeleted: true })).subprojects;
+    expect(withDeleted.find((s) => s.subprojectId === extra.subprojectId)?.deleted).toBe(true);
+    const again = await upstreamFailure(subprojects.delete(extra.subprojectId));
+    expect(again).toMatchObject({ kind: 'not_found', status: 404, code: 'NOT_FOUND' });
   });
 
   it('maps a bad display name to invalid_request with INVALID_ARGUMENT', async () => {
@@ -98,8 +118,76 @@ describe('Sinch subprojects', () => {
     expect(error).toMatchObject({ kind: 'network', outcomeUnknown: true, attempts: 1 });
   });
 
+  it('reports a create answered with a broken body after it committed as an unknown outcome', async () => {
+    await sandbox.fault({
+      upstream: 'subprojects',
+      method: 'POST',
+      kind: 'malformed',
+      after: 'commit',
+    });
+    const error = await upstreamFailure(
+      subprojects.create({ displayName: 'broken answer', labels: { customer: 'c-1' } }),
+    );
+    expect(error).toMatchObject({
+      kind: 'bad_response',
+      status: 200,
+      outcomeUnknown: true,
+      retryable: true,
+      attempts: 1,
+    });
+    expect(await creates()).toHaveLength(1);
+    const found = [];
+    for await (const s of subprojects.listAll()) if (s.labels?.customer === 'c-1') found.push(s);
+    expect(found.map((s) => s.displayName)).toEqual(['broken answer']);
+  });
+
   it('retries reads through a reset', async () => {
     await sandbox.fault({ upstream: 'subprojects', method: 'GET', kind: 'reset', times: 2 });
     expect((await subprojects.list()).subprojects).toEqual([]);
+  });
+});
+
+describe('a 2xx answer that does not match the contract', () => {
+  // The fake always answers to the contract; a stricter schema stands in for an upstream that
+  // changed its format.
+  const transport = () =>
+    new Transport({
+      ...tuning,
+      upstream: 'sinch-subprojects',
+      baseUrl: sandbox.urls.subprojects,
+      parseErrorBody: parseRpcError,
+    });
+  const stricter = subprojectSchema.extend({ billingAccount: z.string() });
+  const parent = () => `/v1/projects/${sandbox.credentials.sinchProjectId}/subprojects`;
+
+  it('is an unknown outcome for a create, which may have committed', async () => {
+    const call: CallOptions<unknown> = {
+      method: 'POST',
+      path: parent(),
+      json: { displayName: 'unexpected shape' },
+      auth,
+      response: stricter,
+      retry: 'create',
+    };
+    const error = await upstreamFailure(transport().call(call));
+    expect(error).toMatchObject({ kind: 'bad_response', outcomeUnknown: true, retryable: true });
+    expect(error.upstreamMessage).toMatch(/billingAccount/);
+    expect((await subprojects.list()).subprojects.map((s) => s.displayName)).toEqual([
+      'unexpected shape',
+    ]);
+  });
+
+  it('is a plain bad_response for a read, which changed nothing', async () => {
+    await subprojects.create({ displayName: 'listed' });
+    const error = await upstreamFailure(
+      transport().call({
+        method: 'GET',
+        path: parent(),
+        auth,
+        response: z.object({ subprojects: z.array(stricter) }),
+        retry: 'read',
+      }),
+    );
+    expect(error).toMatchObject({ kind: 'bad_response', outcomeUnknown: false, retryable: false });
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeUpstreams } from '../../mocks/serve.ts';
-import { call, control, type Loose, sandboxBasic, startFake } from './helpers.ts';
+import { call, control, eventually, type Loose, sandboxBasic, startFake } from './helpers.ts';
 
 let fake: FakeUpstreams;
 let auth: string;
@@ -23,6 +23,10 @@ const senders = () =>
   `${fake.urls.provisioning}/v1/projects/${fake.credentials.sinchProjectId}/whatsapp/senders`;
 const subprojects = () =>
   `${fake.urls.subprojects}/v1/projects/${fake.credentials.sinchProjectId}/subprojects`;
+const provisioningWebhooks = () =>
+  `${fake.urls.provisioning}/v1/projects/${fake.credentials.sinchProjectId}/webhooks`;
+const apps = () =>
+  `${fake.urls.conversation.us}/v1/projects/${fake.credentials.sinchProjectId}/apps`;
 const onboard = () =>
   call('POST', `${fake.urls.sendzen}/v1/partner/onboard`, {
     auth: `Bearer ${fake.credentials.sendzenPartnerKey}`,
@@ -192,5 +196,181 @@ describe('scripted faults', () => {
       expect(answer.body).toEqual({ error: 'invalid_request', message: expect.any(String) });
     }
     expect((await control(fake, 'GET', '/faults')).body.faults).toEqual([]);
+  });
+});
+
+/** A create through plain fetch, so a test can abort it or see its connection drop. */
+function createSubproject(displayName: string, signal?: AbortSignal) {
+  return fetch(subprojects(), {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ displayName }),
+    signal,
+  });
+}
+
+const listedSubprojects = async (): Promise<Loose[]> =>
+  (await call('GET', subprojects(), { auth })).body.subprojects;
+
+const journalOf = async (upstream: string): Promise<Loose[]> =>
+  (await control(fake, 'GET', `/journal?upstream=${upstream}`)).body.entries;
+
+/** The journal entry of the one create sent to `upstream` so far, once it satisfies `ready`. */
+const createEntry = (upstream: string, ready: (entry: Loose) => boolean = () => true) =>
+  eventually(async () => {
+    const creates = (await journalOf(upstream)).filter((e) => e.method === 'POST');
+    return creates.length === 1 && ready(creates[0]) ? creates[0] : undefined;
+  }, 10_000);
+
+describe('faults that strike after the handler committed (after: "commit")', () => {
+  it('drops the connection of a create that nevertheless happened', async () => {
+    await fault({ upstream: 'subprojects', method: 'POST', kind: 'reset', after: 'commit' });
+    const error = await createSubproject('reset after commit').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+
+    expect((await listedSubprojects()).map((s) => s.displayName)).toEqual(['reset after commit']);
+    expect(await createEntry('subprojects')).toMatchObject({
+      outcome: 'reset',
+      fault: { kind: 'reset', after: 'commit', handlerStatus: 200 },
+    });
+  });
+
+  it('answers a truncated 200 for a create that nevertheless happened', async () => {
+    await fault({
+      upstream: 'provisioning',
+      method: 'POST',
+      path: '/v1/projects/*/webhooks',
+      kind: 'malformed',
+      after: 'commit',
+    });
+    const target = 'https://gateway.example/webhooks/sinch/provisioning/ob_1';
+    const answer = await call('POST', provisioningWebhooks(), {
+      auth,
+      body: { target, secret: 'provisioning-secret', triggers: ['ALL'] },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toBe('{"truncated": tr');
+
+    const listed = (await call('GET', provisioningWebhooks(), { auth })).body.webhooks;
+    expect(listed.map((w: Loose) => w.target)).toEqual([target]);
+    expect(await createEntry('provisioning')).toMatchObject({
+      status: 200,
+      fault: { kind: 'malformed', after: 'commit', handlerStatus: 201 },
+    });
+  });
+
+  it('never answers a create that nevertheless happened', async () => {
+    await fault({ upstream: 'conversation', method: 'POST', kind: 'hang', after: 'commit' });
+    const error = await fetch(apps(), {
+      method: 'POST',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        display_name: 'hung app',
+        channel_credentials: [
+          { channel: 'WHATSAPP', static_bearer: { claimed_identity: 'nobody', token: 't' } },
+        ],
+      }),
+      signal: AbortSignal.timeout(300),
+    }).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('TimeoutError');
+
+    const listed = (await call('GET', apps(), { auth })).body.apps;
+    expect(listed.map((a: Loose) => a.display_name)).toEqual(['hung app']);
+    expect(await createEntry('conversation', (e) => e.outcome !== undefined)).toMatchObject({
+      outcome: 'hang',
+      fault: { kind: 'hang', after: 'commit', handlerStatus: 200 },
+    });
+  });
+
+  it('answers a create late, after it has already happened', async () => {
+    await fault({
+      upstream: 'subprojects',
+      method: 'POST',
+      kind: 'delay',
+      delayMs: 60_000,
+      after: 'commit',
+    });
+    const client = new AbortController();
+    const pending = createSubproject('answered late', client.signal).catch((e: unknown) => e);
+
+    // Listed while its own answer is still held back.
+    const [listed] = await eventually(async () => {
+      const found = await listedSubprojects();
+      return found.length > 0 ? found : undefined;
+    }, 10_000);
+    expect(listed.displayName).toBe('answered late');
+    client.abort();
+    expect(((await pending) as Error).name).toBe('AbortError');
+  });
+
+  it('sends the committed answer itself once the delay is over', async () => {
+    await fault({
+      upstream: 'subprojects',
+      method: 'POST',
+      kind: 'delay',
+      delayMs: 250,
+      after: 'commit',
+    });
+    const started = Date.now();
+    const answer = await call('POST', subprojects(), { auth, body: { displayName: 'late' } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect(answer.status).toBe(200);
+    expect((await listedSubprojects()).map((s) => s.subprojectId)).toEqual([
+      answer.body.subprojectId,
+    ]);
+  });
+
+  it('lists the after field with the fault', async () => {
+    const created = await fault({ upstream: 'sendzen', kind: 'malformed', after: 'commit' });
+    expect(created).toMatchObject({ kind: 'malformed', after: 'commit' });
+    const listed = (await control(fake, 'GET', '/faults')).body.faults;
+    expect(listed.map((f: Loose) => f.after)).toEqual(['commit']);
+  });
+
+  it('refuses after with a status fault, an unknown value, and a delay without delayMs', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ upstream: 'subprojects', kind: 'status', status: 500, after: 'commit' }, /after.*status/],
+      [{ upstream: 'subprojects', kind: 'reset', after: 'response' }, /after.*"commit"/],
+      [{ upstream: 'subprojects', kind: 'delay', after: 'commit' }, /delayMs/],
+    ];
+    for (const [spec, message] of cases) {
+      const answer = await control(fake, 'POST', '/faults', spec);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe('invalid_request');
+      expect(answer.body.message).toMatch(message);
+    }
+    expect((await control(fake, 'GET', '/faults')).body.faults).toEqual([]);
+  });
+});
+
+describe('a create delayed before its handler (a late commit)', () => {
+  it('still happens when the delay ends, although the client has given up', async () => {
+    await fault({ upstream: 'subprojects', method: 'POST', kind: 'delay', delayMs: 1_000 });
+    const client = new AbortController();
+    const pending = createSubproject('committed late', client.signal).catch((e: unknown) => e);
+    await createEntry('subprojects');
+    client.abort();
+    expect(((await pending) as Error).name).toBe('AbortError');
+
+    const [late] = await eventually(async () => {
+      const found = await listedSubprojects();
+      return found.length > 0 ? found : undefined;
+    }, 10_000);
+    expect(late.displayName).toBe('committed late');
+    // The fake created it, and answered only after the client had left.
+    expect(await createEntry('subprojects', (e) => e.outcome !== undefined)).toMatchObject({
+      status: 200,
+      outcome: 'client_gone',
+      fault: { kind: 'delay' },
+    });
+  });
+
+  it('is dropped, not committed into the new state, when the sandbox is reset meanwhile', async () => {
+    await fault({ upstream: 'subprojects', method: 'POST', kind: 'delay', delayMs: 60_000 });
+    const pending = createSubproject('from before the reset').catch((e: unknown) => e);
+    await createEntry('subprojects');
+    await control(fake, 'POST', '/reset');
+    expect(await pending).toBeInstanceOf(TypeError);
+    expect(await listedSubprojects()).toEqual([]);
   });
 });

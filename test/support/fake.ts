@@ -17,6 +17,8 @@ export interface FaultSpec {
   delayMs?: number;
   times?: number;
   probability?: number;
+  /** The handler runs and commits first; then the fault strikes its answer. */
+  after?: 'commit';
 }
 
 export interface JournalEntry {

@@ -97,6 +97,19 @@ export class SinchProvisioningClient {
     return list;
   }
 
+  /** Every sender of the project, page by page: how a create with an unknown outcome finds its own. */
+  async *listAllSenders(
+    projectId: string,
+    options: Omit<ListSendersOptions, 'pageToken'> = {},
+  ): AsyncGenerator<Sender> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listSenders(projectId, { ...options, pageToken });
+      yield* page.senders;
+      pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
+  }
+
   /** Deleting twice is refused (409 `sender_already_deleted`), so a repeat is harmless. */
   async deleteSender(projectId: string, senderId: string): Promise<void> {
     await this.#transport.call({
@@ -133,6 +146,19 @@ export class SinchProvisioningClient {
       response: provisioningWebhookListSchema,
       retry: 'read',
     });
+  }
+
+  /** Every provisioning webhook of the project (at most 15), page by page. */
+  async *listAllWebhooks(
+    projectId: string,
+    options: Omit<ListPageOptions, 'pageToken'> = {},
+  ): AsyncGenerator<ProvisioningWebhook> {
+    let pageToken: string | undefined;
+    do {
+      const page = await this.listWebhooks(projectId, { ...options, pageToken });
+      yield* page.webhooks;
+      pageToken = page.nextPageToken || undefined;
+    } while (pageToken);
   }
 
   async deleteWebhook(projectId: string, webhookId: string): Promise<void> {

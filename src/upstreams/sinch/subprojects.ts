@@ -86,6 +86,20 @@ export class SinchSubprojectsClient {
     });
   }
 
+  /**
+   * Soft-deletes a subproject (it is then listed only with `showDeleted`). A repeat after a lost
+   * answer is refused with 404 NOT_FOUND: a caller cleaning up reads `not_found` as already gone.
+   */
+  async delete(subprojectId: string): Promise<void> {
+    await this.#transport.call({
+      method: 'DELETE',
+      path: `/v1/subprojects/${encodeURIComponent(subprojectId)}`,
+      auth: this.#auth,
+      response: emptyBodySchema,
+      retry: 'read',
+    });
+  }
+
   /** Every subproject, page by page: how a create with an unknown outcome finds what it made. */
   async *listAll(
     options: Omit<ListSubprojectsOptions, 'pageToken'> = {},
