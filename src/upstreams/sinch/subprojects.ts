@@ -60,17 +60,6 @@ export class SinchSubprojectsClient {
     });
   }
 
-  /** Sinch answers `200 {}`; the subproject is marked deleted. */
-  async delete(subprojectId: string): Promise<void> {
-    await this.#transport.call({
-      method: 'DELETE',
-      path: `/v1/subprojects/${encodeURIComponent(subprojectId)}`,
-      auth: this.#auth,
-      response: emptyBodySchema,
-      retry: 'read',
-    });
-  }
-
   list(options: ListSubprojectsOptions = {}): Promise<SubprojectList> {
     return this.#transport.call({
       method: 'GET',
