@@ -1,8 +1,8 @@
+import { requireAccess } from '../auth/onboarding-access.ts';
 import { OnboardingNotFoundError, PreconditionError } from '../onboarding/errors.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { rawOnboardingId } from '../schema/ids.ts';
 import type { SignupResult } from '../upstreams/sendzen/contract.ts';
-import { requireAccess } from './access.ts';
 
 interface Args {
   input: {
@@ -18,7 +18,7 @@ interface Args {
 }
 
 export function relaySignupResult(_root: unknown, { input }: Args, ctx: GraphQLContext) {
-  const id = requireAccess(ctx, rawOnboardingId(input.onboardingId));
+  const id = requireAccess(ctx.caller, rawOnboardingId(input.onboardingId));
   const snapshot = ctx.onboardings.get(id);
   if (!snapshot) throw new OnboardingNotFoundError(id);
   const { onboarding } = snapshot;

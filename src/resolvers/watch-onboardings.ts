@@ -1,10 +1,10 @@
 // Subscriptions. A subscriber to one onboarding first receives its current state, then every later
 // version in order: it subscribes before reading, so no change can fall between the two.
 import { GraphQLError } from 'graphql';
+import { mayAccess } from '../auth/onboarding-access.ts';
 import type { OnboardingStatus } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
-import { mayAccess } from './access.ts';
 
 export async function* watchOnboarding(
   ctx: GraphQLContext,
@@ -18,7 +18,7 @@ export async function* watchOnboarding(
       ? setTimeout(() => void updates.return?.(), Math.max(0, ctx.caller.expiresAt - Date.now()))
       : undefined;
   try {
-    const current = mayAccess(ctx, onboardingId) ? ctx.onboardings.get(onboardingId) : null;
+    const current = mayAccess(ctx.caller, onboardingId) ? ctx.onboardings.get(onboardingId) : null;
     if (!current) {
       throw new GraphQLError('No onboarding with this id', { extensions: { code: 'NOT_FOUND' } });
     }

@@ -1,9 +1,9 @@
 // The Onboarding: one customer's way onto WhatsApp, its steps and event log, and the operations
 // that start, drive and watch it. Its sender and app are attached from their own files.
 import { z } from 'zod';
+import { mayAccess } from '../auth/onboarding-access.ts';
 import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
-import { mayAccess } from '../resolvers/access.ts';
 import { cancelOnboarding } from '../resolvers/cancel-onboarding.ts';
 import { listOnboardings } from '../resolvers/list-onboardings.ts';
 import { onboardCustomer } from '../resolvers/onboard-customer.ts';
@@ -206,7 +206,7 @@ builder.queryField('onboarding', (t) =>
     authScopes: { read: true, session: true },
     resolve: (_root, args, ctx) => {
       const id = rawOnboardingId(args.id);
-      return mayAccess(ctx, id) ? ctx.onboardings.get(id) : null;
+      return mayAccess(ctx.caller, id) ? ctx.onboardings.get(id) : null;
     },
   }),
 );
