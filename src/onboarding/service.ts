@@ -18,6 +18,7 @@ import type { Sender, SenderRegion } from '../upstreams/sinch/contract.ts';
 import { change, errorColumns, updateStep } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import { OnboardingNotFoundError, PreconditionError } from './errors.ts';
+import { type RelayedSignup, relayedSignupReport } from './relayed-signup.ts';
 import type { StepRunner } from './runner.ts';
 import { STEP_LABELS } from './runner.ts';
 import { openOnboardingSecret, sealOnboardingSecret } from './secrets.ts';
@@ -361,6 +362,22 @@ export class Onboardings {
         message: `${STEP_LABELS[name]}: ${why} requested; it will run again`,
       }));
     });
+  }
+
+  /** The onboarding, unless it was cancelled: a browser gets a session only for an open one. */
+  async requireOpen(id: string): Promise<OnboardingSnapshot> {
+    const snapshot = await this.#require(id);
+    this.#refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
+    return snapshot;
+  }
+
+  /**
+   * A signup result as the frontend relayed it from the iframe's postMessage: refused once the
+   * onboarding is cancelled, and before it has the SendZen project a signup runs in.
+   */
+  async relaySignup(id: string, relayed: RelayedSignup): Promise<OnboardingSnapshot> {
+    const snapshot = await this.requireOpen(id);
+    return await this.recordSignup(id, relayedSignupReport(snapshot.onboarding, relayed));
   }
 }
 

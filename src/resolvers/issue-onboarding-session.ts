@@ -1,17 +1,12 @@
-import { OnboardingNotFoundError, PreconditionError } from '../onboarding/errors.ts';
 import type { GraphQLContext } from '../schema/builder.ts';
 import { rawOnboardingId } from '../schema/ids.ts';
 
-export function issueOnboardingSession(
+export async function issueOnboardingSession(
   _root: unknown,
   args: { onboardingId: string | number },
   ctx: GraphQLContext,
 ) {
   const id = rawOnboardingId(args.onboardingId);
-  const snapshot = ctx.onboardings.get(id);
-  if (!snapshot) throw new OnboardingNotFoundError(id);
-  if (snapshot.onboarding.cancelledAt !== null) {
-    throw new PreconditionError('CUSTOMER_SIGNUP', 'The onboarding was cancelled');
-  }
+  const snapshot = await ctx.onboardings.requireOpen(id);
   return { ...ctx.sessions.issue(id), onboarding: snapshot };
 }
