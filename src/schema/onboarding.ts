@@ -1,20 +1,11 @@
-// The Onboarding: one customer's way onto WhatsApp, its steps and event log, and the operations
-// that start, drive and watch it. Its sender and app are attached from their own files.
+// The Onboarding: one customer's way onto WhatsApp, its steps and event log, and the inputs and
+// payloads of the operations that start and drive it (the operations live in src/resolvers/).
+// Its sender and app are attached from their own files.
 import { z } from 'zod';
-import { mayAccess } from '../auth/onboarding-access.ts';
 import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
-import { cancelOnboarding } from '../resolvers/cancel-onboarding.ts';
-import { listOnboardings } from '../resolvers/list-onboardings.ts';
-import { onboardCustomer } from '../resolvers/onboard-customer.ts';
-import { refreshOnboardingLink } from '../resolvers/refresh-onboarding-link.ts';
-import { relaySignupResult } from '../resolvers/relay-signup-result.ts';
-import { retryOnboarding } from '../resolvers/retry-onboarding.ts';
-import { watchOnboarding, watchOnboardings } from '../resolvers/watch-onboardings.ts';
 import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
 import { builder } from './builder.ts';
-import { onboardingResult } from './errors.ts';
-import { rawOnboardingId } from './ids.ts';
 import { StepNameEnum, StepRef } from './step.ts';
 
 export const OnboardingStatusEnum = builder.enumType('OnboardingStatus', {
@@ -89,13 +80,13 @@ const OnboardingEventRef = builder.objectRef<OnboardingEventRow>('OnboardingEven
   }),
 });
 
-const NOT_A_CURSOR = 'is not a cursor from this connection';
+export const NOT_A_CURSOR = 'is not a cursor from this connection';
 
 /**
  * The connections page forward only: `last` and `before` are refused rather than ignored, and a
  * cursor must be one the connection handed out.
  */
-function forwardPage(first: z.ZodNumber, cursor: z.ZodString) {
+export function forwardPage(first: z.ZodNumber, cursor: z.ZodString) {
   const unsupported = z
     .never({ error: 'is not supported; page forward with first and after' })
     .nullish();
@@ -166,10 +157,10 @@ builder.node(OnboardingRef, {
       type: OnboardingEventRef,
       description: 'The event log, oldest first.',
       validate: forwardPage(z.number().int().min(1), z.string().regex(/^\d+$/, NOT_A_CURSOR)),
-      resolve: (s, args, ctx) => {
+      resolve: async (s, args, ctx) => {
         const first = Math.min(args.first ?? 50, 200);
         const after = args.after ? Number(args.after) : undefined;
-        const page = ctx.onboardings.events(s.onboarding.id, {
+        const page = await ctx.onboardings.events(s.onboarding.id, {
           first,
           after: Number.isNaN(after) ? undefined : after,
         });
@@ -193,52 +184,6 @@ builder.node(OnboardingRef, {
     }),
   }),
 });
-
-// ---------------------------------------------------------------------------------------------
-// Queries
-// ---------------------------------------------------------------------------------------------
-
-builder.queryField('onboarding', (t) =>
-  t.field({
-    type: OnboardingRef,
-    nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    authScopes: { read: true, session: true },
-    resolve: (_root, args, ctx) => {
-      const id = rawOnboardingId(args.id);
-      return mayAccess(ctx.caller, id) ? ctx.onboardings.get(id) : null;
-    },
-  }),
-);
-
-builder.queryField('onboardings', (t) =>
-  t.connection({
-    type: OnboardingRef,
-    description: 'Onboardings, newest first.',
-    args: {
-      status: t.arg({
-        type: [OnboardingStatusEnum],
-        required: false,
-        description: 'Only these statuses.',
-      }),
-      search: t.arg.string({
-        required: false,
-        description: 'Part of the client identifier, case-insensitive.',
-        validate: z.string().max(255),
-      }),
-    },
-    validate: forwardPage(
-      z.number().int().min(1).max(100),
-      z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, NOT_A_CURSOR),
-    ),
-    authScopes: { read: true },
-    resolve: listOnboardings,
-  }),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Mutations
-// ---------------------------------------------------------------------------------------------
 
 const LabelInput = builder.inputType('LabelInput', {
   fields: (t) => ({
@@ -288,7 +233,7 @@ export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
   }),
 });
 
-const OnboardCustomerPayload = builder
+export const OnboardCustomerPayload = builder
   .objectRef<{
     created: boolean;
     onboarding: OnboardingSnapshot;
@@ -308,29 +253,6 @@ const OnboardCustomerPayload = builder
       sessionExpiresAt: t.field({ type: 'DateTime', resolve: (p) => p.session.expiresAt }),
     }),
   });
-
-builder.mutationField('onboardCustomer', (t) =>
-  t.field({
-    type: OnboardCustomerPayload,
-    description:
-      'Starts a customer’s onboarding and returns it with the iframe URL to embed. If SendZen fails, the onboarding is still returned: its SENDZEN_PROJECT step says why and retries by itself.',
-    args: { input: t.arg({ type: OnboardCustomerInput, required: true }) },
-    authScopes: { write: true },
-    resolve: onboardCustomer,
-  }),
-);
-
-builder.mutationField('refreshOnboardingLink', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Issues a fresh iframe URL (each lives one hour). After a failed or cancelled signup, lets the customer try again.',
-    errors: onboardingResult('RefreshOnboardingLink'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: refreshOnboardingLink,
-  }),
-);
 
 const SignupStatusEnum = builder.enumType('SignupStatus', {
   values: ['COMPLETED', 'FAILED'] as const,
@@ -374,65 +296,3 @@ export const RelaySignupResultInput = builder.inputType('RelaySignupResultInput'
       path: ['phoneNumberId'],
     }),
 });
-
-builder.mutationField('relaySignupResult', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Relays the signup result the iframe posted. SendZen’s webhook reports it too; when the two disagree the webhook wins and the event log says so.',
-    errors: onboardingResult('RelaySignupResult'),
-    args: { input: t.arg({ type: RelaySignupResultInput, required: true }) },
-    authScopes: { write: true, session: true },
-    resolve: relaySignupResult,
-  }),
-);
-
-builder.mutationField('retryOnboarding', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description: 'Retries every failed step. Steps that succeeded are never repeated.',
-    errors: onboardingResult('RetryOnboarding'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: retryOnboarding,
-  }),
-);
-
-builder.mutationField('cancelOnboarding', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Stops the onboarding: no further step runs. What was already created upstream stays.',
-    errors: onboardingResult('CancelOnboarding'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: cancelOnboarding,
-  }),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Subscriptions
-// ---------------------------------------------------------------------------------------------
-
-builder.subscriptionField('onboardingUpdated', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description: 'The onboarding now, then again after every change, in order.',
-    args: { id: t.arg.id({ required: true }) },
-    authScopes: { read: true, session: true },
-    subscribe: (_root, args, ctx) => watchOnboarding(ctx, rawOnboardingId(args.id)),
-    resolve: (snapshot) => snapshot,
-  }),
-);
-
-builder.subscriptionField('onboardingsUpdated', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Every onboarding’s changes as they happen, optionally only those in the given statuses.',
-    args: { status: t.arg({ type: [OnboardingStatusEnum], required: false }) },
-    authScopes: { read: true },
-    subscribe: (_root, args, ctx) => watchOnboardings(ctx, args.status ?? undefined),
-    resolve: (snapshot) => snapshot,
-  }),
-);
