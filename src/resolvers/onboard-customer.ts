@@ -9,17 +9,19 @@ builder.mutationField('onboardCustomer', (t) =>
     args: { input: t.arg({ type: OnboardCustomerInput, required: true }) },
     authScopes: { write: true },
     resolve: async (_root, { input }, ctx) => {
+      const { labels, ...fields } = withoutNulls(input);
       const { snapshot, created } = await ctx.onboardings.onboardCustomer({
-        clientIdentifier: input.clientIdentifier,
-        displayName: input.displayName ?? undefined,
-        region: input.region ?? undefined,
-        metaLocalStorage: input.metaLocalStorage ?? undefined,
-        labels: input.labels
-          ? Object.fromEntries(input.labels.map((l) => [l.key, l.value]))
-          : undefined,
-        autoProvision: input.autoProvision ?? undefined,
+        ...fields,
+        labels: labels && Object.fromEntries(labels.map((l) => [l.key, l.value])),
       });
       return { created, onboarding: snapshot, session: ctx.sessions.issue(snapshot.onboarding.id) };
     },
   }),
 );
+
+/** GraphQL's null for an optional input field means "not given", which the domain spells undefined. */
+function withoutNulls<T extends object>(input: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(
+    Object.entries(input).map(([key, value]) => [key, value ?? undefined]),
+  ) as { [K in keyof T]: Exclude<T[K], null> };
+}

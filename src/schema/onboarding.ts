@@ -3,6 +3,7 @@
 // Its sender and app are attached from their own files.
 import { z } from 'zod';
 import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
+import type { OnboardCustomerInput as DomainOnboardCustomerInput } from '../onboarding/service.ts';
 import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
 import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
 import { builder } from './builder.ts';
@@ -199,38 +200,40 @@ const LabelInput = builder.inputType('LabelInput', {
   }),
 });
 
+// The domain's input field for field, so a field added to one and not the other does not compile.
 export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
-  fields: (t) => ({
-    clientIdentifier: t.string({
-      required: true,
-      description:
-        'Your id for the customer (email, user id, ...). Onboarding the same one again returns the existing onboarding.',
-      validate: z.string().trim().min(1, 'must not be empty').max(255),
-    }),
-    displayName: t.string({ required: false, validate: z.string().trim().min(1).max(255) }),
-    region: t.field({ type: RegionEnum, required: false, description: 'Defaults to US.' }),
-    metaLocalStorage: t.field({ type: MetaLocalStorageEnum, required: false }),
-    labels: t.field({
-      type: [LabelInput],
-      required: false,
-      validate: z
-        .array(z.object({ key: z.string(), value: z.string() }))
-        .max(50)
-        .refine(
-          (labels) => new Set(labels.map((l) => l.key)).size === labels.length,
-          'label keys must be unique',
-        )
-        .refine(
-          (labels) => !labels.some((l) => l.key === 'gateway-onboarding-id'),
-          'gateway-onboarding-id is reserved',
-        ),
-    }),
-    autoProvision: t.boolean({
-      required: false,
-      description:
-        'Create the sender, app and webhook as soon as the signup completes (default true). With false, call createSender and createConversationApp yourself.',
-    }),
-  }),
+  fields: (t) =>
+    ({
+      clientIdentifier: t.string({
+        required: true,
+        description:
+          'Your id for the customer (email, user id, ...). Onboarding the same one again returns the existing onboarding.',
+        validate: z.string().trim().min(1, 'must not be empty').max(255),
+      }),
+      displayName: t.string({ required: false, validate: z.string().trim().min(1).max(255) }),
+      region: t.field({ type: RegionEnum, required: false, description: 'Defaults to US.' }),
+      metaLocalStorage: t.field({ type: MetaLocalStorageEnum, required: false }),
+      labels: t.field({
+        type: [LabelInput],
+        required: false,
+        validate: z
+          .array(z.object({ key: z.string(), value: z.string() }))
+          .max(50)
+          .refine(
+            (labels) => new Set(labels.map((l) => l.key)).size === labels.length,
+            'label keys must be unique',
+          )
+          .refine(
+            (labels) => !labels.some((l) => l.key === 'gateway-onboarding-id'),
+            'gateway-onboarding-id is reserved',
+          ),
+      }),
+      autoProvision: t.boolean({
+        required: false,
+        description:
+          'Create the sender, app and webhook as soon as the signup completes (default true). With false, call createSender and createConversationApp yourself.',
+      }),
+    }) satisfies Record<keyof DomainOnboardCustomerInput, unknown>,
 });
 
 export const OnboardCustomerPayload = builder
