@@ -3,6 +3,7 @@
 // Its sender and app are attached from their own files.
 import { z } from 'zod';
 import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
+import type { RelayedSignup } from '../onboarding/relayed-signup.ts';
 import type { OnboardCustomerInput as DomainOnboardCustomerInput } from '../onboarding/service.ts';
 import type { OnboardingSnapshot } from '../onboarding/snapshot.ts';
 import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
@@ -263,26 +264,28 @@ const SignupStatusEnum = builder.enumType('SignupStatus', {
 
 export const RelaySignupResultInput = builder.inputType('RelaySignupResultInput', {
   description: 'What the SendZen iframe posted to your page (window.postMessage), relayed as is.',
-  fields: (t) => ({
-    onboardingId: t.id({ required: true }),
-    status: t.field({ type: SignupStatusEnum, required: true }),
-    wabaId: t.string({
-      required: false,
-      validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
-    }),
-    phoneNumberId: t.string({
-      required: false,
-      validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
-    }),
-    projectId: t.string({ required: false, validate: z.string().min(1).max(255) }),
-    clientIdentifier: t.string({ required: false, validate: z.string().min(1).max(255) }),
-    code: t.string({
-      required: false,
-      description: 'Meta’s Embedded Signup code, if your page has it.',
-      validate: z.string().min(1).max(4096),
-    }),
-    message: t.string({ required: false, validate: z.string().max(2000) }),
-  }),
+  // The domain's relayed signup field for field, plus the onboarding it is for.
+  fields: (t) =>
+    ({
+      onboardingId: t.id({ required: true }),
+      status: t.field({ type: SignupStatusEnum, required: true }),
+      wabaId: t.string({
+        required: false,
+        validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
+      }),
+      phoneNumberId: t.string({
+        required: false,
+        validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
+      }),
+      projectId: t.string({ required: false, validate: z.string().min(1).max(255) }),
+      clientIdentifier: t.string({ required: false, validate: z.string().min(1).max(255) }),
+      code: t.string({
+        required: false,
+        description: 'Meta’s Embedded Signup code, if your page has it.',
+        validate: z.string().min(1).max(4096),
+      }),
+      message: t.string({ required: false, validate: z.string().max(2000) }),
+    }) satisfies Record<keyof RelayedSignup | 'onboardingId', unknown>,
   validate: z
     .object({
       status: z.string(),
