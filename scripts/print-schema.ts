@@ -2,7 +2,7 @@
 // file and the code disagree, so the printed schema is always the one that runs.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { printedSchema } from '../src/schema/index.ts';
+import { printedSchema } from '../src/graphql-schema.ts';
 
 const target = fileURLToPath(new URL('../schema.graphql', import.meta.url));
 writeFileSync(target, printedSchema());

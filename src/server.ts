@@ -16,10 +16,10 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { type Caller, type CallerResolver, INVALID } from './auth/caller.ts';
+import { schema } from './graphql-schema.ts';
 import { sendJson } from './http-messages.ts';
 import type { GatewayLogger } from './logger.ts';
 import type { GraphQLContext } from './schema/builder.ts';
-import { schema } from './schema/index.ts';
 import { handleWebhook, type WebhookRouteDeps } from './webhooks/routes.ts';
 
 export interface ServerDeps {

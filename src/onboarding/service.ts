@@ -29,15 +29,15 @@ export interface OnboardCustomerInput {
   autoProvision?: boolean;
 }
 
-/** A signup result as the vendor's page relayed it from the iframe's message. */
+/** A signup result as the vendor's page relayed it from the iframe's message (null: not given). */
 export interface RelayedSignup {
   status: 'COMPLETED' | 'FAILED';
-  wabaId?: string;
-  phoneNumberId?: string;
-  projectId?: string;
-  clientIdentifier?: string;
-  code?: string;
-  message?: string;
+  wabaId?: string | null;
+  phoneNumberId?: string | null;
+  projectId?: string | null;
+  clientIdentifier?: string | null;
+  code?: string | null;
+  message?: string | null;
 }
 
 /** Who the webhook routes verify a callback as, by where it came from. */
@@ -228,7 +228,7 @@ export class Onboardings {
               status: 'failed',
               message: relayed.message ?? 'The customer did not complete the signup.',
             },
-      code: relayed.code,
+      code: relayed.code ?? undefined,
       source: 'relay',
     });
   }

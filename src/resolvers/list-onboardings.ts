@@ -1,28 +1,50 @@
-import type { OnboardingStatus } from '../db/schema.ts';
-import type { GraphQLContext } from '../schema/builder.ts';
+import { z } from 'zod';
+import { builder } from '../schema/builder.ts';
+import {
+  forwardPage,
+  NOT_A_CURSOR,
+  OnboardingRef,
+  OnboardingStatusEnum,
+} from '../schema/onboarding.ts';
 
-interface Args {
-  first?: number | null;
-  after?: string | null;
-  status?: OnboardingStatus[] | null;
-  search?: string | null;
-}
-
-export async function listOnboardings(_root: unknown, args: Args, ctx: GraphQLContext) {
-  const page = await ctx.onboardings.list({
-    first: args.first ?? 20,
-    after: args.after ?? undefined,
-    statuses: args.status ?? undefined,
-    search: args.search ?? undefined,
-  });
-  const edges = page.rows.map((node) => ({ cursor: node.onboarding.id, node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: page.hasNextPage,
-      hasPreviousPage: Boolean(args.after),
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+builder.queryField('onboardings', (t) =>
+  t.connection({
+    type: OnboardingRef,
+    description: 'Onboardings, newest first.',
+    args: {
+      status: t.arg({
+        type: [OnboardingStatusEnum],
+        required: false,
+        description: 'Only these statuses.',
+      }),
+      search: t.arg.string({
+        required: false,
+        description: 'Part of the client identifier, case-insensitive.',
+        validate: z.string().max(255),
+      }),
     },
-  };
-}
+    validate: forwardPage(
+      z.number().int().min(1).max(100),
+      z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, NOT_A_CURSOR),
+    ),
+    authScopes: { read: true },
+    resolve: async (_root, args, ctx) => {
+      const page = await ctx.onboardings.list({
+        first: args.first ?? 20,
+        after: args.after ?? undefined,
+        statuses: args.status ?? undefined,
+        search: args.search ?? undefined,
+      });
+      const edges = page.rows.map((node) => ({ cursor: node.onboarding.id, node }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: Boolean(args.after),
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    },
+  }),
+);

@@ -1,27 +1,27 @@
-import type { GraphQLContext } from '../schema/builder.ts';
-import type { SenderRegion } from '../upstreams/sinch/contract.ts';
+import { builder } from '../schema/builder.ts';
+import { OnboardCustomerInput, OnboardCustomerPayload } from '../schema/onboarding.ts';
 
-interface Args {
-  input: {
-    clientIdentifier: string;
-    displayName?: string | null;
-    region?: SenderRegion | null;
-    metaLocalStorage?: string | null;
-    labels?: { key: string; value: string }[] | null;
-    autoProvision?: boolean | null;
-  };
-}
+builder.mutationField('onboardCustomer', (t) =>
+  t.field({
+    type: OnboardCustomerPayload,
+    description:
+      'Starts a customer’s onboarding and returns it with the iframe URL to embed. If SendZen fails, the onboarding is still returned: its SENDZEN_PROJECT step says why and retries by itself.',
+    args: { input: t.arg({ type: OnboardCustomerInput, required: true }) },
+    authScopes: { write: true },
+    resolve: async (_root, { input }, ctx) => {
+      const { labels, ...fields } = withoutNulls(input);
+      const { snapshot, created } = await ctx.onboardings.onboardCustomer({
+        ...fields,
+        labels: labels && Object.fromEntries(labels.map((l) => [l.key, l.value])),
+      });
+      return { created, onboarding: snapshot, session: ctx.sessions.issue(snapshot.onboarding.id) };
+    },
+  }),
+);
 
-export async function onboardCustomer(_root: unknown, { input }: Args, ctx: GraphQLContext) {
-  const { snapshot, created } = await ctx.onboardings.onboardCustomer({
-    clientIdentifier: input.clientIdentifier,
-    displayName: input.displayName ?? undefined,
-    region: input.region ?? undefined,
-    metaLocalStorage: input.metaLocalStorage ?? undefined,
-    labels: input.labels
-      ? Object.fromEntries(input.labels.map((l) => [l.key, l.value]))
-      : undefined,
-    autoProvision: input.autoProvision ?? undefined,
-  });
-  return { created, onboarding: snapshot, session: ctx.sessions.issue(snapshot.onboarding.id) };
+/** GraphQL's null for an optional input field means "not given", which the domain spells undefined. */
+function withoutNulls<T extends object>(input: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(
+    Object.entries(input).map(([key, value]) => [key, value ?? undefined]),
+  ) as { [K in keyof T]: Exclude<T[K], null> };
 }

@@ -1,29 +1,21 @@
-import type { GraphQLContext } from '../schema/builder.ts';
+import { requireAccess } from '../auth/onboarding-access.ts';
+import { builder } from '../schema/builder.ts';
+import { onboardingResult } from '../schema/errors.ts';
 import { rawOnboardingId } from '../schema/ids.ts';
-import { requireAccess } from './access.ts';
+import { OnboardingRef, RelaySignupResultInput } from '../schema/onboarding.ts';
 
-interface Args {
-  input: {
-    onboardingId: string | number;
-    status: 'COMPLETED' | 'FAILED';
-    wabaId?: string | null;
-    phoneNumberId?: string | null;
-    projectId?: string | null;
-    clientIdentifier?: string | null;
-    code?: string | null;
-    message?: string | null;
-  };
-}
-
-export function relaySignupResult(_root: unknown, { input }: Args, ctx: GraphQLContext) {
-  const id = requireAccess(ctx, rawOnboardingId(input.onboardingId));
-  return ctx.onboardings.relaySignup(id, {
-    status: input.status,
-    wabaId: input.wabaId ?? undefined,
-    phoneNumberId: input.phoneNumberId ?? undefined,
-    projectId: input.projectId ?? undefined,
-    clientIdentifier: input.clientIdentifier ?? undefined,
-    code: input.code ?? undefined,
-    message: input.message ?? undefined,
-  });
-}
+builder.mutationField('relaySignupResult', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description:
+      'Relays the signup result the iframe posted. SendZen’s webhook reports it too; when the two disagree the webhook wins and the event log says so.',
+    errors: onboardingResult('RelaySignupResult'),
+    args: { input: t.arg({ type: RelaySignupResultInput, required: true }) },
+    authScopes: { write: true, session: true },
+    resolve: async (_root, { input }, ctx) => {
+      const { onboardingId, ...relayed } = input;
+      const id = requireAccess(ctx.caller, rawOnboardingId(onboardingId));
+      return await ctx.onboardings.relaySignup(id, relayed);
+    },
+  }),
+);

@@ -1,41 +1,21 @@
-// Subscriptions. A subscriber to one onboarding first receives its current state, then every later
-// version in order: it subscribes before reading, so no change can fall between the two.
-import { GraphQLError } from 'graphql';
 import type { OnboardingStatus } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../db/store.ts';
-import type { GraphQLContext } from '../schema/builder.ts';
-import { mayAccess } from './access.ts';
+import { builder, type GraphQLContext } from '../schema/builder.ts';
+import { OnboardingRef, OnboardingStatusEnum } from '../schema/onboarding.ts';
 
-export async function* watchOnboarding(
-  ctx: GraphQLContext,
-  onboardingId: string,
-): AsyncGenerator<OnboardingSnapshot> {
-  const updates = ctx.events.subscribe(onboardingId);
-  // A session token is good for an hour: its subscription ends with it (the browser asks its
-  // backend for a fresh token and subscribes again).
-  const expiry =
-    ctx.caller.kind === 'session'
-      ? setTimeout(() => void updates.return?.(), Math.max(0, ctx.caller.expiresAt - Date.now()))
-      : undefined;
-  try {
-    const current = mayAccess(ctx, onboardingId) ? await ctx.onboardings.get(onboardingId) : null;
-    if (!current) {
-      throw new GraphQLError('No onboarding with this id', { extensions: { code: 'NOT_FOUND' } });
-    }
-    let version = current.onboarding.version;
-    yield current;
-    for await (const snapshot of updates) {
-      if (snapshot.onboarding.version <= version) continue;
-      version = snapshot.onboarding.version;
-      yield snapshot;
-    }
-  } finally {
-    clearTimeout(expiry);
-    await updates.return?.();
-  }
-}
+builder.subscriptionField('onboardingsUpdated', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description:
+      'Every onboarding’s changes as they happen, optionally only those in the given statuses.',
+    args: { status: t.arg({ type: [OnboardingStatusEnum], required: false }) },
+    authScopes: { read: true },
+    subscribe: (_root, args, ctx) => watchOnboardings(ctx, args.status ?? undefined),
+    resolve: (snapshot) => snapshot,
+  }),
+);
 
-export async function* watchOnboardings(
+async function* watchOnboardings(
   ctx: GraphQLContext,
   statuses: readonly OnboardingStatus[] | undefined,
 ): AsyncGenerator<OnboardingSnapshot> {

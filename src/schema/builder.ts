@@ -1,5 +1,6 @@
-// The Pothos builder. It defines no types: each domain type lives in its own file beside its
-// operations, and src/schema/index.ts imports them all and builds the schema.
+// The Pothos builder. It defines no types: each domain type lives in its own file here, each
+// operation in its own file in src/resolvers/, and src/graphql-schema.ts imports them all and
+// builds the schema.
 import SchemaBuilder from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';

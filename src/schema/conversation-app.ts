@@ -1,9 +1,6 @@
-// The Conversation API app that carries the sender's credentials, its webhooks, and the mutation
-// that creates the app by hand.
+// The Conversation API app that carries the sender's credentials, and its webhooks.
 import type { AppWebhookRow, ConversationAppRow } from '../db/schema.ts';
-import { createConversationApp } from '../resolvers/create-conversation-app.ts';
 import { builder } from './builder.ts';
-import { onboardingResult } from './errors.ts';
 import { OnboardingRef } from './onboarding.ts';
 
 export const ConversationAppRef = builder
@@ -32,18 +29,6 @@ export const AppWebhookRef = builder.objectRef<AppWebhookRow>('AppWebhook').impl
     triggers: t.exposeStringList('triggers'),
   }),
 });
-
-builder.mutationField('createConversationApp', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Creates the Conversation API app with the active sender’s credentials, then registers its webhook. Automatic provisioning does this by itself. Refused (PreconditionFailed) until the sender is ACTIVE.',
-    errors: onboardingResult('CreateConversationApp'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: createConversationApp,
-  }),
-);
 
 builder.objectField(OnboardingRef, 'conversationApp', (t) =>
   t.field({ type: ConversationAppRef, nullable: true, resolve: (s) => s.app }),

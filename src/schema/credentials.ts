@@ -1,10 +1,6 @@
-// Credentials handed out about an onboarding: the browser's session token, and the one privileged,
-// audited way to read the customer's SendZen API key.
-
+// Credentials handed out about an onboarding: the browser's session token, and the customer's
+// SendZen API key as its one privileged, audited reveal returns it.
 import type { OnboardingSnapshot } from '../db/store.ts';
-import { OnboardingNotFoundError, PreconditionError } from '../onboarding/errors.ts';
-import { issueOnboardingSession } from '../resolvers/issue-onboarding-session.ts';
-import { revealSendzenApiKey } from '../resolvers/reveal-sendzen-api-key.ts';
 import { builder } from './builder.ts';
 import { OnboardingRef } from './onboarding.ts';
 
@@ -22,23 +18,7 @@ export const OnboardingSessionRef = builder
     }),
   });
 
-builder.mutationField('issueOnboardingSession', (t) =>
-  t.field({
-    type: OnboardingSessionRef,
-    description: 'A fresh session token for a browser working on this onboarding.',
-    authScopes: { write: true },
-    errors: {
-      types: [OnboardingNotFoundError, PreconditionError],
-      union: { name: 'IssueOnboardingSessionResult' },
-      result: { name: 'IssueOnboardingSessionSuccess' },
-      dataField: { name: 'session' },
-    },
-    args: { onboardingId: t.arg.id({ required: true }) },
-    resolve: issueOnboardingSession,
-  }),
-);
-
-const CustomerApiKeyRef = builder
+export const CustomerApiKeyRef = builder
   .objectRef<{ apiKey: string; onboarding: OnboardingSnapshot }>('CustomerApiKey')
   .implement({
     fields: (t) => ({
@@ -48,20 +28,3 @@ const CustomerApiKeyRef = builder
       onboarding: t.field({ type: OnboardingRef, resolve: (k) => k.onboarding }),
     }),
   });
-
-builder.mutationField('revealSendzenApiKey', (t) =>
-  t.field({
-    type: CustomerApiKeyRef,
-    description:
-      'Reveals the customer’s SendZen API key, which the vendor needs to send messages for that customer. Admin keys only; every call is written to the onboarding’s event log with the caller’s name.',
-    authScopes: { admin: true },
-    errors: {
-      types: [OnboardingNotFoundError, PreconditionError],
-      union: { name: 'RevealSendzenApiKeyResult' },
-      result: { name: 'RevealSendzenApiKeySuccess' },
-      dataField: { name: 'customerApiKey' },
-    },
-    args: { onboardingId: t.arg.id({ required: true }) },
-    resolve: revealSendzenApiKey,
-  }),
-);

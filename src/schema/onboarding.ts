@@ -1,20 +1,15 @@
-// The Onboarding: one customer's way onto WhatsApp, its steps and event log, and the operations
-// that start, drive and watch it. Its sender and app are attached from their own files.
+// The Onboarding: one customer's way onto WhatsApp, its steps and event log, and the inputs and
+// payloads of the operations that start and drive it (the operations live in src/resolvers/).
+// Its sender and app are attached from their own files.
 import { z } from 'zod';
 import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../db/store.ts';
-import { mayAccess } from '../resolvers/access.ts';
-import { cancelOnboarding } from '../resolvers/cancel-onboarding.ts';
-import { listOnboardings } from '../resolvers/list-onboardings.ts';
-import { onboardCustomer } from '../resolvers/onboard-customer.ts';
-import { refreshOnboardingLink } from '../resolvers/refresh-onboarding-link.ts';
-import { relaySignupResult } from '../resolvers/relay-signup-result.ts';
-import { retryOnboarding } from '../resolvers/retry-onboarding.ts';
-import { watchOnboarding, watchOnboardings } from '../resolvers/watch-onboardings.ts';
+import type {
+  OnboardCustomerInput as DomainOnboardCustomerInput,
+  RelayedSignup,
+} from '../onboarding/service.ts';
 import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
 import { builder } from './builder.ts';
-import { onboardingResult } from './errors.ts';
-import { rawOnboardingId } from './ids.ts';
 import { StepNameEnum, StepRef } from './step.ts';
 
 export const OnboardingStatusEnum = builder.enumType('OnboardingStatus', {
@@ -89,13 +84,13 @@ const OnboardingEventRef = builder.objectRef<OnboardingEventRow>('OnboardingEven
   }),
 });
 
-const NOT_A_CURSOR = 'is not a cursor from this connection';
+export const NOT_A_CURSOR = 'is not a cursor from this connection';
 
 /**
  * The connections page forward only: `last` and `before` are refused rather than ignored, and a
  * cursor must be one the connection handed out.
  */
-function forwardPage(first: z.ZodNumber, cursor: z.ZodString) {
+export function forwardPage(first: z.ZodNumber, cursor: z.ZodString) {
   const unsupported = z
     .never({ error: 'is not supported; page forward with first and after' })
     .nullish();
@@ -194,52 +189,6 @@ builder.node(OnboardingRef, {
   }),
 });
 
-// ---------------------------------------------------------------------------------------------
-// Queries
-// ---------------------------------------------------------------------------------------------
-
-builder.queryField('onboarding', (t) =>
-  t.field({
-    type: OnboardingRef,
-    nullable: true,
-    args: { id: t.arg.id({ required: true }) },
-    authScopes: { read: true, session: true },
-    resolve: (_root, args, ctx) => {
-      const id = rawOnboardingId(args.id);
-      return mayAccess(ctx, id) ? ctx.onboardings.get(id) : null;
-    },
-  }),
-);
-
-builder.queryField('onboardings', (t) =>
-  t.connection({
-    type: OnboardingRef,
-    description: 'Onboardings, newest first.',
-    args: {
-      status: t.arg({
-        type: [OnboardingStatusEnum],
-        required: false,
-        description: 'Only these statuses.',
-      }),
-      search: t.arg.string({
-        required: false,
-        description: 'Part of the client identifier, case-insensitive.',
-        validate: z.string().max(255),
-      }),
-    },
-    validate: forwardPage(
-      z.number().int().min(1).max(100),
-      z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, NOT_A_CURSOR),
-    ),
-    authScopes: { read: true },
-    resolve: listOnboardings,
-  }),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Mutations
-// ---------------------------------------------------------------------------------------------
-
 const LabelInput = builder.inputType('LabelInput', {
   fields: (t) => ({
     key: t.string({
@@ -254,41 +203,43 @@ const LabelInput = builder.inputType('LabelInput', {
   }),
 });
 
+// The domain's input field for field, so a field added to one and not the other does not compile.
 export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
-  fields: (t) => ({
-    clientIdentifier: t.string({
-      required: true,
-      description:
-        'Your id for the customer (email, user id, ...). Onboarding the same one again returns the existing onboarding.',
-      validate: z.string().trim().min(1, 'must not be empty').max(255),
-    }),
-    displayName: t.string({ required: false, validate: z.string().trim().min(1).max(255) }),
-    region: t.field({ type: RegionEnum, required: false, description: 'Defaults to US.' }),
-    metaLocalStorage: t.field({ type: MetaLocalStorageEnum, required: false }),
-    labels: t.field({
-      type: [LabelInput],
-      required: false,
-      validate: z
-        .array(z.object({ key: z.string(), value: z.string() }))
-        .max(50)
-        .refine(
-          (labels) => new Set(labels.map((l) => l.key)).size === labels.length,
-          'label keys must be unique',
-        )
-        .refine(
-          (labels) => !labels.some((l) => l.key === 'gateway-onboarding-id'),
-          'gateway-onboarding-id is reserved',
-        ),
-    }),
-    autoProvision: t.boolean({
-      required: false,
-      description:
-        'Create the sender, app and webhook as soon as the signup completes (default true). With false, call createSender and createConversationApp yourself.',
-    }),
-  }),
+  fields: (t) =>
+    ({
+      clientIdentifier: t.string({
+        required: true,
+        description:
+          'Your id for the customer (email, user id, ...). Onboarding the same one again returns the existing onboarding.',
+        validate: z.string().trim().min(1, 'must not be empty').max(255),
+      }),
+      displayName: t.string({ required: false, validate: z.string().trim().min(1).max(255) }),
+      region: t.field({ type: RegionEnum, required: false, description: 'Defaults to US.' }),
+      metaLocalStorage: t.field({ type: MetaLocalStorageEnum, required: false }),
+      labels: t.field({
+        type: [LabelInput],
+        required: false,
+        validate: z
+          .array(z.object({ key: z.string(), value: z.string() }))
+          .max(50)
+          .refine(
+            (labels) => new Set(labels.map((l) => l.key)).size === labels.length,
+            'label keys must be unique',
+          )
+          .refine(
+            (labels) => !labels.some((l) => l.key === 'gateway-onboarding-id'),
+            'gateway-onboarding-id is reserved',
+          ),
+      }),
+      autoProvision: t.boolean({
+        required: false,
+        description:
+          'Create the sender, app and webhook as soon as the signup completes (default true). With false, call createSender and createConversationApp yourself.',
+      }),
+    }) satisfies Record<keyof DomainOnboardCustomerInput, unknown>,
 });
 
-const OnboardCustomerPayload = builder
+export const OnboardCustomerPayload = builder
   .objectRef<{
     created: boolean;
     onboarding: OnboardingSnapshot;
@@ -309,55 +260,34 @@ const OnboardCustomerPayload = builder
     }),
   });
 
-builder.mutationField('onboardCustomer', (t) =>
-  t.field({
-    type: OnboardCustomerPayload,
-    description:
-      'Starts a customer’s onboarding and returns it with the iframe URL to embed. If SendZen fails, the onboarding is still returned: its SENDZEN_PROJECT step says why and retries by itself.',
-    args: { input: t.arg({ type: OnboardCustomerInput, required: true }) },
-    authScopes: { write: true },
-    resolve: onboardCustomer,
-  }),
-);
-
-builder.mutationField('refreshOnboardingLink', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Issues a fresh iframe URL (each lives one hour). After a failed or cancelled signup, lets the customer try again.',
-    errors: onboardingResult('RefreshOnboardingLink'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: refreshOnboardingLink,
-  }),
-);
-
 const SignupStatusEnum = builder.enumType('SignupStatus', {
   values: ['COMPLETED', 'FAILED'] as const,
 });
 
 export const RelaySignupResultInput = builder.inputType('RelaySignupResultInput', {
   description: 'What the SendZen iframe posted to your page (window.postMessage), relayed as is.',
-  fields: (t) => ({
-    onboardingId: t.id({ required: true }),
-    status: t.field({ type: SignupStatusEnum, required: true }),
-    wabaId: t.string({
-      required: false,
-      validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
-    }),
-    phoneNumberId: t.string({
-      required: false,
-      validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
-    }),
-    projectId: t.string({ required: false, validate: z.string().min(1).max(255) }),
-    clientIdentifier: t.string({ required: false, validate: z.string().min(1).max(255) }),
-    code: t.string({
-      required: false,
-      description: 'Meta’s Embedded Signup code, if your page has it.',
-      validate: z.string().min(1).max(4096),
-    }),
-    message: t.string({ required: false, validate: z.string().max(2000) }),
-  }),
+  // The domain's relayed signup field for field, plus the onboarding it is for.
+  fields: (t) =>
+    ({
+      onboardingId: t.id({ required: true }),
+      status: t.field({ type: SignupStatusEnum, required: true }),
+      wabaId: t.string({
+        required: false,
+        validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
+      }),
+      phoneNumberId: t.string({
+        required: false,
+        validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
+      }),
+      projectId: t.string({ required: false, validate: z.string().min(1).max(255) }),
+      clientIdentifier: t.string({ required: false, validate: z.string().min(1).max(255) }),
+      code: t.string({
+        required: false,
+        description: 'Meta’s Embedded Signup code, if your page has it.',
+        validate: z.string().min(1).max(4096),
+      }),
+      message: t.string({ required: false, validate: z.string().max(2000) }),
+    }) satisfies Record<keyof RelayedSignup | 'onboardingId', unknown>,
   validate: z
     .object({
       status: z.string(),
@@ -374,65 +304,3 @@ export const RelaySignupResultInput = builder.inputType('RelaySignupResultInput'
       path: ['phoneNumberId'],
     }),
 });
-
-builder.mutationField('relaySignupResult', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Relays the signup result the iframe posted. SendZen’s webhook reports it too; when the two disagree the webhook wins and the event log says so.',
-    errors: onboardingResult('RelaySignupResult'),
-    args: { input: t.arg({ type: RelaySignupResultInput, required: true }) },
-    authScopes: { write: true, session: true },
-    resolve: relaySignupResult,
-  }),
-);
-
-builder.mutationField('retryOnboarding', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description: 'Retries every failed step. Steps that succeeded are never repeated.',
-    errors: onboardingResult('RetryOnboarding'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: retryOnboarding,
-  }),
-);
-
-builder.mutationField('cancelOnboarding', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Stops the onboarding: no further step runs. What was already created upstream stays.',
-    errors: onboardingResult('CancelOnboarding'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: cancelOnboarding,
-  }),
-);
-
-// ---------------------------------------------------------------------------------------------
-// Subscriptions
-// ---------------------------------------------------------------------------------------------
-
-builder.subscriptionField('onboardingUpdated', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description: 'The onboarding now, then again after every change, in order.',
-    args: { id: t.arg.id({ required: true }) },
-    authScopes: { read: true, session: true },
-    subscribe: (_root, args, ctx) => watchOnboarding(ctx, rawOnboardingId(args.id)),
-    resolve: (snapshot) => snapshot,
-  }),
-);
-
-builder.subscriptionField('onboardingsUpdated', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Every onboarding’s changes as they happen, optionally only those in the given statuses.',
-    args: { status: t.arg({ type: [OnboardingStatusEnum], required: false }) },
-    authScopes: { read: true },
-    subscribe: (_root, args, ctx) => watchOnboardings(ctx, args.status ?? undefined),
-    resolve: (snapshot) => snapshot,
-  }),
-);

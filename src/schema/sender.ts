@@ -1,8 +1,6 @@
-// The customer's WhatsApp sender, and the mutation that creates it by hand.
+// The customer's WhatsApp sender.
 import type { SenderRow } from '../db/schema.ts';
-import { createSender } from '../resolvers/create-sender.ts';
 import { builder } from './builder.ts';
-import { onboardingResult } from './errors.ts';
 import { OnboardingRef } from './onboarding.ts';
 
 export const SenderRef = builder.objectRef<SenderRow>('Sender').implement({
@@ -27,18 +25,6 @@ export const SenderRef = builder.objectRef<SenderRow>('Sender').implement({
     updatedAt: t.field({ type: 'DateTime', resolve: (s) => s.updatedAt }),
   }),
 });
-
-builder.mutationField('createSender', (t) =>
-  t.field({
-    type: OnboardingRef,
-    description:
-      'Creates the WhatsApp sender from the customer’s signup result. Automatic provisioning does this by itself; call it when the onboarding was started with `autoProvision: false`. Refused (PreconditionFailed) until the signup completed.',
-    errors: onboardingResult('CreateSender'),
-    args: { onboardingId: t.arg.id({ required: true }) },
-    authScopes: { write: true },
-    resolve: createSender,
-  }),
-);
 
 builder.objectField(OnboardingRef, 'sender', (t) =>
   t.field({ type: SenderRef, nullable: true, resolve: (s) => s.sender }),

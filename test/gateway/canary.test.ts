@@ -19,13 +19,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { onboardings, senders } from '../../src/db/schema.ts';
 import type { Gateway } from '../../src/gateway.ts';
+import { schema } from '../../src/graphql-schema.ts';
 import {
   type OnboardingSecretKind,
   openOnboardingSecret,
   openSenderToken,
 } from '../../src/onboarding/secrets.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
-import { schema } from '../../src/schema/index.ts';
 import { loadSecretKeys } from '../../src/secrets/keys.ts';
 import { Sealer } from '../../src/secrets/seal.ts';
 import { sinchClients } from '../support/clients.ts';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getNamedType, isObjectType, isScalarType } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { printedSchema, schema } from '../../src/schema/index.ts';
+import { printedSchema, schema } from '../../src/graphql-schema.ts';
 
 describe('schema.graphql', () => {
   it('is what the code builds (run `npm run schema` after changing the schema)', () => {

@@ -1,0 +1,50 @@
+// A subscriber to one onboarding first receives its current state, then every later version in
+// order: it subscribes before reading, so no change can fall between the two.
+import { GraphQLError } from 'graphql';
+import { mayAccess } from '../auth/onboarding-access.ts';
+import type { OnboardingSnapshot } from '../db/store.ts';
+import { builder, type GraphQLContext } from '../schema/builder.ts';
+import { rawOnboardingId } from '../schema/ids.ts';
+import { OnboardingRef } from '../schema/onboarding.ts';
+
+builder.subscriptionField('onboardingUpdated', (t) =>
+  t.field({
+    type: OnboardingRef,
+    description: 'The onboarding now, then again after every change, in order.',
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { read: true, session: true },
+    subscribe: (_root, args, ctx) => watchOnboarding(ctx, rawOnboardingId(args.id)),
+    resolve: (snapshot) => snapshot,
+  }),
+);
+
+async function* watchOnboarding(
+  ctx: GraphQLContext,
+  onboardingId: string,
+): AsyncGenerator<OnboardingSnapshot> {
+  const updates = ctx.events.subscribe(onboardingId);
+  // A session token is good for an hour: its subscription ends with it (the browser asks its
+  // backend for a fresh token and subscribes again).
+  const expiry =
+    ctx.caller.kind === 'session'
+      ? setTimeout(() => void updates.return?.(), Math.max(0, ctx.caller.expiresAt - Date.now()))
+      : undefined;
+  try {
+    const current = mayAccess(ctx.caller, onboardingId)
+      ? await ctx.onboardings.get(onboardingId)
+      : null;
+    if (!current) {
+      throw new GraphQLError('No onboarding with this id', { extensions: { code: 'NOT_FOUND' } });
+    }
+    let version = current.onboarding.version;
+    yield current;
+    for await (const snapshot of updates) {
+      if (snapshot.onboarding.version <= version) continue;
+      version = snapshot.onboarding.version;
+      yield snapshot;
+    }
+  } finally {
+    clearTimeout(expiry);
+    await updates.return?.();
+  }
+}
