@@ -34,6 +34,9 @@ const appRow = rowCodec<ConversationAppRow>(conversationApps);
 const webhookRow = rowCodec<AppWebhookRow>(appWebhooks);
 const eventRow = rowCodec<OnboardingEventRow>(onboardingEvents);
 
+/** Snapshots kept in memory: a few MB, and every onboarding a busy panel is watching. */
+const CACHED_SNAPSHOTS = 5_000;
+
 /** The terms of the partial index `steps_due_at`, written as it is so the planner uses it. */
 const SCHEDULED = `"status" in ('PENDING', 'WAITING') and "next_attempt_at" is not null`;
 
@@ -41,6 +44,14 @@ export class SqliteOnboardingStore implements OnboardingStore {
   readonly #sqlite: Database.Database;
   readonly #s;
   readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
+  /**
+   * Reading a snapshot is five SELECTs, which cost more than the rest of a GraphQL read together.
+   * Every change in this process goes through `update`, which keeps the cache current; a commit
+   * by any other connection (another process on the same file) changes SQLite's data_version,
+   * and the cache is dropped.
+   */
+  readonly #cache = new Map<string, OnboardingSnapshot>();
+  #dataVersion = -1;
 
   constructor(sqlite: Database.Database) {
     this.#sqlite = sqlite;
@@ -59,6 +70,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
         `select ${webhookRow.select} from app_webhooks where onboarding_id = ? order by created_at, rowid`,
       ),
       byClientIdentifier: prepare('select id from onboardings where client_identifier = ?'),
+      dataVersion: prepare('pragma data_version').pluck(),
       insertOnboarding: prepare(onboardingRow.insertSql()),
       updateOnboarding: prepare(onboardingRow.updateSql(['id'])),
       insertStep: prepare(stepRow.insertSql()),
@@ -105,6 +117,29 @@ export class SqliteOnboardingStore implements OnboardingStore {
     return this.#transaction.immediate(work) as T;
   }
 
+  /** The snapshot as committed: from the cache while nobody else wrote, else from the tables. */
+  #read(id: string): OnboardingSnapshot | null {
+    const version = this.#s.dataVersion.get() as number;
+    if (version !== this.#dataVersion) {
+      this.#cache.clear();
+      this.#dataVersion = version;
+    }
+    const cached = this.#cache.get(id);
+    if (cached) return cached;
+    const loaded = this.#load(id);
+    if (loaded) this.#remember(loaded);
+    return loaded;
+  }
+
+  #remember(snapshot: OnboardingSnapshot): void {
+    const id = snapshot.onboarding.id;
+    this.#cache.delete(id);
+    this.#cache.set(id, snapshot);
+    if (this.#cache.size > CACHED_SNAPSHOTS) {
+      this.#cache.delete(this.#cache.keys().next().value!);
+    }
+  }
+
   #load(id: string): OnboardingSnapshot | null {
     const s = this.#s;
     const raw = s.onboarding.get(id) as Record<string, unknown> | undefined;
@@ -122,7 +157,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
   }
 
   async get(id: string): Promise<OnboardingSnapshot | null> {
-    return this.#load(id);
+    return this.#read(id);
   }
 
   async idByClientIdentifier(clientIdentifier: string): Promise<string | undefined> {
@@ -137,6 +172,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
         for (const step of snapshot.steps) s.insertStep.run(stepRow.toParams(step));
         this.#insertEvents(snapshot.onboarding.id, events);
       });
+      this.#remember(snapshot);
       return true;
     } catch (error) {
       if (
@@ -152,8 +188,8 @@ export class SqliteOnboardingStore implements OnboardingStore {
     id: string,
     change: DraftChange<R>,
   ): Promise<{ snapshot: OnboardingSnapshot; events: NewEvent[]; result: R } | null> {
-    return this.#inTransaction(() => {
-      const before = this.#load(id);
+    const outcome = this.#inTransaction(() => {
+      const before = this.#read(id);
       if (!before) return null;
       const draft = copy(before);
       const { events, result } = change(draft);
@@ -162,6 +198,9 @@ export class SqliteOnboardingStore implements OnboardingStore {
       draft.sender = draft.senders[0] ?? null;
       return { snapshot: draft, events, result };
     });
+    // Only once committed: a change that threw left the cached snapshot as it was.
+    if (outcome) this.#remember(outcome.snapshot);
+    return outcome;
   }
 
   #write(before: OnboardingSnapshot, after: OnboardingSnapshot): void {
@@ -212,7 +251,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
     ).map((r) => r.id);
     const rows = ids
       .slice(0, query.first)
-      .map((id) => this.#load(id))
+      .map((id) => this.#read(id))
       .filter((s): s is OnboardingSnapshot => s !== null);
     return { rows, hasNextPage: ids.length > query.first };
   }
