@@ -6,6 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onboardings } from '../../src/db/schema.ts';
@@ -292,21 +293,24 @@ describe('CSRF prevention', () => {
 describe('an unexpected error', () => {
   it('reaches the client as "Unexpected error." only; the log has the detail', async () => {
     const { id, raw } = await onboard('hardening-masked');
-    // A sealed value damaged at rest: opening it fails, which no resolver expects.
-    const row = gateway.database.db
-      .select()
-      .from(onboardings)
-      .where(eq(onboardings.id, raw))
-      .get()!;
-    const parts = row.sendzenApiKeySealed!.split('.');
-    const tag = Buffer.from(parts[4]!, 'base64url');
-    tag[0]! ^= 0x01;
-    parts[4] = tag.toString('base64url');
-    gateway.database.db
-      .update(onboardings)
-      .set({ sendzenApiKeySealed: parts.join('.') })
-      .where(eq(onboardings.id, raw))
-      .run();
+    // A sealed value damaged at rest, by something other than the gateway's own connection:
+    // opening it fails, which no resolver expects.
+    const disk = new Database(join(dir, 'gateway.sqlite'));
+    try {
+      const sealed = disk
+        .prepare('select sendzen_api_key_sealed from onboardings where id = ?')
+        .pluck()
+        .get(raw) as string;
+      const parts = sealed.split('.');
+      const tag = Buffer.from(parts[4]!, 'base64url');
+      tag[0]! ^= 0x01;
+      parts[4] = tag.toString('base64url');
+      disk
+        .prepare('update onboardings set sendzen_api_key_sealed = ? where id = ?')
+        .run(parts.join('.'), raw);
+    } finally {
+      disk.close();
+    }
     const before = logLines.length;
 
     const res = await gql(
