@@ -17,11 +17,16 @@ import type { StepResult } from './steps/types.ts';
 /** Longest sleep between looks at the store, so a wake-up lost to a crash heals itself. */
 const MAX_IDLE_MS = 30_000;
 
+/** How long an onboarding is left alone after the runner itself failed on it. */
+const COOL_DOWN_MS = 5_000;
+
 export class StepRunner {
   readonly #deps: OnboardingDeps;
   readonly #concurrency: number;
   /** What is running, per onboarding: one step of an onboarding at a time. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Onboardings whose last run threw (not a step failure: the runner's own): left alone a while. */
+  readonly #coolingDown = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   #ticking = false;
@@ -58,13 +63,20 @@ export class StepRunner {
    * happened rather than "scheduled". Waits for whatever is already running for the onboarding.
    */
   async runNow(onboardingId: string, name: StepName): Promise<void> {
-    await this.#inFlight.get(onboardingId);
-    const snapshot = await this.#deps.onboardingStore.get(onboardingId);
-    const step = snapshot?.steps.find((s) => s.name === name);
-    if (step?.status !== 'PENDING' || step.nextAttemptAt === null) return;
-    if (step.nextAttemptAt > this.#deps.now()) return;
-    if (this.#inFlight.has(onboardingId)) return this.#inFlight.get(onboardingId);
-    await this.#launch({ onboardingId, name, status: 'PENDING', reconcile: false });
+    for (;;) {
+      const running = this.#inFlight.get(onboardingId);
+      if (running) {
+        // Another step of this onboarding (or this one, launched by a look): wait, then see.
+        await running;
+        continue;
+      }
+      const snapshot = await this.#deps.onboardingStore.get(onboardingId);
+      const step = snapshot?.steps.find((s) => s.name === name);
+      if (step?.status !== 'PENDING' || step.nextAttemptAt === null) return;
+      if (step.nextAttemptAt > this.#deps.now()) return;
+      if (this.#inFlight.has(onboardingId)) continue;
+      return this.#launch({ onboardingId, name, status: 'PENDING', reconcile: false });
+    }
   }
 
   async #tick(): Promise<void> {
@@ -84,9 +96,16 @@ export class StepRunner {
           this.#deps.now(),
           free + 2 * this.#inFlight.size,
         );
+        const now = this.#deps.now();
         for (const step of due) {
           if (this.#inFlight.size >= this.#concurrency) break;
           if (this.#inFlight.has(step.onboardingId)) continue;
+          const until = this.#coolingDown.get(step.onboardingId);
+          if (until !== undefined && until > now) {
+            this.wakeAt(until);
+            continue;
+          }
+          this.#coolingDown.delete(step.onboardingId);
           void this.#launch(step);
         }
       }
@@ -119,6 +138,8 @@ export class StepRunner {
           : this.#run(onboardingId, name)
     )
       .catch((error: unknown) => {
+        // Whatever threw would throw again at once: do not spin on it.
+        this.#coolingDown.set(onboardingId, this.#deps.now() + COOL_DOWN_MS);
         this.#deps.logger.error(
           {
             onboardingId,
