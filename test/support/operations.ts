@@ -27,6 +27,9 @@ export interface Operation<TResult> {
   readonly __result?: TResult;
 }
 
+/** The type of `data` an operation answers. */
+export type ResultOf<O> = O extends Operation<infer T> ? T : never;
+
 /** What a helper takes: an operation from this module, or an ad-hoc document under test. */
 export type Document<TResult> = Operation<TResult> | string;
 
