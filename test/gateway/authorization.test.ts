@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../src/auth/api-keys.ts';
 import { onboardingEvents } from '../../src/db/schema.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
-import { HANG_MS, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import {
   CancelOnboarding,
   CreateConversationApp,
@@ -31,7 +31,7 @@ import {
   WatchOnboarding,
   WatchOnboardings,
 } from '../support/operations.ts';
-import { MISSED, withWindow } from '../support/windows.ts';
+import { HANG_MS, MISSED, withWindow } from '../support/windows.ts';
 
 let t: TestGateway;
 

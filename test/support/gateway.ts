@@ -28,9 +28,7 @@ import {
   ReadOnboarding,
   WatchOnboarding,
 } from './operations.ts';
-
-/** How long a wait may take before it is a hang: far past anything a loaded machine needs. */
-export const HANG_MS = 60_000;
+import { HANG_MS } from './windows.ts';
 
 type Variables = Record<string, unknown>;
 

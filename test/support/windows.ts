@@ -1,8 +1,14 @@
+// Time in tests. A test waits on events; where it must poll or keep a deadline, the deadline is
+// HANG_MS, which a loaded machine does not reach but a hang does.
+//
 // Scenarios that need the machine to do something within a window of time they open themselves: a
 // session token that must still be good when the socket connects, a subproject that must still be
 // warming up when the first call reaches it. A loaded machine can miss such a window through no
 // fault of the code under test, so the scenario says when it did, and runs again with twice the
 // window: slowness costs time, not a failure.
+
+/** How long a wait may take before it is a hang: far past anything a loaded machine needs. */
+export const HANG_MS = 60_000;
 
 export const MISSED = Symbol('the machine was too slow for the window');
 
