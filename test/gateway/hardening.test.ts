@@ -26,8 +26,14 @@ import {
   startTestGateway,
   subscribeWs,
   type TestGateway,
-  until,
 } from '../support/gateway.ts';
+import {
+  CancelOnboarding,
+  type Document,
+  OnboardCustomer,
+  RevealSendzenApiKey,
+  WatchOnboardings,
+} from '../support/operations.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A sandbox-mode gateway whose log is kept
@@ -49,8 +55,16 @@ afterAll(async () => {
   await t?.close();
 });
 
-const gql = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
-  graphql<T>(gateway.url, query, variables, { authorization: admin });
+const gql = <T = Record<string, unknown>>(
+  document: Document<T>,
+  variables?: Record<string, unknown>,
+) => graphql<T>(gateway.url, document, variables, { authorization: admin });
+
+/** Where a field starts in a document, as GraphQL reports a location (1-based line, column). */
+function locationOf(query: string, field: string): { line: number; column: number } {
+  const before = query.slice(0, query.indexOf(field)).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}
 
 /** Refused before execution: one error with this message, and no data at all. */
 /** Refused before execution, as GraphQL over HTTP says: a 400 with a code, and no data. */
@@ -68,12 +82,7 @@ function expectAccepted(res: GraphQLResponse) {
 }
 
 async function onboard(clientIdentifier: string): Promise<{ id: string; raw: string }> {
-  const res = await gql<{ onboardCustomer: { onboarding: { id: string } } }>(
-    `mutation M($input: OnboardCustomerInput!) {
-      onboardCustomer(input: $input) { onboarding { id } }
-    }`,
-    { input: { clientIdentifier, autoProvision: false } },
-  );
+  const res = await gql(OnboardCustomer, { input: { clientIdentifier, autoProvision: false } });
   expect(res.body.errors).toBeUndefined();
   const { id } = res.body.data!.onboardCustomer.onboarding;
   return { id, raw: rawOnboardingId(id) };
@@ -171,19 +180,14 @@ describe('armor limits', () => {
     const deep = `subscription { onboardingsUpdated { events(first: 1) { edges { node { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { type } } } } } } } } } } } } }`;
     const sub = subscribeWs(gateway.url, deep, {}, { authorization: admin });
     try {
-      await until(() => (sub.errors.length > 0 ? true : undefined));
+      await sub.waitForErrors();
       expect(sub.values).toEqual([]);
       // The operation is refused with the limit's message; the socket stays open for others.
       // graphql-ws hands the client the operation's errors as an array; a closed socket has a code.
       const [refused] = sub.errors.flat() as { message?: string; code?: number }[];
       expect(refused?.code).toBeUndefined();
       expect(refused?.message).toMatch(/Query depth limit of 12 exceeded, found 13/);
-      const shallow = subscribeWs<{ onboardingsUpdated: { id: string } }>(
-        gateway.url,
-        'subscription { onboardingsUpdated { id } }',
-        {},
-        { authorization: admin },
-      );
+      const shallow = subscribeWs(gateway.url, WatchOnboardings, {}, { authorization: admin });
       await shallow.close();
       expect(shallow.errors).toEqual([]);
     } finally {
@@ -274,10 +278,7 @@ describe('CSRF prevention', () => {
 
   it('refuses a POST a browser form could send (text/plain) with 403, and runs nothing', async () => {
     const { id, raw } = await onboard('hardening-csrf');
-    const cancel = JSON.stringify({
-      query: 'mutation M($id: ID!) { cancelOnboarding(onboardingId: $id) { __typename } }',
-      variables: { id },
-    });
+    const cancel = JSON.stringify({ query: CancelOnboarding.query, variables: { id } });
     const res = await post(cancel, { 'content-type': 'text/plain' });
     expect(res.status).toBe(403);
     const row = gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get();
@@ -309,16 +310,13 @@ describe('an unexpected error', () => {
       .run();
     const before = logLines.length;
 
-    const res = await gql(
-      'mutation M($id: ID!) { revealSendzenApiKey(onboardingId: $id) { __typename } }',
-      { id },
-    );
+    const res = await gql(RevealSendzenApiKey, { id });
     expect(res.status).toBe(200);
     expect(res.body.data).toBeNull();
     expect(res.body.errors).toEqual([
       {
         message: 'Unexpected error.',
-        locations: [{ line: 1, column: 24 }],
+        locations: [locationOf(RevealSendzenApiKey.query, 'revealSendzenApiKey(')],
         path: ['revealSendzenApiKey'],
         extensions: { code: 'INTERNAL_SERVER_ERROR' },
       },
