@@ -140,12 +140,22 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    // HTTP requests carry the caller route() authenticated; sockets, the one onConnect did.
-    context: (initial) => ({
-      ...deps.context,
-      caller: (initial.req as WithCaller | undefined)?.caller ??
-        (initial as { extra?: WithCaller }).extra?.caller ?? { kind: 'anonymous' },
-    }),
+    // HTTP requests carry the caller route() authenticated; sockets, the one onConnect did. A
+    // request handed to yoga directly (yoga.fetch, as the in-process tests do) carries neither:
+    // it is authenticated here from its own Authorization header, and refused as route() refuses
+    // it (401, the same body). Unlike route(), yoga has parsed and validated the document by now.
+    context: (initial) => {
+      const caller =
+        (initial.req as WithCaller | undefined)?.caller ??
+        (initial as { extra?: WithCaller }).extra?.caller ??
+        authenticate(deps.callers, initial.request?.headers.get('authorization'));
+      if (typeof caller === 'string') {
+        throw new GraphQLError(caller, {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
+      }
+      return { ...deps.context, caller };
+    },
     graphqlEndpoint: '/graphql',
     graphiql: deps.production ? false : { title: 'WhatsApp onboarding gateway', ...deps.graphiql },
     plugins: hardening,
