@@ -200,9 +200,12 @@ describe('armor limits', () => {
 // HTTP: bodies, CSRF, batching
 // ---------------------------------------------------------------------------------------------
 
+/** The smallest query: what the body, CSRF and batching checks send, the document not the point. */
+const TYPENAME = '{ __typename }';
+
 /** A JSON body of exactly `bytes` bytes holding a valid query, padded inside a comment. */
 function bodyOf(bytes: number): string {
-  const query = '{ __typename } #';
+  const query = `${TYPENAME} #`;
   const padding = bytes - JSON.stringify({ query }).length;
   const body = JSON.stringify({ query: `${query}${'x'.repeat(padding)}` });
   expect(Buffer.byteLength(body)).toBe(bytes);
@@ -232,7 +235,7 @@ describe('request bodies', () => {
   });
 
   it('refuses a streamed body that declares no length with 411, however small', async () => {
-    const small = JSON.stringify({ query: '{ __typename }' });
+    const small = JSON.stringify({ query: TYPENAME });
     const streamed = await post(
       new ReadableStream({
         start(controller) {
@@ -250,9 +253,7 @@ describe('request bodies', () => {
   });
 
   it('refuses a batch (an array of operations)', async () => {
-    const batch = await post(
-      JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
-    );
+    const batch = await post(JSON.stringify([{ query: TYPENAME }, { query: TYPENAME }]));
     expect(batch.status).toBe(400);
     expect(batch.json.data).toBeUndefined();
     expect(batch.json.errors?.[0]?.message).toBe('Batching is not supported.');
@@ -260,7 +261,7 @@ describe('request bodies', () => {
 });
 
 describe('CSRF prevention', () => {
-  const url = () => `${gateway.url}/graphql?query=${encodeURIComponent('{ __typename }')}`;
+  const url = () => `${gateway.url}/graphql?query=${encodeURIComponent(TYPENAME)}`;
 
   it('refuses a GET query without the CSRF header with 403, and answers it with the header', async () => {
     const bare = await fetch(url(), { headers: { authorization: admin } });
@@ -359,11 +360,10 @@ describe('live mode', () => {
       body: JSON.stringify({ query }),
     });
 
+  const INTROSPECTION = '{ __schema { queryType { name } } }';
+
   it('refuses introspection, to an admin key too, and still answers ordinary queries', async () => {
-    for (const query of [
-      '{ __schema { queryType { name } } }',
-      '{ __type(name: "Onboarding") { fields { name } } }',
-    ]) {
+    for (const query of [INTROSPECTION, '{ __type(name: "Onboarding") { fields { name } } }']) {
       const res = await post(live.url, query, authorization(env));
       expect(res.status).toBe(400);
       const body = (await res.json()) as GraphQLResponse['body'];
@@ -383,7 +383,7 @@ describe('live mode', () => {
       data: { __typename: 'Query', onboardings: { edges: [] } },
     });
     // Sandbox mode, the same introspection is answered.
-    const sandboxed = await gql('{ __schema { queryType { name } } }');
+    const sandboxed = await gql(INTROSPECTION);
     expect(sandboxed.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
   });
 
