@@ -18,9 +18,9 @@ import {
   startChildGateway,
 } from '../support/child-gateway.ts';
 import { type FaultSpec, type JournalEntry, type Sandbox, startSandbox } from '../support/fake.ts';
-import { graphql, until, waitForOnboarding } from '../support/gateway.ts';
+import { graphql, waitForOnboarding } from '../support/gateway.ts';
 import { OnboardCustomer, type OnboardingView, type StepName } from '../support/operations.ts';
-import { MISSED, withWindow } from '../support/windows.ts';
+import { MISSED, until, withWindow } from '../support/windows.ts';
 
 let sandbox: Sandbox;
 let dir: string;

@@ -13,13 +13,14 @@ import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { loadSecretKeys } from '../../src/secrets/keys.ts';
 import { Sealer } from '../../src/secrets/seal.ts';
 import { signCallback } from '../../src/upstreams/sinch/signature.ts';
-import { startTestGateway, type TestGateway, until } from '../support/gateway.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import {
   LookUpOnboarding,
   OnboardCustomer,
   type OnboardingView,
   RelaySignupResult,
 } from '../support/operations.ts';
+import { until } from '../support/windows.ts';
 
 let t: TestGateway;
 let sealer: Sealer;

@@ -2,8 +2,9 @@
 // a fresh database in a temporary folder, and quick retry settings. Everything goes over HTTP.
 //
 // Waiting: a test waits on what the gateway tells it (a subscription's next value), never on a
-// clock. Where nothing can tell (a row in the database, the fake's journal), `until` polls, and
-// every wait gives up only after HANG_MS, which a loaded machine does not reach but a hang does.
+// clock. Where nothing can tell (a row in the database, the fake's journal), `until` in
+// windows.ts polls; every wait gives up only after HANG_MS, which a loaded machine does not reach
+// but a hang does.
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -380,21 +381,4 @@ export function subscribeWs<T>(
     },
   );
   return Object.assign(sub, { client });
-}
-
-/**
- * Polls until `check` returns a value, for what no subscription can tell (a database row, the
- * fake's journal); gives up only after HANG_MS.
- */
-export async function until<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = HANG_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

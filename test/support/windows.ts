@@ -10,6 +10,23 @@
 /** How long a wait may take before it is a hang: far past anything a loaded machine needs. */
 export const HANG_MS = 60_000;
 
+/**
+ * Polls until `check` returns a value, for what nothing can announce (a database row, the fake's
+ * journal); gives up only after HANG_MS.
+ */
+export async function until<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = HANG_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 export const MISSED = Symbol('the machine was too slow for the window');
 
 /**
