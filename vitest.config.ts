@@ -14,7 +14,9 @@ export default defineConfig({
     // The browser test needs Debian's Chromium: `npm run test:browser` (CI installs it first).
     exclude: ['test/browser/**', '**/node_modules/**'],
     // Every suite starts its own fake (and gateway) on ephemeral loopback ports, so files run in parallel.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Tests wait on events, and each wait gives up after test/support/gateway.ts's HANG_MS (60 s):
+    // these limits are only the last stop for a hang, far past what a loaded machine needs.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

@@ -154,12 +154,22 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     // HTTP requests carry the caller route() authenticated; a socket's operation, the one
-    // onSubscribe authenticated for it.
-    context: (initial) => ({
-      ...deps.context,
-      caller: (initial as WithCaller).caller ??
-        (initial.req as WithCaller | undefined)?.caller ?? { kind: 'anonymous' },
-    }),
+    // onSubscribe authenticated for it. A request handed to yoga directly (yoga.fetch, as the
+    // in-process tests do) carries neither: it is authenticated here from its own Authorization
+    // header, and refused as route() refuses it (401, the same body). Unlike route(), yoga has
+    // parsed and validated the document by now.
+    context: async (initial) => {
+      const caller =
+        (initial as WithCaller).caller ??
+        (initial.req as WithCaller | undefined)?.caller ??
+        (await authenticate(deps.callers, initial.request?.headers.get('authorization')));
+      if (typeof caller === 'string') {
+        throw new GraphQLError(caller, {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
+      }
+      return { ...deps.context, caller };
+    },
     graphqlEndpoint: '/graphql',
     graphiql: deps.production ? false : { title: 'WhatsApp onboarding gateway', ...deps.graphiql },
     plugins: hardening,

@@ -14,6 +14,7 @@ import {
   killAllChildGateways,
   startChildGateway,
 } from '../support/child-gateway.ts';
+import { HANG_MS } from '../support/windows.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -89,12 +90,14 @@ beforeAll(async () => {
       demoAnswers.push(response.text().catch(() => ''));
     }
   });
+  // Every wait on the page gives up only when the machine has hung, not when it is merely busy.
+  context.setDefaultTimeout(HANG_MS);
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
-}, 60_000);
+});
 
 afterAll(async () => {
   await context?.close();
@@ -105,9 +108,9 @@ afterAll(async () => {
 
 const statusBadge = (status: string) => `[data-testid="status"][data-status="${status}"]`;
 
-async function waitForStatus(status: string, timeout = 20_000): Promise<void> {
+async function waitForStatus(status: string): Promise<void> {
   try {
-    await page.waitForSelector(statusBadge(status), { timeout });
+    await page.waitForSelector(statusBadge(status));
   } catch (error) {
     const shown = await page.locator('[data-testid="status"]').getAttribute('data-status');
     const activity = await page.locator('[data-testid="activity"]').innerText();
@@ -130,18 +133,13 @@ async function startOnboarding(clientIdentifier: string, displayName: string, re
   await waitForStatus('AWAITING_SIGNUP');
 }
 
-const iframeUrl = () =>
-  page.locator('[data-testid="signup-iframe"]').getAttribute('data-url', { timeout: 10_000 });
+const iframeUrl = () => page.locator('[data-testid="signup-iframe"]').getAttribute('data-url');
 
 async function waitForNewIframe(previous: string | null): Promise<string> {
-  await page.waitForFunction(
-    (old) => {
-      const frame = document.querySelector<HTMLIFrameElement>('[data-testid="signup-iframe"]');
-      return frame?.dataset.url !== undefined && frame.dataset.url !== old;
-    },
-    previous,
-    { timeout: 10_000 },
-  );
+  await page.waitForFunction((old) => {
+    const frame = document.querySelector<HTMLIFrameElement>('[data-testid="signup-iframe"]');
+    return frame?.dataset.url !== undefined && frame.dataset.url !== old;
+  }, previous);
   return (await iframeUrl())!;
 }
 
@@ -216,7 +214,7 @@ describe('the partner-panel demo at /', () => {
 
     await signupFrame().locator('#complete').click();
     await page.getByText('Relayed the signup result', { exact: false }).waitFor();
-    await waitForStatus('READY', 30_000);
+    await waitForStatus('READY');
 
     expect(Object.values(await stepStatuses())).toEqual(Array(7).fill('SUCCEEDED'));
     expect(await page.locator('[data-testid="action-required"]').isVisible()).toBe(false);
@@ -228,7 +226,7 @@ describe('the partner-panel demo at /', () => {
     expect(app).toMatch(/eu/i);
     expect(await page.locator('[data-testid="webhook"]').count()).toBeGreaterThan(0);
     await screenshot('2-ready');
-  }, 60_000);
+  });
 
   it('after a cancelled signup shows ACTION_REQUIRED, and a retry brings a new iframe to READY', async () => {
     await startOnboarding('globex', 'Globex Corporation', 'US');
@@ -251,12 +249,12 @@ describe('the partner-panel demo at /', () => {
     await waitForNewIframe(cancelledLink);
     await waitForStatus('AWAITING_SIGNUP');
     await signupFrame().locator('#complete:enabled').click();
-    await waitForStatus('READY', 30_000);
+    await waitForStatus('READY');
     expect(Object.values(await stepStatuses())).toEqual(Array(7).fill('SUCCEEDED'));
     expect(await page.locator('[data-testid="action-required"]').isVisible()).toBe(false);
     expect(await page.locator('[data-testid="webhook"]').count()).toBeGreaterThan(0);
     await screenshot('4-ready-after-retry');
-  }, 60_000);
+  });
 
   it('lists every onboarding live, and the browser only ever talked to loopback with session tokens', async () => {
     for (const client of ['acme-bakery', 'globex']) {
@@ -300,5 +298,5 @@ describe('the partner-panel demo at /', () => {
 
     for (const answer of await Promise.all(demoAnswers)) expect(answer).not.toContain('gwk_');
     expect(problems.filter((p) => /Content.Security.Policy|page error/i.test(p))).toEqual([]);
-  }, 60_000);
+  });
 });

@@ -3,6 +3,7 @@ import { APP_WEBHOOK_TRIGGERS, type SenderRegion } from '../../src/upstreams/sin
 import { sinchClients } from '../support/clients.ts';
 import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
 import { upstreamFailure } from '../support/upstream-error.ts';
+import { until } from '../support/windows.ts';
 
 let sandbox: Sandbox;
 let clients: ReturnType<typeof sinchClients>;
@@ -28,14 +29,11 @@ async function activeSender(region: SenderRegion) {
     phoneNumberId: String(++phone),
     region,
   });
-  for (let i = 0; i < 50; i++) {
-    const sender = await clients.provisioning.getSender(subprojectId, created.id);
-    if (sender.state === 'ACTIVE' && sender.bearerToken) {
-      return { project: subprojectId, sender: { ...sender, bearerToken: sender.bearerToken } };
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('sender never became ACTIVE');
+  const sender = await until(async () => {
+    const now = await clients.provisioning.getSender(subprojectId, created.id);
+    return now.state === 'ACTIVE' && now.bearerToken ? now : undefined;
+  });
+  return { project: subprojectId, sender: { ...sender, bearerToken: sender.bearerToken! } };
 }
 
 const whatsapp = (sender: { id: string; bearerToken: string }) => ({

@@ -4,6 +4,7 @@ import { REDACTED, Redactor, redactFields, redactHeaders } from '../../src/upstr
 import { SendZenClient } from '../../src/upstreams/sendzen/client.ts';
 import { sinchClients } from '../support/clients.ts';
 import { fastTuning, type Sandbox, startSandbox } from '../support/fake.ts';
+import { until } from '../support/windows.ts';
 
 describe('the redactor', () => {
   it('scrubs remembered secrets and credential-shaped text', () => {
@@ -72,8 +73,10 @@ describe('upstream calls', () => {
       wabaId: '1',
       phoneNumberId: '999000111222333',
     });
-    await new Promise((r) => setTimeout(r, 50));
-    const active = await sinch.provisioning.getSender(subprojectId, sender.id);
+    const active = await until(async () => {
+      const now = await sinch.provisioning.getSender(subprojectId, sender.id);
+      return now.bearerToken ? now : undefined;
+    });
     expect(active.bearerToken).toBeTruthy();
 
     expect(lines.some((l) => l.includes('"message":"retrying"'))).toBe(true);

@@ -5,6 +5,7 @@ import {
   type FakeUpstreamsOptions,
   startFakeUpstreams,
 } from '../../mocks/serve.ts';
+import { HANG_MS } from '../support/windows.ts';
 
 export function startFake(options: FakeUpstreamsOptions = {}): Promise<FakeUpstreams> {
   return startFakeUpstreams({
@@ -88,9 +89,10 @@ export async function sinchToken(fake: FakeUpstreams): Promise<string> {
   return answer.body.access_token;
 }
 
+/** Polls until `probe` returns a value; gives up only after HANG_MS (test/support/windows.ts). */
 export async function eventually<T>(
   probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 3_000,
+  timeoutMs = HANG_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

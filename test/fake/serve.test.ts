@@ -54,9 +54,9 @@ describe('the fake upstreams server', () => {
       (e: unknown) => e,
     );
     await new Promise((r) => setTimeout(r, 50));
-    const started = Date.now();
+    // The hang never ends by itself: a close that waited for it would never return, and the test's
+    // timeout is the bound (a fixed second failed on loaded machines).
     await other.close();
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(await hung).toBeInstanceOf(TypeError);
     await expect(fetch(other.url)).rejects.toThrow();
   });

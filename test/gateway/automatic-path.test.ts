@@ -2,6 +2,7 @@
 // provisions everything by itself while a subscriber watches it happen.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Subscription, startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { OnboardCustomer, type ResultOf, WatchOnboarding } from '../support/operations.ts';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -9,45 +10,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ONBOARD = /* GraphQL */ `
-  mutation Onboard($input: OnboardCustomerInput!) {
-    onboardCustomer(input: $input) {
-      created
-      onboarding { id status iframeUrl iframeUrlExpiresAt steps { name status } }
-    }
-  }
-`;
-
-const WATCH = /* GraphQL */ `
-  subscription Watch($id: ID!) {
-    onboardingUpdated(id: $id) {
-      id version status
-      steps { name status }
-      sender { id state hasBearerToken }
-      conversationApp { id region credentialStatus }
-      webhooks { triggers }
-    }
-  }
-`;
-
-interface Watched {
-  onboardingUpdated: {
-    version: number;
-    status: string;
-    steps: { name: string; status: string }[];
-    sender: { state: string; hasBearerToken: boolean } | null;
-    conversationApp: { region: string; credentialStatus: string } | null;
-    webhooks: { triggers: string[] }[];
-  };
-}
+type Watched = ResultOf<typeof WatchOnboarding>;
 
 async function onboard(clientIdentifier: string, region = 'EU') {
-  const res = await t.gql<{
-    onboardCustomer: {
-      created: boolean;
-      onboarding: { id: string; status: string; iframeUrl: string };
-    };
-  }>(ONBOARD, { input: { clientIdentifier, displayName: `Shop ${clientIdentifier}`, region } });
+  const res = await t.gql(OnboardCustomer, {
+    input: { clientIdentifier, displayName: `Shop ${clientIdentifier}`, region },
+  });
   expect(res.body.errors).toBeUndefined();
   return res.body.data!.onboardCustomer;
 }
@@ -70,8 +38,8 @@ async function walkToReady(sub: Subscription<Watched>, clientIdentifier: string,
     region,
     credentialStatus: 'ACTIVE',
   });
-  expect(ready.onboardingUpdated.webhooks).toEqual([
-    { triggers: ['MESSAGE_DELIVERY', 'MESSAGE_INBOUND'] },
+  expect(ready.onboardingUpdated.webhooks.map((w) => w.triggers)).toEqual([
+    ['MESSAGE_DELIVERY', 'MESSAGE_INBOUND'],
   ]);
   return sub.values;
 }
@@ -83,7 +51,7 @@ describe('automatic provisioning', () => {
     expect(onboarding.status).toBe('AWAITING_SIGNUP');
     expect(onboarding.iframeUrl).toContain('/sendzen/onboard/iframe?token=');
 
-    const sub = await t.sse<Watched>(WATCH, { id: onboarding.id });
+    const sub = await t.sse(WatchOnboarding, { id: onboarding.id });
     try {
       const seen = await walkToReady(sub, 'auto-sse', 'eu');
       // Each step change is its own update: the sender step alone goes PENDING, RUNNING, WAITING, SUCCEEDED.
@@ -98,7 +66,7 @@ describe('automatic provisioning', () => {
 
   it('delivers the same over graphql-ws on the same endpoint', async () => {
     const { onboarding } = await onboard('auto-ws', 'US');
-    const sub = t.ws<Watched>(WATCH, { id: onboarding.id });
+    const sub = t.ws(WatchOnboarding, { id: onboarding.id });
     try {
       await walkToReady(sub, 'auto-ws', 'us');
     } finally {

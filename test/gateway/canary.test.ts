@@ -7,19 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
-import {
-  type GraphQLField,
-  type GraphQLNamedType,
-  getNamedType,
-  isEnumType,
-  isObjectType,
-  isScalarType,
-} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
 import { onboardings, senders } from '../../src/db/schema.ts';
 import type { Gateway } from '../../src/gateway.ts';
-import { schema } from '../../src/graphql-schema.ts';
 import {
   type OnboardingSecretKind,
   openOnboardingSecret,
@@ -35,8 +26,24 @@ import {
   startTestGateway,
   subscribeWs,
   type TestGateway,
-  until,
 } from '../support/gateway.ts';
+import {
+  type Document,
+  documentText,
+  type EveryField,
+  IssueOnboardingSession,
+  ListOnboardingsEveryField,
+  OnboardCustomerEveryField,
+  ReadNodeEveryField,
+  ReadOnboardingEveryField,
+  RefreshOnboardingLink,
+  RelaySignupResultEveryField,
+  type ResultOf,
+  RevealSendzenApiKeyEveryField,
+  WatchOnboardingEveryField,
+  WatchOnboardingsEveryField,
+} from '../support/operations.ts';
+import { HANG_MS } from '../support/windows.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A gateway whose every log line and every GraphQL answer is kept
@@ -70,7 +77,7 @@ interface Answer<T> {
 }
 
 async function gql<T = Record<string, unknown>>(
-  query: string,
+  document: Document<T>,
   variables: Record<string, unknown> = {},
   authorization: string = admin,
   keep: string[] = answers,
@@ -82,99 +89,78 @@ async function gql<T = Record<string, unknown>>(
       accept: 'application/graphql-response+json',
       authorization,
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: documentText(document), variables }),
   });
   const text = await res.text();
   keep.push(text);
   return { status: res.status, body: JSON.parse(text) as Answer<T>['body'] };
 }
 
-/** An SSE subscription whose raw stream is kept, word for word. */
-async function rawSse(query: string, variables: Record<string, unknown>, authorization: string) {
+/**
+ * An SSE subscription whose raw stream is kept, word for word; `waitFor` resolves with the first
+ * value (the data of a `next` event) that matches, as it arrives.
+ */
+async function rawSse<T>(
+  document: Document<T>,
+  variables: Record<string, unknown>,
+  authorization: string,
+) {
   const controller = new AbortController();
   const res = await fetch(`${gateway.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: documentText(document), variables }),
     signal: controller.signal,
   });
   expect(res.status).toBe(200);
   const stream = { text: '' };
+  const values: T[] = [];
+  const waiters = new Set<() => void>();
   void (async () => {
+    let buffer = '';
     try {
       const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
         stream.text += value;
+        buffer += value;
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+          const data = buffer
+            .slice(0, end)
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trim())
+            .join('\n');
+          buffer = buffer.slice(end + 2);
+          const payload = data ? (JSON.parse(data) as { data?: T }) : undefined;
+          if (payload?.data) values.push(payload.data);
+        }
+        for (const waiter of [...waiters]) waiter();
       }
     } catch {
       // Aborted.
     }
   })();
-  return { stream, close: () => controller.abort() };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Every field of an onboarding, built from the schema: a field added later is read here too
-// ---------------------------------------------------------------------------------------------
-
-function selection(type: GraphQLNamedType, depth = 0): string {
-  if (!isObjectType(type) || depth > 5) return '';
-  const fields = Object.values(type.getFields()) as GraphQLField<unknown, unknown>[];
-  return `{ ${fields
-    .map((field) => {
-      const named = getNamedType(field.type);
-      if (field.name === 'events') return `events(first: 200) ${selection(named, depth + 1)}`;
-      if (field.args.some((a) => a.type.toString().endsWith('!'))) return '';
-      if (isScalarType(named) || isEnumType(named)) return field.name;
-      const inner = selection(named, depth + 1);
-      return inner ? `${field.name} ${inner}` : '';
-    })
-    .filter(Boolean)
-    .join(' ')} }`;
-}
-
-const ONBOARDING = selection(schema.getType('Onboarding')!);
-
-const ONBOARD = /* GraphQL */ `
-  mutation Onboard($input: OnboardCustomerInput!) {
-    onboardCustomer(input: $input) { created sessionToken sessionExpiresAt onboarding ${ONBOARDING} }
-  }
-`;
-const READ = `query Read($id: ID!) { onboarding(id: $id) ${ONBOARDING} }`;
-const LIST = `query List { onboardings(first: 100) { edges { cursor node ${ONBOARDING} } } }`;
-const NODE = `query Node($id: ID!) { node(id: $id) { id ... on Onboarding ${ONBOARDING} } }`;
-const WATCH = `subscription Watch($id: ID!) { onboardingUpdated(id: $id) ${ONBOARDING} }`;
-const WATCH_ALL = `subscription WatchAll { onboardingsUpdated ${ONBOARDING} }`;
-const RELAY = /* GraphQL */ `
-  mutation Relay($input: RelaySignupResultInput!) {
-    relaySignupResult(input: $input) {
-      __typename
-      ... on Error { message }
-      ... on InvalidInput { field }
-      ... on RelaySignupResultSuccess { onboarding ${ONBOARDING} }
-    }
-  }
-`;
-const REVEAL = /* GraphQL */ `
-  mutation Reveal($onboardingId: ID!) {
-    revealSendzenApiKey(onboardingId: $onboardingId) {
-      __typename
-      ... on Error { message }
-      ... on RevealSendzenApiKeySuccess { customerApiKey { apiKey onboarding ${ONBOARDING} } }
-    }
-  }
-`;
-
-interface Onboarding {
-  id: string;
-  status: string;
-  subprojectId: string | null;
-  hasSendzenApiKey: boolean;
-  sendzenApiKeyPreview: string | null;
-  sender: { id: string; hasBearerToken: boolean; bearerTokenPreview: string | null } | null;
-  steps: { name: string; status: string }[];
+  const waitFor = (match: (value: T) => boolean) =>
+    new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const found = values.find(match);
+        if (found === undefined) return false;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(
+          new Error(`no matching SSE value within ${HANG_MS} ms: ${stream.text.slice(-2000)}`),
+        );
+      }, HANG_MS);
+      if (!check()) waiters.add(check);
+    });
+  return { stream, waitFor, close: () => controller.abort() };
 }
 
 /**
@@ -190,19 +176,17 @@ const KNOWN_LEAKS: string[] = [];
 // The whole onboarding, once; each test then looks for the secrets somewhere else
 // ---------------------------------------------------------------------------------------------
 
-let ready: Onboarding;
+let ready: EveryField;
 let raw: string;
 /** The secrets, by what they are: every value read from where it really lives. */
 const secrets: Record<string, string> = {};
 
 describe('a whole onboarding with canary secrets', () => {
-  let sse: Awaited<ReturnType<typeof rawSse>>;
+  let sse: Awaited<ReturnType<typeof rawSse<ResultOf<typeof WatchOnboardingEveryField>>>>;
   let ws: Subscription<unknown>;
 
   it('runs to READY: the browser relays the Embedded Signup code with its session token', async () => {
-    const started = await gql<{
-      onboardCustomer: { created: boolean; sessionToken: string; onboarding: Onboarding };
-    }>(ONBOARD, {
+    const started = await gql(OnboardCustomerEveryField, {
       input: { clientIdentifier: 'canary-shop', displayName: 'Canary Shop', region: 'EU' },
     });
     expect(started.body.errors).toBeUndefined();
@@ -210,23 +194,20 @@ describe('a whole onboarding with canary secrets', () => {
     raw = rawOnboardingId(onboarding.id);
     const session = `Bearer ${sessionToken}`;
 
-    sse = await rawSse(WATCH, { id: onboarding.id }, session);
-    ws = subscribeWs(gateway.url, WATCH_ALL, {}, { authorization: admin });
+    sse = await rawSse(WatchOnboardingEveryField, { id: onboarding.id }, session);
+    ws = subscribeWs(gateway.url, WatchOnboardingsEveryField, {}, { authorization: admin });
 
     // Settled before the signup: the subproject and its provisioning webhook are made.
-    await until(async () => {
-      const now = await gql<{ onboarding: Onboarding }>(READ, { id: onboarding.id });
-      const status = (name: string) =>
-        now.body.data!.onboarding.steps.find((s) => s.name === name)?.status;
-      return status('PROVISIONING_WEBHOOK') === 'SUCCEEDED' &&
-        status('CUSTOMER_SIGNUP') === 'WAITING'
-        ? true
-        : undefined;
+    await sse.waitFor(({ onboardingUpdated: now }) => {
+      const status = (name: string) => now.steps.find((s) => s.name === name)?.status;
+      return (
+        status('PROVISIONING_WEBHOOK') === 'SUCCEEDED' && status('CUSTOMER_SIGNUP') === 'WAITING'
+      );
     });
 
     // What a careless or hostile page might do with the code first: each is refused.
-    const wrongCustomer = await gql<{ relaySignupResult: { __typename: string } }>(
-      RELAY,
+    const wrongCustomer = await gql(
+      RelaySignupResultEveryField,
       {
         input: {
           onboardingId: onboarding.id,
@@ -241,7 +222,7 @@ describe('a whole onboarding with canary secrets', () => {
     );
     expect(wrongCustomer.body.data!.relaySignupResult.__typename).toBe('InvalidInput');
     const badIds = await gql(
-      RELAY,
+      RelaySignupResultEveryField,
       {
         input: {
           onboardingId: onboarding.id,
@@ -255,8 +236,8 @@ describe('a whole onboarding with canary secrets', () => {
     );
     expect(badIds.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
 
-    const relayed = await gql<{ relaySignupResult: { __typename: string } }>(
-      RELAY,
+    const relayed = await gql(
+      RelaySignupResultEveryField,
       {
         input: {
           onboardingId: onboarding.id,
@@ -271,11 +252,11 @@ describe('a whole onboarding with canary secrets', () => {
     expect(relayed.body.errors).toBeUndefined();
     expect(relayed.body.data!.relaySignupResult.__typename).toBe('RelaySignupResultSuccess');
 
-    ready = await until(async () => {
-      const now = await gql<{ onboarding: Onboarding }>(READ, { id: onboarding.id }, session);
-      const o = now.body.data!.onboarding;
-      return o.status === 'READY' || o.status === 'ACTION_REQUIRED' ? o : undefined;
-    }, 20_000);
+    await sse.waitFor(
+      ({ onboardingUpdated: o }) => o.status === 'READY' || o.status === 'ACTION_REQUIRED',
+    );
+    ready = (await gql(ReadOnboardingEveryField, { id: onboarding.id }, session)).body.data!
+      .onboarding!;
     expect(ready.status).toBe('READY');
     expect(ready.sender?.hasBearerToken).toBe(true);
     expect(ready.hasSendzenApiKey).toBe(true);
@@ -288,34 +269,34 @@ describe('a whole onboarding with canary secrets', () => {
     expect(creates[0]!.requestBody).toMatchObject({ authenticationCode: '[REDACTED]' });
 
     // Everything else the partner and the browser can read, once READY.
-    await gql(LIST);
-    await gql(NODE, { id: onboarding.id });
-    await gql(READ, { id: onboarding.id }, session);
-    await gql('mutation M($id: ID!) { issueOnboardingSession(onboardingId: $id) { __typename } }', {
-      id: onboarding.id,
-    });
+    await gql(ListOnboardingsEveryField);
+    await gql(ReadNodeEveryField, { id: onboarding.id });
+    await gql(ReadOnboardingEveryField, { id: onboarding.id }, session);
+    await gql(IssueOnboardingSession, { id: onboarding.id });
     // Errors: a write key asking for the key, and a refresh that is no longer possible.
-    const forbidden = await gql(REVEAL, { onboardingId: onboarding.id }, await writeKey());
-    expect(forbidden.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const refreshed = await gql<{ refreshOnboardingLink: { __typename: string } }>(
-      'mutation M($id: ID!) { refreshOnboardingLink(onboardingId: $id) { __typename ... on Error { message } } }',
+    const forbidden = await gql(
+      RevealSendzenApiKeyEveryField,
       { id: onboarding.id },
+      await writeKey(),
     );
+    expect(forbidden.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const refreshed = await gql(RefreshOnboardingLink, { id: onboarding.id });
     expect(refreshed.body.data!.refreshOnboardingLink.__typename).toBe('PreconditionFailed');
 
     // The one deliberate way out: the admin reveal (kept apart from the other answers).
-    const revealed = await gql<{
-      revealSendzenApiKey: { __typename: string; customerApiKey: { apiKey: string } };
-    }>(REVEAL, { onboardingId: onboarding.id }, admin, revealAnswers);
+    const revealed = await gql(
+      RevealSendzenApiKeyEveryField,
+      { id: onboarding.id },
+      admin,
+      revealAnswers,
+    );
     expect(revealed.body.data!.revealSendzenApiKey.__typename).toBe('RevealSendzenApiKeySuccess');
     secrets['the customer’s SendZen API key (revealed)'] =
-      revealed.body.data!.revealSendzenApiKey.customerApiKey.apiKey;
+      revealed.body.data!.revealSendzenApiKey.customerApiKey!.apiKey;
 
     // The subscribers saw the whole way to READY.
-    await until(() => (sse.stream.text.includes('"READY"') ? true : undefined));
-    await until(() =>
-      ws.values.some((v) => JSON.stringify(v).includes('"READY"')) ? true : undefined,
-    );
+    await sse.waitFor(({ onboardingUpdated: o }) => o.status === 'READY');
+    await ws.waitFor((v) => JSON.stringify(v).includes('"READY"'));
     sse.close();
     await ws.close();
     answers.push(sse.stream.text, JSON.stringify(ws.values), JSON.stringify(ws.errors));
@@ -464,5 +445,9 @@ function expectEverySecret() {
 }
 
 async function writeKey(): Promise<string> {
-  return `Bearer ${(await createApiKey(gateway.database.apiKeys, { name: 'canary writer', scopes: ['write'] })).key}`;
+  const { key } = await createApiKey(gateway.database.apiKeys, {
+    name: 'canary writer',
+    scopes: ['write'],
+  });
+  return `Bearer ${key}`;
 }

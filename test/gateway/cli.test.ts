@@ -25,9 +25,17 @@ import {
   type GraphQLResponse,
   graphql,
   newBootstrapKey,
+  readOnboarding,
   testEnv,
-  until,
+  waitForOnboarding,
 } from '../support/gateway.ts';
+import {
+  ListOnboardings,
+  OnboardCustomer,
+  type OnboardingView,
+  RelaySignupResult,
+  RevealSendzenApiKey,
+} from '../support/operations.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
@@ -98,28 +106,7 @@ async function stop(gateway: Gateway) {
 
 const dbEnv = (dir: string) => ({ DATABASE_FILE: join(dir, 'gateway.sqlite') });
 
-const LIST = '{ onboardings(first: 1) { edges { cursor } } }';
-const ONBOARD = /* GraphQL */ `
-  mutation Onboard($input: OnboardCustomerInput!) {
-    onboardCustomer(input: $input) { sessionToken onboarding { id status } }
-  }
-`;
-const REVEAL = /* GraphQL */ `
-  mutation Reveal($id: ID!) {
-    revealSendzenApiKey(onboardingId: $id) {
-      __typename ... on RevealSendzenApiKeySuccess { customerApiKey { apiKey } }
-    }
-  }
-`;
-const READ = /* GraphQL */ `
-  query Read($id: ID!) {
-    onboarding(id: $id) {
-      status signup { status source }
-      steps { name status }
-      sender { hasBearerToken bearerTokenPreview }
-    }
-  }
-`;
+const LIST_ONE = { first: 1 };
 
 const codes = (res: GraphQLResponse<unknown>) =>
   (res.body.errors ?? []).map((e) => e.extensions?.code);
@@ -151,13 +138,14 @@ describe('keys', () => {
     created = { id: id!, key: lines[2]! };
 
     const bearer = { authorization: `Bearer ${created.key}` };
-    const read = await graphql(gateway.url, LIST, {}, bearer);
+    const read = await graphql(gateway.url, ListOnboardings, LIST_ONE, bearer);
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ data: { onboardings: { edges: [] } } });
+    expect(read.body.errors).toBeUndefined();
+    expect(read.body.data!.onboardings.edges).toEqual([]);
     // A read key may not write.
     const write = await graphql(
       gateway.url,
-      ONBOARD,
+      OnboardCustomer,
       { input: { clientIdentifier: 'cli-read-only' } },
       bearer,
     );
@@ -179,16 +167,15 @@ describe('keys', () => {
     expect(run.stdout.trim()).toBe(
       `Revoked API key ${created.id}. It is refused from the next request on.`,
     );
-    const refused = await graphql(
-      gateway.url,
-      LIST,
-      {},
-      { authorization: `Bearer ${created.key}` },
-    );
+    const refused = await graphql(gateway.url, ListOnboardings, LIST_ONE, {
+      authorization: `Bearer ${created.key}`,
+    });
     expect(refused.status).toBe(401);
     expect(codes(refused)).toEqual(['UNAUTHENTICATED']);
     // Other keys are untouched.
-    expect((await graphql(gateway.url, LIST, {}, { authorization: admin })).status).toBe(200);
+    expect(
+      (await graphql(gateway.url, ListOnboardings, LIST_ONE, { authorization: admin })).status,
+    ).toBe(200);
 
     const listed = await cli(['keys', 'list'], dbEnv(dir));
     expect(listed.stdout).toMatch(
@@ -270,29 +257,33 @@ interface Prepared {
  * one still waiting for its signup. Returns what a test needs to prove the secrets still open.
  */
 async function prepare(gateway: Gateway, sealer: Sealer, prefix: string): Promise<Prepared> {
-  const gql = <T>(query: string, variables: Record<string, unknown>) =>
-    graphql<T>(gateway.url, query, variables, { authorization: admin });
-  type Started = { onboardCustomer: { sessionToken: string; onboarding: { id: string } } };
-  const first = await gql<Started>(ONBOARD, { input: { clientIdentifier: `${prefix}-ready` } });
+  const headers = { authorization: admin };
+  const first = await graphql(
+    gateway.url,
+    OnboardCustomer,
+    { input: { clientIdentifier: `${prefix}-ready` } },
+    headers,
+  );
   const readyId = first.body.data!.onboardCustomer.onboarding.id;
-  const second = await gql<Started>(ONBOARD, {
-    input: { clientIdentifier: `${prefix}-waiting`, autoProvision: false },
-  });
+  const second = await graphql(
+    gateway.url,
+    OnboardCustomer,
+    { input: { clientIdentifier: `${prefix}-waiting`, autoProvision: false } },
+    headers,
+  );
   const waitingId = second.body.data!.onboardCustomer.onboarding.id;
 
-  type Read = {
-    onboarding: { status: string; steps: { name: string; status: string }[] };
-  };
-  await until(async () => {
-    const now = await gql<Read>(READ, { id: readyId });
-    return now.body.data!.onboarding.steps.find((s) => s.name === 'PROVISIONING_WEBHOOK')
-      ?.status === 'SUCCEEDED'
-      ? true
-      : undefined;
-  });
-  const relayed = await graphql<{ relaySignupResult: { __typename: string } }>(
+  const stepStatus = (o: OnboardingView, name: string) =>
+    o.steps.find((s) => s.name === name)?.status;
+  await waitForOnboarding(
     gateway.url,
-    `mutation M($input: RelaySignupResultInput!) { relaySignupResult(input: $input) { __typename } }`,
+    headers,
+    readyId,
+    (now) => stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED',
+  );
+  const relayed = await graphql(
+    gateway.url,
+    RelaySignupResult,
     {
       input: {
         onboardingId: readyId,
@@ -305,17 +296,13 @@ async function prepare(gateway: Gateway, sealer: Sealer, prefix: string): Promis
     { authorization: `Bearer ${first.body.data!.onboardCustomer.sessionToken}` },
   );
   expect(relayed.body.data?.relaySignupResult.__typename).toBe('RelaySignupResultSuccess');
-  await until(async () => {
-    const now = await gql<Read>(READ, { id: readyId });
-    return now.body.data!.onboarding.status === 'READY' ? true : undefined;
-  }, 15_000);
-  await until(async () => {
-    const now = await gql<Read>(READ, { id: waitingId });
-    return now.body.data!.onboarding.steps.find((s) => s.name === 'PROVISIONING_WEBHOOK')
-      ?.status === 'SUCCEEDED'
-      ? true
-      : undefined;
-  });
+  await waitForOnboarding(gateway.url, headers, readyId, (now) => now.status === 'READY');
+  await waitForOnboarding(
+    gateway.url,
+    headers,
+    waitingId,
+    (now) => stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED',
+  );
 
   const row = (raw: string) =>
     gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get()!;
@@ -364,9 +351,12 @@ async function prepare(gateway: Gateway, sealer: Sealer, prefix: string): Promis
  * signed with, or addressed by, the secrets handed upstream before the rotation are accepted.
  */
 async function expectEverySecretOpens(gateway: Gateway, prepared: Prepared) {
-  const revealed = await graphql<{
-    revealSendzenApiKey: { __typename: string; customerApiKey?: { apiKey: string } };
-  }>(gateway.url, REVEAL, { id: prepared.ready.id }, { authorization: admin });
+  const revealed = await graphql(
+    gateway.url,
+    RevealSendzenApiKey,
+    { id: prepared.ready.id },
+    { authorization: admin },
+  );
   expect(revealed.body.errors).toBeUndefined();
   expect(revealed.body.data!.revealSendzenApiKey.customerApiKey?.apiKey).toBe(
     prepared.ready.apiKey,
@@ -412,21 +402,16 @@ async function expectEverySecretOpens(gateway: Gateway, prepared: Prepared) {
     status: 200,
     json: { status: 'accepted' },
   });
-  await until(async () => {
-    const now = await graphql<{ onboarding: { signup: { status: string } | null } }>(
-      gateway.url,
-      READ,
-      { id: waiting.id },
-      { authorization: admin },
-    );
-    return now.body.data!.onboarding.signup?.status === 'COMPLETED' ? true : undefined;
-  });
+  await waitForOnboarding(
+    gateway.url,
+    { authorization: admin },
+    waiting.id,
+    (now) => now.signup?.status === 'COMPLETED',
+  );
 
   // The sender's token, too: it still has one, and the runner could use it.
-  const ready = await graphql<{
-    onboarding: { sender: { hasBearerToken: boolean; bearerTokenPreview: string } };
-  }>(gateway.url, READ, { id: prepared.ready.id }, { authorization: admin });
-  expect(ready.body.data!.onboarding.sender.hasBearerToken).toBe(true);
+  const ready = await readOnboarding(gateway.url, { authorization: admin }, prepared.ready.id);
+  expect(ready.sender!.hasBearerToken).toBe(true);
 }
 
 describe('secrets rotate (sandbox mode: the key file beside the database)', () => {
@@ -498,7 +483,7 @@ describe('secrets reseal (configured keys)', () => {
     gateway = await start(dir, { SECRETS_KEY: newKey });
     const blind = await graphql(
       gateway.url,
-      REVEAL,
+      RevealSendzenApiKey,
       { id: prepared.ready.id },
       { authorization: admin },
     );

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { StepName } from '../../src/onboarding/plan.ts';
 import { ONBOARDING_LABEL } from '../../src/onboarding/steps/sinch-subproject.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import {
@@ -18,8 +17,10 @@ import {
   liveEnv,
   startChildGateway,
 } from '../support/child-gateway.ts';
-import { type FaultSpec, type Sandbox, startSandbox } from '../support/fake.ts';
-import { graphql, until } from '../support/gateway.ts';
+import { type FaultSpec, type JournalEntry, type Sandbox, startSandbox } from '../support/fake.ts';
+import { graphql, waitForOnboarding } from '../support/gateway.ts';
+import { OnboardCustomer, type OnboardingView, type StepName } from '../support/operations.ts';
+import { MISSED, until, withWindow } from '../support/windows.ts';
 
 let sandbox: Sandbox;
 let dir: string;
@@ -36,7 +37,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
   env = liveEnv(sandbox, { port: await freePort(), dir });
   gateway = await startChildGateway(env);
-}, 30_000);
+});
 
 afterAll(async () => {
   await killAllChildGateways();
@@ -55,45 +56,15 @@ beforeEach(({ onTestFailed }) => {
   });
 });
 
-interface OnboardingView {
-  id: string;
-  status: string;
-  subprojectId: string | null;
-  steps: { name: StepName; status: string; attempts: number }[];
-  sender: { id: string; state: string; hasBearerToken: boolean } | null;
-  conversationApp: { id: string; credentialStatus: string | null } | null;
-  webhooks: { id: string; appId: string; triggers: string[] }[];
-  events: { edges: { node: { type: string; step: StepName | null; message: string } }[] };
-}
-
-const ONBOARD = /* GraphQL */ `
-  mutation Onboard($input: OnboardCustomerInput!) {
-    onboardCustomer(input: $input) { onboarding { id status } }
-  }
-`;
-
-const READ = /* GraphQL */ `
-  query Read($id: ID!) {
-    onboarding(id: $id) {
-      id status subprojectId
-      steps { name status attempts }
-      sender { id state hasBearerToken }
-      conversationApp { id credentialStatus }
-      webhooks { id appId triggers }
-      events(first: 200) { edges { node { type step message } } }
-    }
-  }
-`;
-
 function url(): string {
   if (!gateway) throw new Error('no gateway process is running');
   return gateway.url;
 }
 
 async function onboard(clientIdentifier: string): Promise<string> {
-  const res = await graphql<{ onboardCustomer: { onboarding: { id: string } } }>(
+  const res = await graphql(
     url(),
-    ONBOARD,
+    OnboardCustomer,
     { input: { clientIdentifier, displayName: `Shop ${clientIdentifier}`, region: 'EU' } },
     authorization(env),
   );
@@ -101,37 +72,31 @@ async function onboard(clientIdentifier: string): Promise<string> {
   return res.body.data!.onboardCustomer.onboarding.id;
 }
 
-async function read(id: string): Promise<OnboardingView> {
-  const res = await graphql<{ onboarding: OnboardingView }>(
-    url(),
-    READ,
-    { id },
-    authorization(env),
-  );
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data!.onboarding;
-}
-
 const stepStatus = (o: OnboardingView, name: StepName) =>
   o.steps.find((s) => s.name === name)?.status;
 
+/** Watches the onboarding (on the gateway running now) until the step has this status. */
 async function waitForStep(id: string, name: StepName, status: string): Promise<void> {
-  await until(async () => (stepStatus(await read(id), name) === status ? true : undefined));
+  await waitForOnboarding(url(), authorization(env), id, (o) => stepStatus(o, name) === status);
 }
 
-/** Holds back the next matching create in the fake; returns a wait for it to arrive there. */
-async function holdNextCall(fault: FaultSpec): Promise<() => Promise<void>> {
+/**
+ * Holds back the next matching call in the fake for `delayMs`; returns a wait for it to arrive
+ * there, which answers the call's journal entry.
+ */
+async function holdNextCall(fault: FaultSpec): Promise<() => Promise<JournalEntry>> {
   const seen = await sandbox.journal(fault.upstream);
   const after = seen.at(-1)?.seq ?? 0;
   await sandbox.fault(fault);
   return () => waitForHeldCall(fault, after);
 }
 
-async function waitForHeldCall(fault: FaultSpec, afterSeq: number): Promise<void> {
+/** The fake's journal is all that can tell: polled, with the hang-only deadline. */
+async function waitForHeldCall(fault: FaultSpec, afterSeq: number): Promise<JournalEntry> {
   const pattern = new RegExp(`^${fault.path!.replaceAll('*', '[^/]+')}$`);
-  await until(async () => {
+  return until(async () => {
     const entries = await sandbox.journal(fault.upstream);
-    const held = entries.find(
+    return entries.find(
       (e) =>
         e.seq > afterSeq &&
         e.direction === 'inbound' &&
@@ -139,7 +104,6 @@ async function waitForHeldCall(fault: FaultSpec, afterSeq: number): Promise<void
         pattern.test(e.path ?? '') &&
         (e.fault as { kind?: string } | undefined)?.kind === 'delay',
     );
-    return held ? true : undefined;
   });
 }
 
@@ -164,16 +128,39 @@ async function subprojectOf(onboardingId: string) {
 }
 
 /**
- * SIGKILLs the gateway while its call is held in the fake, waits until the fake has finished that
- * call (so what it creates does exist upstream), and starts the gateway again on the same database.
+ * The scenario every test here plays: the fake holds the next call `fault` matches, `reach` drives
+ * a new onboarding until the gateway has made that call, and the gateway is SIGKILLed while the
+ * fake still holds it. Once the fake has finished the call (`createdUpstream`: what it creates
+ * exists upstream), the gateway starts again on the same database.
+ *
+ * The kill must land within the hold. A machine too slow for that lets the fake answer first, and
+ * then nothing was interrupted: the run counts as missed and the scenario starts over with a new
+ * customer and twice the hold.
  */
-async function killAndRestart(createdUpstream: () => Promise<boolean>): Promise<void> {
-  const exit = await gateway!.kill('SIGKILL');
-  expect(exit.signal).toBe('SIGKILL');
-  gateway = undefined;
-  await until(async () => ((await createdUpstream()) ? true : undefined), 10_000);
-  gateway = await startChildGateway(env);
-  generations.push(gateway);
+async function killWhileHeld(
+  customer: string,
+  fault: Omit<FaultSpec, 'kind' | 'delayMs'>,
+  reach: (id: string, clientIdentifier: string) => Promise<void>,
+  createdUpstream: (id: string) => Promise<boolean>,
+): Promise<{ id: string; clientIdentifier: string }> {
+  return withWindow(1_500, 24_000, async (delayMs, attempt) => {
+    const clientIdentifier = attempt === 1 ? customer : `${customer}-${attempt}`;
+    const heldCall = await holdNextCall({ ...fault, kind: 'delay', delayMs });
+    const id = await onboard(clientIdentifier);
+    await reach(id, clientIdentifier);
+    const held = await heldCall();
+
+    const exit = await gateway!.kill('SIGKILL');
+    expect(exit.signal).toBe('SIGKILL');
+    gateway = undefined;
+    const answered = (await sandbox.journal(fault.upstream)).find((e) => e.seq === held.seq);
+    const answeredBeforeTheKill = answered?.status !== undefined;
+
+    await until(async () => ((await createdUpstream(id)) ? true : undefined));
+    gateway = await startChildGateway(env);
+    generations.push(gateway);
+    return answeredBeforeTheKill ? MISSED : { id, clientIdentifier };
+  });
 }
 
 async function completeSignup(clientIdentifier: string): Promise<void> {
@@ -181,13 +168,16 @@ async function completeSignup(clientIdentifier: string): Promise<void> {
 }
 
 async function waitReady(id: string): Promise<OnboardingView> {
-  return until(async () => {
-    const o = await read(id);
-    if (o.status === 'ACTION_REQUIRED') {
-      throw new Error(`the onboarding needs action: ${JSON.stringify(o.steps)}`);
-    }
-    return o.status === 'READY' ? o : undefined;
-  }, 20_000);
+  const o = await waitForOnboarding(
+    url(),
+    authorization(env),
+    id,
+    (now) => now.status === 'READY' || now.status === 'ACTION_REQUIRED',
+  );
+  if (o.status === 'ACTION_REQUIRED') {
+    throw new Error(`the onboarding needs action: ${JSON.stringify(o.steps)}`);
+  }
+  return o;
 }
 
 /** Exactly one of every upstream resource for the customer, and they are the ones the gateway shows. */
@@ -237,136 +227,102 @@ function expectRecoveredAndAdopted(onboarding: OnboardingView, step: StepName): 
 
 describe('a gateway killed mid-provisioning and started again', () => {
   it('adopts the Sinch subproject whose create was in flight, then finishes to READY', async () => {
-    const customer = 'crash-subproject';
-    const fault: FaultSpec = {
-      upstream: 'subprojects',
-      method: 'POST',
-      path: '/v1/projects/*/subprojects',
-      kind: 'delay',
-      delayMs: 1500,
-    };
-    const heldCall = await holdNextCall(fault);
-    const id = await onboard(customer);
-    await waitForStep(id, 'SINCH_SUBPROJECT', 'RUNNING');
-    await heldCall();
-
-    await killAndRestart(async () => (await subprojectOf(id)) !== undefined);
-
-    await until(async () =>
-      stepStatus(await read(id), 'CUSTOMER_SIGNUP') === 'WAITING' ? true : undefined,
+    const { id, clientIdentifier } = await killWhileHeld(
+      'crash-subproject',
+      { upstream: 'subprojects', method: 'POST', path: '/v1/projects/*/subprojects' },
+      (id) => waitForStep(id, 'SINCH_SUBPROJECT', 'RUNNING'),
+      async (id) => (await subprojectOf(id)) !== undefined,
     );
-    await completeSignup(customer);
+
+    await waitForStep(id, 'CUSTOMER_SIGNUP', 'WAITING');
+    await completeSignup(clientIdentifier);
     const ready = await waitReady(id);
     await expectExactlyOneOfEverything(ready);
     expectRecoveredAndAdopted(ready, 'SINCH_SUBPROJECT');
-  }, 30_000);
+  });
 
   it('adopts the provisioning webhook whose registration was in flight', async () => {
-    const customer = 'crash-provisioning-webhook';
-    const fault: FaultSpec = {
-      upstream: 'provisioning',
-      method: 'POST',
-      path: '/v1/projects/*/webhooks',
-      kind: 'delay',
-      delayMs: 1500,
-    };
-    const heldCall = await holdNextCall(fault);
-    const id = await onboard(customer);
-    await waitForStep(id, 'PROVISIONING_WEBHOOK', 'RUNNING');
-    await heldCall();
+    const { id, clientIdentifier } = await killWhileHeld(
+      'crash-provisioning-webhook',
+      { upstream: 'provisioning', method: 'POST', path: '/v1/projects/*/webhooks' },
+      (id) => waitForStep(id, 'PROVISIONING_WEBHOOK', 'RUNNING'),
+      async (id) => {
+        const sub = await subprojectOf(id);
+        return (await fakeRecords()).provisioningWebhooks.some(
+          (w) => w.projectId === sub?.subprojectId,
+        );
+      },
+    );
 
-    await killAndRestart(async () => {
-      const sub = await subprojectOf(id);
-      return (await fakeRecords()).provisioningWebhooks.some(
-        (w) => w.projectId === sub?.subprojectId,
-      );
-    });
-
-    await completeSignup(customer);
+    await completeSignup(clientIdentifier);
     const ready = await waitReady(id);
     await expectExactlyOneOfEverything(ready);
     expectRecoveredAndAdopted(ready, 'PROVISIONING_WEBHOOK');
-  }, 30_000);
+  });
 
   it('adopts the WhatsApp sender whose create was in flight, and it still becomes ACTIVE', async () => {
-    const customer = 'crash-sender';
-    const fault: FaultSpec = {
-      upstream: 'provisioning',
-      method: 'POST',
-      path: '/v1/projects/*/whatsapp/senders',
-      kind: 'delay',
-      delayMs: 1500,
-    };
-    const heldCall = await holdNextCall(fault);
-    const id = await onboard(customer);
-    await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
-    await completeSignup(customer);
-    await waitForStep(id, 'WHATSAPP_SENDER', 'RUNNING');
-    await heldCall();
-
-    await killAndRestart(async () => {
-      const sub = await subprojectOf(id);
-      return (await fakeRecords()).senders.some((s) => s.projectId === sub?.subprojectId);
-    });
+    const { id } = await killWhileHeld(
+      'crash-sender',
+      { upstream: 'provisioning', method: 'POST', path: '/v1/projects/*/whatsapp/senders' },
+      async (id, clientIdentifier) => {
+        await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
+        await completeSignup(clientIdentifier);
+        await waitForStep(id, 'WHATSAPP_SENDER', 'RUNNING');
+      },
+      async (id) => {
+        const sub = await subprojectOf(id);
+        return (await fakeRecords()).senders.some((s) => s.projectId === sub?.subprojectId);
+      },
+    );
 
     const ready = await waitReady(id);
     expect(ready.sender).toMatchObject({ state: 'ACTIVE', hasBearerToken: true });
     await expectExactlyOneOfEverything(ready);
     expectRecoveredAndAdopted(ready, 'WHATSAPP_SENDER');
-  }, 30_000);
+  });
 
   it('adopts the Conversation API app whose create was in flight', async () => {
-    const customer = 'crash-app';
-    const fault: FaultSpec = {
-      upstream: 'conversation',
-      method: 'POST',
-      path: '/v1/projects/*/apps',
-      kind: 'delay',
-      delayMs: 1500,
-    };
-    const heldCall = await holdNextCall(fault);
-    const id = await onboard(customer);
-    await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
-    await completeSignup(customer);
-    await waitForStep(id, 'CONVERSATION_APP', 'RUNNING');
-    await heldCall();
-
-    await killAndRestart(async () => {
-      const sub = await subprojectOf(id);
-      return (await fakeRecords()).conversationApps.some((a) => a.projectId === sub?.subprojectId);
-    });
+    const { id } = await killWhileHeld(
+      'crash-app',
+      { upstream: 'conversation', method: 'POST', path: '/v1/projects/*/apps' },
+      async (id, clientIdentifier) => {
+        await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
+        await completeSignup(clientIdentifier);
+        await waitForStep(id, 'CONVERSATION_APP', 'RUNNING');
+      },
+      async (id) => {
+        const sub = await subprojectOf(id);
+        return (await fakeRecords()).conversationApps.some(
+          (a) => a.projectId === sub?.subprojectId,
+        );
+      },
+    );
 
     const ready = await waitReady(id);
     expect(ready.conversationApp).toMatchObject({ credentialStatus: 'ACTIVE' });
     await expectExactlyOneOfEverything(ready);
     expectRecoveredAndAdopted(ready, 'CONVERSATION_APP');
-  }, 30_000);
+  });
 
   it('adopts the app webhook whose registration was in flight', async () => {
-    const customer = 'crash-app-webhook';
-    const fault: FaultSpec = {
-      upstream: 'conversation',
-      method: 'POST',
-      path: '/v1/projects/*/webhooks',
-      kind: 'delay',
-      delayMs: 1500,
-    };
-    const heldCall = await holdNextCall(fault);
-    const id = await onboard(customer);
-    await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
-    await completeSignup(customer);
-    await waitForStep(id, 'APP_WEBHOOK', 'RUNNING');
-    await heldCall();
-
-    await killAndRestart(async () => {
-      const sub = await subprojectOf(id);
-      return (await fakeRecords()).conversationWebhooks.some(
-        (w) => w.projectId === sub?.subprojectId,
-      );
-    });
+    const { id } = await killWhileHeld(
+      'crash-app-webhook',
+      { upstream: 'conversation', method: 'POST', path: '/v1/projects/*/webhooks' },
+      async (id, clientIdentifier) => {
+        await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
+        await completeSignup(clientIdentifier);
+        await waitForStep(id, 'APP_WEBHOOK', 'RUNNING');
+      },
+      async (id) => {
+        const sub = await subprojectOf(id);
+        return (await fakeRecords()).conversationWebhooks.some(
+          (w) => w.projectId === sub?.subprojectId,
+        );
+      },
+    );
 
     const ready = await waitReady(id);
     await expectExactlyOneOfEverything(ready);
     expectRecoveredAndAdopted(ready, 'APP_WEBHOOK');
-  }, 30_000);
+  });
 });

@@ -27,8 +27,14 @@ import {
   startTestGateway,
   subscribeWs,
   type TestGateway,
-  until,
 } from '../support/gateway.ts';
+import {
+  CancelOnboarding,
+  type Document,
+  OnboardCustomer,
+  RevealSendzenApiKey,
+  WatchOnboardings,
+} from '../support/operations.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A sandbox-mode gateway whose log is kept
@@ -50,8 +56,16 @@ afterAll(async () => {
   await t?.close();
 });
 
-const gql = <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) =>
-  graphql<T>(gateway.url, query, variables, { authorization: admin });
+const gql = <T = Record<string, unknown>>(
+  document: Document<T>,
+  variables?: Record<string, unknown>,
+) => graphql<T>(gateway.url, document, variables, { authorization: admin });
+
+/** Where a field starts in a document, as GraphQL reports a location (1-based line, column). */
+function locationOf(query: string, field: string): { line: number; column: number } {
+  const before = query.slice(0, query.indexOf(field)).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}
 
 /** Refused before execution: one error with this message, and no data at all. */
 /** Refused before execution, as GraphQL over HTTP says: a 400 with a code, and no data. */
@@ -69,12 +83,7 @@ function expectAccepted(res: GraphQLResponse) {
 }
 
 async function onboard(clientIdentifier: string): Promise<{ id: string; raw: string }> {
-  const res = await gql<{ onboardCustomer: { onboarding: { id: string } } }>(
-    `mutation M($input: OnboardCustomerInput!) {
-      onboardCustomer(input: $input) { onboarding { id } }
-    }`,
-    { input: { clientIdentifier, autoProvision: false } },
-  );
+  const res = await gql(OnboardCustomer, { input: { clientIdentifier, autoProvision: false } });
   expect(res.body.errors).toBeUndefined();
   const { id } = res.body.data!.onboardCustomer.onboarding;
   return { id, raw: rawOnboardingId(id) };
@@ -172,19 +181,14 @@ describe('armor limits', () => {
     const deep = `subscription { onboardingsUpdated { events(first: 1) { edges { node { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { ... on OnboardingEvent { type } } } } } } } } } } } } }`;
     const sub = subscribeWs(gateway.url, deep, {}, { authorization: admin });
     try {
-      await until(() => (sub.errors.length > 0 ? true : undefined));
+      await sub.waitForErrors();
       expect(sub.values).toEqual([]);
       // The operation is refused with the limit's message; the socket stays open for others.
       // graphql-ws hands the client the operation's errors as an array; a closed socket has a code.
       const [refused] = sub.errors.flat() as { message?: string; code?: number }[];
       expect(refused?.code).toBeUndefined();
       expect(refused?.message).toMatch(/Query depth limit of 12 exceeded, found 13/);
-      const shallow = subscribeWs<{ onboardingsUpdated: { id: string } }>(
-        gateway.url,
-        'subscription { onboardingsUpdated { id } }',
-        {},
-        { authorization: admin },
-      );
+      const shallow = subscribeWs(gateway.url, WatchOnboardings, {}, { authorization: admin });
       await shallow.close();
       expect(shallow.errors).toEqual([]);
     } finally {
@@ -197,9 +201,12 @@ describe('armor limits', () => {
 // HTTP: bodies, CSRF, batching
 // ---------------------------------------------------------------------------------------------
 
+/** The smallest query: what the body, CSRF and batching checks send, the document not the point. */
+const TYPENAME = '{ __typename }';
+
 /** A JSON body of exactly `bytes` bytes holding a valid query, padded inside a comment. */
 function bodyOf(bytes: number): string {
-  const query = '{ __typename } #';
+  const query = `${TYPENAME} #`;
   const padding = bytes - JSON.stringify({ query }).length;
   const body = JSON.stringify({ query: `${query}${'x'.repeat(padding)}` });
   expect(Buffer.byteLength(body)).toBe(bytes);
@@ -229,7 +236,7 @@ describe('request bodies', () => {
   });
 
   it('refuses a streamed body that declares no length with 411, however small', async () => {
-    const small = JSON.stringify({ query: '{ __typename }' });
+    const small = JSON.stringify({ query: TYPENAME });
     const streamed = await post(
       new ReadableStream({
         start(controller) {
@@ -247,9 +254,7 @@ describe('request bodies', () => {
   });
 
   it('refuses a batch (an array of operations)', async () => {
-    const batch = await post(
-      JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
-    );
+    const batch = await post(JSON.stringify([{ query: TYPENAME }, { query: TYPENAME }]));
     expect(batch.status).toBe(400);
     expect(batch.json.data).toBeUndefined();
     expect(batch.json.errors?.[0]?.message).toBe('Batching is not supported.');
@@ -257,7 +262,7 @@ describe('request bodies', () => {
 });
 
 describe('CSRF prevention', () => {
-  const url = () => `${gateway.url}/graphql?query=${encodeURIComponent('{ __typename }')}`;
+  const url = () => `${gateway.url}/graphql?query=${encodeURIComponent(TYPENAME)}`;
 
   it('refuses a GET query without the CSRF header with 403, and answers it with the header', async () => {
     const bare = await fetch(url(), { headers: { authorization: admin } });
@@ -275,10 +280,7 @@ describe('CSRF prevention', () => {
 
   it('refuses a POST a browser form could send (text/plain) with 403, and runs nothing', async () => {
     const { id, raw } = await onboard('hardening-csrf');
-    const cancel = JSON.stringify({
-      query: 'mutation M($id: ID!) { cancelOnboarding(onboardingId: $id) { __typename } }',
-      variables: { id },
-    });
+    const cancel = JSON.stringify({ query: CancelOnboarding.query, variables: { id } });
     const res = await post(cancel, { 'content-type': 'text/plain' });
     expect(res.status).toBe(403);
     const row = gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get();
@@ -313,16 +315,13 @@ describe('an unexpected error', () => {
     }
     const before = logLines.length;
 
-    const res = await gql(
-      'mutation M($id: ID!) { revealSendzenApiKey(onboardingId: $id) { __typename } }',
-      { id },
-    );
+    const res = await gql(RevealSendzenApiKey, { id });
     expect(res.status).toBe(200);
     expect(res.body.data).toBeNull();
     expect(res.body.errors).toEqual([
       {
         message: 'Unexpected error.',
-        locations: [{ line: 1, column: 24 }],
+        locations: [locationOf(RevealSendzenApiKey.query, 'revealSendzenApiKey(')],
         path: ['revealSendzenApiKey'],
         extensions: { code: 'INTERNAL_SERVER_ERROR' },
       },
@@ -365,11 +364,10 @@ describe('live mode', () => {
       body: JSON.stringify({ query }),
     });
 
+  const INTROSPECTION = '{ __schema { queryType { name } } }';
+
   it('refuses introspection, to an admin key too, and still answers ordinary queries', async () => {
-    for (const query of [
-      '{ __schema { queryType { name } } }',
-      '{ __type(name: "Onboarding") { fields { name } } }',
-    ]) {
+    for (const query of [INTROSPECTION, '{ __type(name: "Onboarding") { fields { name } } }']) {
       const res = await post(live.url, query, authorization(env));
       expect(res.status).toBe(400);
       const body = (await res.json()) as GraphQLResponse['body'];
@@ -389,7 +387,7 @@ describe('live mode', () => {
       data: { __typename: 'Query', onboardings: { edges: [] } },
     });
     // Sandbox mode, the same introspection is answered.
-    const sandboxed = await gql('{ __schema { queryType { name } } }');
+    const sandboxed = await gql(INTROSPECTION);
     expect(sandboxed.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
   });
 

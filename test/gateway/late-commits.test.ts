@@ -5,7 +5,9 @@
 // Faults are played by the fake: `after: commit` runs the create, then spoils its answer; a plain
 // delay holds the request past the gateway's timeout and commits it when the delay ends.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { OnboardCustomer, type OnboardingView, type StepName } from '../support/operations.ts';
 
 /** Long enough that only a real hang reaches it. */
 const HANG = 120_000;
@@ -25,26 +27,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const GET = /* GraphQL */ `
-  query LateCommit($id: ID!) {
-    onboarding(id: $id) {
-      id status subprojectId
-      steps { name status attempts }
-      conversationApp { id }
-      events(first: 200) { edges { node { type step message } } }
-    }
-  }
-`;
-
-interface Onboarding {
-  id: string;
-  status: string;
-  subprojectId: string | null;
-  steps: { name: string; status: string; attempts: number }[];
-  conversationApp: { id: string } | null;
-  events: { edges: { node: { type: string; step: string | null; message: string } }[] };
-}
-
 interface FakeState {
   records: {
     subprojects: { subprojectId: string; deleted: boolean; labels?: Record<string, string> }[];
@@ -52,29 +34,18 @@ interface FakeState {
   };
 }
 
-const events = (o: Onboarding) => o.events.edges.map((e) => e.node);
-const step = (o: Onboarding, name: string) => o.steps.find((s) => s.name === name)!;
-const rawId = (globalId: string) =>
-  Buffer.from(globalId, 'base64')
-    .toString('utf8')
-    .replace(/^Onboarding:/, '');
+const events = (o: OnboardingView) => o.events.edges.map((e) => e.node);
+const step = (o: OnboardingView, name: StepName) => o.steps.find((s) => s.name === name)!;
 
 async function onboardAndSignUp(clientIdentifier: string): Promise<string> {
-  const res = await t.gql<{ onboardCustomer: { onboarding: { id: string } } }>(
-    /* GraphQL */ `
-      mutation Start($input: OnboardCustomerInput!) {
-        onboardCustomer(input: $input) { onboarding { id } }
-      }
-    `,
-    { input: { clientIdentifier } },
-  );
+  const res = await t.gql(OnboardCustomer, { input: { clientIdentifier } });
   expect(res.body.errors).toBeUndefined();
   await t.sandbox.control('POST', '/sendzen/signups', { clientIdentifier, status: 'completed' });
   return res.body.data!.onboardCustomer.onboarding.id;
 }
 
-const waitFor = (id: string, done: (o: Onboarding) => boolean) =>
-  t.waitForOnboarding<Onboarding>(GET, id, done, HANG);
+const waitFor = (id: string, done: (o: OnboardingView) => boolean) =>
+  t.waitForOnboarding(id, done, HANG);
 const fakeState = () => t.sandbox.control<FakeState>('GET', '/state');
 
 describe('a create whose answer is lost after it committed', () => {
@@ -120,7 +91,7 @@ describe('a create whose answer is lost after it committed', () => {
     expect(step(ready, 'SINCH_SUBPROJECT').attempts).toBe(2);
     const { records } = await fakeState();
     const ours = records.subprojects.filter(
-      (s) => s.labels?.['gateway-onboarding-id'] === rawId(id),
+      (s) => s.labels?.['gateway-onboarding-id'] === rawOnboardingId(id),
     );
     expect(ours.map((s) => s.subprojectId)).toEqual([ready.subprojectId]);
   });
@@ -146,7 +117,7 @@ describe('a create that commits after the gateway created again', () => {
       expect(step(reconciled, 'SINCH_SUBPROJECT').attempts).toBe(2);
       const { records } = await fakeState();
       const ours = records.subprojects.filter(
-        (s) => s.labels?.['gateway-onboarding-id'] === rawId(id),
+        (s) => s.labels?.['gateway-onboarding-id'] === rawOnboardingId(id),
       );
       // Both creates committed: the late one is deleted, the one the onboarding holds is live.
       expect(ours).toHaveLength(2);

@@ -3,6 +3,15 @@
 // frontend relaying the iframe's postMessage instead of waiting for SendZen's webhook.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import {
+  CreateConversationApp,
+  CreateSender,
+  OnboardCustomer,
+  type OnboardingView,
+  type Operation,
+  type Outcome,
+  RelaySignupResult,
+} from '../support/operations.ts';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -10,130 +19,33 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const ONBOARDING_FIELDS = /* GraphQL */ `
-  fragment Fields on Onboarding {
-    id status autoProvision subprojectId
-    signup { status source wabaId phoneNumberId }
-    steps { name status attempts nextAttemptAt }
-    actionRequired { step code }
-    sender { id state wabaId phoneNumberId hasBearerToken }
-    conversationApp { id region senderId credentialStatus }
-    webhooks { triggers }
-  }
-`;
-
-interface Onboarding {
-  id: string;
-  status: string;
-  autoProvision: boolean;
-  subprojectId: string | null;
-  signup: {
-    status: string;
-    source: string;
-    wabaId: string | null;
-    phoneNumberId: string | null;
-  } | null;
-  steps: { name: string; status: string; attempts: number; nextAttemptAt: string | null }[];
-  actionRequired: { step: string; code: string } | null;
-  sender: {
-    id: string;
-    state: string;
-    wabaId: string;
-    phoneNumberId: string;
-    hasBearerToken: boolean;
-  } | null;
-  conversationApp: {
-    id: string;
-    region: string;
-    senderId: string;
-    credentialStatus: string | null;
-  } | null;
-  webhooks: { triggers: string[] }[];
-}
-
 /** What a mutation with a typed error result answers: the onboarding, or the error's fields. */
-interface MutationResult {
-  __typename: string;
-  message?: string;
-  step?: string;
-  field?: string;
-  onboarding?: Onboarding;
-}
-
-const ONBOARD = /* GraphQL */ `
-  mutation Onboard($input: OnboardCustomerInput!) {
-    onboardCustomer(input: $input) { created onboarding { ...Fields } }
-  }
-  ${ONBOARDING_FIELDS}
-`;
-
-const GET = /* GraphQL */ `
-  query Get($id: ID!) { onboarding(id: $id) { ...Fields } }
-  ${ONBOARDING_FIELDS}
-`;
-
-const RESULT_FIELDS = /* GraphQL */ `
-  __typename
-  ... on Error { message }
-  ... on PreconditionFailed { step }
-  ... on InvalidInput { field }
-`;
-
-const CREATE_SENDER = /* GraphQL */ `
-  mutation CreateSender($id: ID!) {
-    createSender(onboardingId: $id) {
-      ${RESULT_FIELDS}
-      ... on CreateSenderSuccess { onboarding { ...Fields } }
-    }
-  }
-  ${ONBOARDING_FIELDS}
-`;
-
-const CREATE_APP = /* GraphQL */ `
-  mutation CreateApp($id: ID!) {
-    createConversationApp(onboardingId: $id) {
-      ${RESULT_FIELDS}
-      ... on CreateConversationAppSuccess { onboarding { ...Fields } }
-    }
-  }
-  ${ONBOARDING_FIELDS}
-`;
-
-const RELAY = /* GraphQL */ `
-  mutation Relay($input: RelaySignupResultInput!) {
-    relaySignupResult(input: $input) {
-      ${RESULT_FIELDS}
-      ... on RelaySignupResultSuccess { onboarding { ...Fields } }
-    }
-  }
-  ${ONBOARDING_FIELDS}
-`;
+type MutationResult = Outcome<{ onboarding: OnboardingView }>;
 
 async function onboard(clientIdentifier: string, extra: Record<string, unknown> = {}) {
-  const res = await t.gql<{ onboardCustomer: { created: boolean; onboarding: Onboarding } }>(
-    ONBOARD,
-    {
-      input: { clientIdentifier, displayName: `Shop ${clientIdentifier}`, region: 'EU', ...extra },
-    },
-  );
+  const res = await t.gql(OnboardCustomer, {
+    input: { clientIdentifier, displayName: `Shop ${clientIdentifier}`, region: 'EU', ...extra },
+  });
   expect(res.body.errors).toBeUndefined();
   expect(res.body.data!.onboardCustomer.created).toBe(true);
   return res.body.data!.onboardCustomer.onboarding;
 }
 
-const get = (id: string) => t.onboarding<Onboarding>(GET, id);
-/** Polls the onboarding over GraphQL until `done` holds. */
-const waitFor = (id: string, done: (o: Onboarding) => boolean, timeoutMs?: number) =>
-  t.waitForOnboarding<Onboarding>(GET, id, done, timeoutMs);
+const get = (id: string) => t.onboarding(id);
+/** Watches the onboarding until `done` holds. */
+const waitFor = (id: string, done: (o: OnboardingView) => boolean) => t.waitForOnboarding(id, done);
 
-async function mutate(query: string, variables: Record<string, unknown>): Promise<MutationResult> {
-  const res = await t.gql<Record<string, MutationResult>>(query, variables);
+async function mutate(
+  operation: Operation<Record<string, MutationResult>>,
+  variables: Record<string, unknown>,
+): Promise<MutationResult> {
+  const res = await t.gql(operation, variables);
   expect(res.status).toBe(200);
   expect(res.body.errors).toBeUndefined();
   return Object.values(res.body.data!)[0]!;
 }
 
-const step = (o: Onboarding, name: string) => o.steps.find((s) => s.name === name)!;
+const step = (o: OnboardingView, name: string) => o.steps.find((s) => s.name === name)!;
 
 /** Calls the fake received for one subproject (e.g. sender creates), from its journal. */
 async function calls(upstream: string, method: string, pathPattern: RegExp) {
@@ -149,11 +61,11 @@ describe('manual provisioning (autoProvision: false)', () => {
     expect(o.autoProvision).toBe(false);
     expect(o.status).toBe('AWAITING_SIGNUP');
 
-    const sender = await mutate(CREATE_SENDER, { id: o.id });
+    const sender = await mutate(CreateSender, { id: o.id });
     expect(sender).toMatchObject({ __typename: 'PreconditionFailed', step: 'CUSTOMER_SIGNUP' });
     expect(sender.message).toMatch(/signup/i);
 
-    const app = await mutate(CREATE_APP, { id: o.id });
+    const app = await mutate(CreateConversationApp, { id: o.id });
     expect(app).toMatchObject({ __typename: 'PreconditionFailed', step: 'WHATSAPP_SENDER' });
     expect(app.message).toMatch(/sender/i);
 
@@ -185,6 +97,7 @@ describe('manual provisioning (autoProvision: false)', () => {
       status: 'PENDING',
       attempts: 0,
       nextAttemptAt: null,
+      error: null,
     });
     expect(signedUp.sender).toBeNull();
     const subproject = signedUp.subprojectId!;
@@ -192,14 +105,15 @@ describe('manual provisioning (autoProvision: false)', () => {
     expect(await calls('provisioning', 'POST', senderPath)).toHaveLength(0);
 
     // Still no sender, so still no app.
-    expect(await mutate(CREATE_APP, { id: o.id })).toMatchObject({
+    expect(await mutate(CreateConversationApp, { id: o.id })).toMatchObject({
       __typename: 'PreconditionFailed',
       step: 'WHATSAPP_SENDER',
     });
 
-    // The sender takes a moment to activate, long enough to ask for the app too early once more.
-    await t.sandbox.scriptSender({ state: 'ACTIVE', afterMs: 800 });
-    const created = await mutate(CREATE_SENDER, { id: o.id });
+    // The sender stays IN_PROGRESS until the test activates it (as Sinch does after a while), so
+    // the app is asked for too early once more, however slowly the machine runs.
+    await t.sandbox.scriptSender({ state: 'ACTIVE', afterMs: 3_600_000 });
+    const created = await mutate(CreateSender, { id: o.id });
     expect(created.__typename).toBe('CreateSenderSuccess');
     expect(created.onboarding!.sender).toMatchObject({
       state: 'IN_PROGRESS',
@@ -208,11 +122,14 @@ describe('manual provisioning (autoProvision: false)', () => {
     expect(step(created.onboarding!, 'WHATSAPP_SENDER').status).toBe('WAITING');
     expect(await calls('provisioning', 'POST', senderPath)).toHaveLength(1);
 
-    expect(await mutate(CREATE_APP, { id: o.id })).toMatchObject({
+    expect(await mutate(CreateConversationApp, { id: o.id })).toMatchObject({
       __typename: 'PreconditionFailed',
       step: 'WHATSAPP_SENDER',
     });
 
+    await t.sandbox.control('POST', `/sinch/senders/${created.onboarding!.sender!.id}/state`, {
+      state: 'ACTIVE',
+    });
     // Active: the app still waits for its mutation.
     const active = await waitFor(o.id, (x) => step(x, 'WHATSAPP_SENDER').status === 'SUCCEEDED');
     expect(active.sender).toMatchObject({ state: 'ACTIVE', hasBearerToken: true });
@@ -227,7 +144,7 @@ describe('manual provisioning (autoProvision: false)', () => {
       await calls('conversation', 'POST', new RegExp(`^/v1/projects/${subproject}/apps$`)),
     ).toHaveLength(0);
 
-    const app = await mutate(CREATE_APP, { id: o.id });
+    const app = await mutate(CreateConversationApp, { id: o.id });
     expect(app.__typename).toBe('CreateConversationAppSuccess');
     const ready = app.onboarding!;
     expect(ready.status).toBe('READY');
@@ -237,17 +154,13 @@ describe('manual provisioning (autoProvision: false)', () => {
       senderId: active.sender!.id,
       credentialStatus: 'ACTIVE',
     });
-    expect(ready.webhooks).toEqual([{ triggers: ['MESSAGE_DELIVERY', 'MESSAGE_INBOUND'] }]);
+    expect(ready.webhooks.map((w) => w.triggers)).toEqual([
+      ['MESSAGE_DELIVERY', 'MESSAGE_INBOUND'],
+    ]);
 
     // The event log says who asked for each step.
-    const events = await t.gql<{
-      onboarding: { events: { edges: { node: { type: string; step: string | null } }[] } };
-    }>(
-      `query($id: ID!) { onboarding(id: $id) { events(first: 200) { edges { node { type step } } } } }`,
-      { id: o.id },
-    );
-    const requested = events.body
-      .data!.onboarding.events.edges.filter((e) => e.node.type === 'step.requested')
+    const requested = (await get(o.id)).events.edges
+      .filter((e) => e.node.type === 'step.requested')
       .map((e) => e.node.step);
     expect(requested).toEqual(['WHATSAPP_SENDER', 'CONVERSATION_APP']);
   });
@@ -260,10 +173,10 @@ describe('manual provisioning (autoProvision: false)', () => {
       o.id,
       (x) => step(x, 'PROVISIONING_WEBHOOK').status === 'SUCCEEDED' && x.signup !== null,
     );
-    expect((await mutate(CREATE_SENDER, { id: o.id })).__typename).toBe('CreateSenderSuccess');
+    expect((await mutate(CreateSender, { id: o.id })).__typename).toBe('CreateSenderSuccess');
     const active = await waitFor(o.id, (x) => step(x, 'WHATSAPP_SENDER').status === 'SUCCEEDED');
 
-    const again = await mutate(CREATE_SENDER, { id: o.id });
+    const again = await mutate(CreateSender, { id: o.id });
     expect(again.__typename).toBe('CreateSenderSuccess');
     expect(again.onboarding!.sender!.id).toBe(active.sender!.id);
     const senderPath = new RegExp(`^/v1/projects/${active.subprojectId}/whatsapp/senders$`);
@@ -278,7 +191,7 @@ describe('relaySignupResult', () => {
     const wabaId = '524126980791429';
     const phoneNumberId = '106540352242922';
 
-    const relayed = await mutate(RELAY, {
+    const relayed = await mutate(RelaySignupResult, {
       input: { onboardingId: o.id, status: 'COMPLETED', wabaId, phoneNumberId },
     });
     expect(relayed.__typename).toBe('RelaySignupResultSuccess');
@@ -287,6 +200,7 @@ describe('relaySignupResult', () => {
       source: 'RELAY',
       wabaId,
       phoneNumberId,
+      message: null,
     });
     expect(relayed.onboarding!.status).toBe('PROVISIONING');
 
@@ -310,13 +224,13 @@ describe('relaySignupResult', () => {
     const o = await onboard('relay-mine');
     const input = { onboardingId: o.id, status: 'COMPLETED', wabaId: '111', phoneNumberId: '222' };
 
-    const otherCustomer = await mutate(RELAY, {
+    const otherCustomer = await mutate(RelaySignupResult, {
       input: { ...input, clientIdentifier: 'relay-someone-else' },
     });
     expect(otherCustomer).toMatchObject({ __typename: 'InvalidInput', field: 'clientIdentifier' });
     expect(otherCustomer.message).toMatch(/another customer/i);
 
-    const otherProject = await mutate(RELAY, {
+    const otherProject = await mutate(RelaySignupResult, {
       input: { ...input, projectId: 'proj_000000000000' },
     });
     expect(otherProject).toMatchObject({ __typename: 'InvalidInput', field: 'projectId' });
@@ -329,7 +243,7 @@ describe('relaySignupResult', () => {
 
   it('a relayed FAILED signup asks for action on the signup step', async () => {
     const o = await onboard('relay-failed');
-    const relayed = await mutate(RELAY, {
+    const relayed = await mutate(RelaySignupResult, {
       input: { onboardingId: o.id, status: 'FAILED', message: 'The customer closed the window.' },
     });
     expect(relayed.__typename).toBe('RelaySignupResultSuccess');

@@ -13,7 +13,14 @@ import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { loadSecretKeys } from '../../src/secrets/keys.ts';
 import { Sealer } from '../../src/secrets/seal.ts';
 import { signCallback } from '../../src/upstreams/sinch/signature.ts';
-import { startTestGateway, type TestGateway, until } from '../support/gateway.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import {
+  LookUpOnboarding,
+  OnboardCustomer,
+  type OnboardingView,
+  RelaySignupResult,
+} from '../support/operations.ts';
+import { until } from '../support/windows.ts';
 
 let t: TestGateway;
 let sealer: Sealer;
@@ -28,75 +35,24 @@ afterAll(() => t?.close());
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-interface OnboardingView {
-  id: string;
-  status: string;
-  version: number;
-  clientIdentifier: string;
-  sendzenProjectId: string | null;
-  signup: {
-    status: string;
-    wabaId: string | null;
-    phoneNumberId: string | null;
-    source: string;
-  } | null;
-  steps: { name: string; status: string }[];
-  sender: { id: string; state: string; hasBearerToken: boolean } | null;
-  events: { edges: { node: { type: string; step: string | null; message: string } }[] };
-}
-
-const VIEW = /* GraphQL */ `
-  id status version clientIdentifier sendzenProjectId
-  signup { status wabaId phoneNumberId source }
-  steps { name status }
-  sender { id state hasBearerToken }
-  events(first: 200) { edges { node { type step message } } }
-`;
-
-const ONBOARD = /* GraphQL */ `
-  mutation Onboard($input: OnboardCustomerInput!) {
-    onboardCustomer(input: $input) { onboarding { ${VIEW} } }
-  }
-`;
-
-const READ = /* GraphQL */ `
-  query Read($id: ID!) { onboarding(id: $id) { ${VIEW} } }
-`;
-
-const RELAY = /* GraphQL */ `
-  mutation Relay($input: RelaySignupResultInput!) {
-    relaySignupResult(input: $input) {
-      __typename
-      ... on Error { message }
-    }
-  }
-`;
-
 /** A customer's onboarding; `raw` is the bare id that webhook URLs carry. */
 async function onboard(clientIdentifier: string, autoProvision = false) {
-  const res = await t.gql<{ onboardCustomer: { onboarding: OnboardingView } }>(ONBOARD, {
-    input: { clientIdentifier, autoProvision },
-  });
+  const res = await t.gql(OnboardCustomer, { input: { clientIdentifier, autoProvision } });
   expect(res.body.errors).toBeUndefined();
   const { id } = res.body.data!.onboardCustomer.onboarding;
   // Settled: what runs by itself before the signup (subproject, provisioning webhook) is done, so
   // the version only moves again when something the test sends changes the onboarding.
-  const settled = await until(async () => {
-    const now = await read(id);
-    return stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED' &&
-      stepStatus(now, 'CUSTOMER_SIGNUP') === 'WAITING'
-      ? now
-      : undefined;
-  });
+  const settled = await t.waitForOnboarding(
+    id,
+    (now) =>
+      stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED' &&
+      stepStatus(now, 'CUSTOMER_SIGNUP') === 'WAITING',
+  );
   expect(settled.sendzenProjectId).toBeTruthy();
   return { ...settled, raw: rawOnboardingId(id) };
 }
 
-async function read(id: string): Promise<OnboardingView> {
-  const res = await t.gql<{ onboarding: OnboardingView }>(READ, { id });
-  expect(res.body.errors).toBeUndefined();
-  return res.body.data!.onboarding;
-}
+const read = (id: string) => t.onboarding(id);
 
 const eventTypes = (o: OnboardingView) => o.events.edges.map((e) => e.node.type);
 const stepStatus = (o: OnboardingView, name: string) =>
@@ -184,15 +140,13 @@ describe('the SendZen signup webhook', () => {
     expect(first).toEqual({ status: 200, json: { status: 'accepted' } });
     expect(second).toEqual({ status: 200, json: { status: 'duplicate' } });
 
-    const after = await until(async () => {
-      const now = await read(o.id);
-      return now.signup ? now : undefined;
-    });
+    const after = await t.waitForOnboarding(o.id, (now) => now.signup !== null);
     expect(after.signup).toEqual({
       status: 'COMPLETED',
       wabaId: '100000000000001',
       phoneNumberId: '200000000000001',
       source: 'WEBHOOK',
+      message: null,
     });
     expect(stepStatus(after, 'CUSTOMER_SIGNUP')).toBe('SUCCEEDED');
     const stored = await until(() => {
@@ -315,15 +269,17 @@ describe('Sinch provisioning callbacks', () => {
       clientIdentifier: o.clientIdentifier,
       status: 'completed',
     });
-    const waiting = await until(async () => {
-      const now = await read(o.id);
-      return stepStatus(now, 'WHATSAPP_SENDER') === 'WAITING' && now.sender ? now : undefined;
-    });
+    const waiting = await t.waitForOnboarding(
+      o.id,
+      (now) => stepStatus(now, 'WHATSAPP_SENDER') === 'WAITING' && now.sender !== null,
+    );
     const state = await t.sandbox.control<{
       records: { senders: (Record<string, unknown> & { id: string; modified: string })[] };
     }>('GET', '/state');
     sender = state.records.senders.find((s) => s.id === waiting.sender!.id)!;
     expect(sender).toBeDefined();
+    activeSecond = Math.ceil((Date.parse(sender.modified) + 60_000) / 1000) * 1000;
+    activeAt = new Date(activeSecond + 250).toISOString();
     expect(waiting.sender!.state).toBe('IN_PROGRESS');
   });
 
@@ -363,9 +319,10 @@ describe('Sinch provisioning callbacks', () => {
     expect(after.sender?.state).toBe('IN_PROGRESS');
   });
 
-  // Sinch's clock: a whole second, written without fractions, as ISO 8601 allows.
-  const activeSecond = Math.ceil((Date.now() + 60_000) / 1000) * 1000;
-  const activeAt = new Date(activeSecond + 250).toISOString();
+  // When the sender turns ACTIVE: a minute after the fake last changed it, on a whole second of
+  // Sinch's clock (written without fractions, as ISO 8601 allows), plus 250 ms.
+  let activeSecond: number;
+  let activeAt: string;
 
   it('applies a signed ACTIVE callback once; the exact same request replayed is refused', async () => {
     const active = signed(secret, callback('ACTIVE', activeAt));
@@ -373,10 +330,10 @@ describe('Sinch provisioning callbacks', () => {
       status: 200,
       json: { status: 'accepted' },
     });
-    const succeeded = await until(async () => {
-      const now = await read(o.id);
-      return stepStatus(now, 'WHATSAPP_SENDER') === 'SUCCEEDED' ? now : undefined;
-    });
+    const succeeded = await t.waitForOnboarding(
+      o.id,
+      (now) => stepStatus(now, 'WHATSAPP_SENDER') === 'SUCCEEDED',
+    );
     expect(succeeded.sender).toMatchObject({ state: 'ACTIVE', hasBearerToken: true });
 
     const replayed = await post(path(), active.body, active.headers);
@@ -439,8 +396,9 @@ describe('a sender report before the gateway asked for a sender', () => {
   it('is stored as a delivery but stands in for nothing: the real sender is still created after the signup', async () => {
     const o = await onboard('wh-unasked-sender', true);
     const secret = secretOf(o.raw, 'provisioning_webhook_secret');
-    await until(async () =>
-      stepStatus(await read(o.id), 'PROVISIONING_WEBHOOK') === 'SUCCEEDED' ? true : undefined,
+    await t.waitForOnboarding(
+      o.id,
+      (now) => stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED',
     );
     const stranger = {
       type: 'WHATSAPP_SENDER_ACTIVE',
@@ -469,10 +427,7 @@ describe('a sender report before the gateway asked for a sender', () => {
       clientIdentifier: o.clientIdentifier,
       status: 'completed',
     });
-    const ready = await until(async () => {
-      const now = await read(o.id);
-      return now.status === 'READY' ? now : undefined;
-    });
+    const ready = await t.waitForOnboarding(o.id, (now) => now.status === 'READY');
     expect(ready.sender!.id).not.toBe(stranger.payload.id);
   });
 });
@@ -524,7 +479,7 @@ describe('a delivery for an onboarding the gateway does not know', () => {
         processedAt: null,
       },
     ]);
-    const res = await t.gql<{ onboarding: unknown }>(READ, { id: unknown });
+    const res = await t.gql(LookUpOnboarding, { id: unknown });
     expect(res.body.data?.onboarding).toBeNull();
   });
 });
@@ -535,7 +490,7 @@ describe('a delivery for an onboarding the gateway does not know', () => {
 
 describe('the relayed signup result and the SendZen webhook', () => {
   async function relay(o: { id: string }, ids: { wabaId: string; phoneNumberId: string }) {
-    const res = await t.gql<{ relaySignupResult: { __typename: string } }>(RELAY, {
+    const res = await t.gql(RelaySignupResult, {
       input: { onboardingId: o.id, status: 'COMPLETED', ...ids },
     });
     expect(res.body.errors).toBeUndefined();
@@ -561,7 +516,7 @@ describe('the relayed signup result and the SendZen webhook', () => {
     await applied(o.raw);
 
     const after = await read(o.id);
-    expect(after.signup).toEqual({ status: 'COMPLETED', ...b, source: 'WEBHOOK' });
+    expect(after.signup).toEqual({ status: 'COMPLETED', ...b, source: 'WEBHOOK', message: null });
     expect(eventTypes(after)).toContain('signup.disagreement');
     expect(eventTypes(after)).not.toContain('signup.confirmed');
   });
@@ -575,7 +530,7 @@ describe('the relayed signup result and the SendZen webhook', () => {
     await relay(o, b);
 
     const after = await read(o.id);
-    expect(after.signup).toEqual({ status: 'COMPLETED', ...a, source: 'WEBHOOK' });
+    expect(after.signup).toEqual({ status: 'COMPLETED', ...a, source: 'WEBHOOK', message: null });
     expect(eventTypes(after)).toContain('signup.disagreement');
     expect(eventTypes(after).filter((type) => type === 'signup.completed')).toHaveLength(1);
   });
@@ -588,7 +543,12 @@ describe('the relayed signup result and the SendZen webhook', () => {
     await applied(o.raw);
 
     const after = await read(o.id);
-    expect(after.signup).toEqual({ status: 'COMPLETED', ...ids, source: 'WEBHOOK' });
+    expect(after.signup).toEqual({
+      status: 'COMPLETED',
+      ...ids,
+      source: 'WEBHOOK',
+      message: null,
+    });
     expect(eventTypes(after)).toContain('signup.confirmed');
     expect(eventTypes(after)).not.toContain('signup.disagreement');
     expect(eventTypes(after).filter((type) => type === 'signup.completed')).toHaveLength(1);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { FakeUpstreams } from '../../mocks/serve.ts';
 import { ulid } from '../../src/ids.ts';
 import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { HANG_MS } from './windows.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
@@ -141,7 +142,7 @@ export function spawnGateway(env: Record<string, string>): ChildGateway {
 /** Starts the gateway and resolves once `/readyz` answers 200; rejects with its output otherwise. */
 export async function startChildGateway(
   env: Record<string, string>,
-  timeoutMs = 15_000,
+  timeoutMs = HANG_MS,
 ): Promise<ChildGateway & { url: string }> {
   const child = spawnGateway(env);
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
@@ -173,7 +174,7 @@ export async function startChildGateway(
 /** Runs the gateway until it exits by itself (a refused start), killing it after the timeout. */
 export async function runGatewayToExit(
   env: Record<string, string>,
-  timeoutMs = 15_000,
+  timeoutMs = HANG_MS,
 ): Promise<ChildExit & { stdout: string; stderr: string }> {
   const child = spawnGateway(env);
   const timer = setTimeout(() => void child.kill(), timeoutMs);

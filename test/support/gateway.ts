@@ -1,5 +1,10 @@
 // A gateway in sandbox mode for a test: the fake on a free loopback port, the gateway on another,
 // a fresh database in a temporary folder, and quick retry settings. Everything goes over HTTP.
+//
+// Waiting: a test waits on what the gateway tells it (a subscription's next value), never on a
+// clock. Where nothing can tell (a row in the database, the fake's journal), `until` in
+// windows.ts polls; every wait gives up only after HANG_MS, which a loaded machine does not reach
+// but a hang does.
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +22,16 @@ import { ulid } from '../../src/ids.ts';
 import { createLogger, type LogLevel } from '../../src/logger.ts';
 import { sandboxUpstreams } from '../../src/sandbox.ts';
 import { type Sandbox, startSandbox } from './fake.ts';
+import {
+  type Document,
+  documentText,
+  type OnboardingView,
+  ReadOnboarding,
+  WatchOnboarding,
+} from './operations.ts';
+import { HANG_MS } from './windows.ts';
+
+type Variables = Record<string, unknown>;
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -24,6 +39,16 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
     data?: T;
     errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
   };
+}
+
+/**
+ * Where a GraphQL POST goes: a gateway's base URL (over a socket), or a function that answers the
+ * request some other way (in process: test/support/in-process.ts).
+ */
+export type Endpoint = string | ((init: RequestInit) => Promise<Response>);
+
+function post(endpoint: Endpoint, init: RequestInit): Promise<Response> {
+  return typeof endpoint === 'string' ? fetch(`${endpoint}/graphql`, init) : endpoint(init);
 }
 
 export interface TestGateway {
@@ -34,31 +59,30 @@ export interface TestGateway {
   admin: string;
   /** GraphQL over HTTP as the admin key, or with the given Authorization (null: none). */
   gql<T = Record<string, unknown>>(
-    query: string,
-    variables?: Record<string, unknown>,
+    document: Document<T>,
+    variables?: Variables,
     authorization?: string | null,
   ): Promise<GraphQLResponse<T>>;
   sse<T>(
-    query: string,
-    variables?: Record<string, unknown>,
+    document: Document<T>,
+    variables?: Variables,
     authorization?: string | null,
   ): Promise<Subscription<T>>;
   ws<T>(
-    query: string,
-    variables?: Record<string, unknown>,
+    document: Document<T>,
+    variables?: Variables,
     authorization?: string | null,
   ): Subscription<T> & { client: Client };
   /** A new partner API key with these scopes, as an Authorization header value. */
   keyWith(...scopes: ApiKeyScope[]): Promise<string>;
-  /** Runs `query` (which reads `onboarding(id: $id)`) as the admin and returns the onboarding. */
-  onboarding<T>(query: string, id: string): Promise<T>;
-  /** Polls `onboarding(query, id)` until `done` holds. */
-  waitForOnboarding<T>(
-    query: string,
+  /** The onboarding as the admin reads it (ReadOnboarding). */
+  onboarding(id: string): Promise<OnboardingView>;
+  /** Watches the onboarding until a version of it satisfies `done`, and returns that version. */
+  waitForOnboarding(
     id: string,
-    done: (o: T) => boolean,
+    done: (o: OnboardingView) => boolean,
     timeoutMs?: number,
-  ): Promise<T>;
+  ): Promise<OnboardingView>;
   close(): Promise<void>;
 }
 
@@ -117,23 +141,20 @@ export async function startTestGateway(
     sandbox,
     dir,
     admin,
-    gql: (query, variables, authorization) =>
-      graphql(gateway.url, query, variables, headers(authorization)),
-    sse: (query, variables, authorization) =>
-      subscribeSse(gateway.url, query, variables, headers(authorization)),
-    ws: (query, variables, authorization) =>
+    gql: (document, variables, authorization) =>
+      graphql(gateway.url, document, variables, headers(authorization)),
+    sse: (document, variables, authorization) =>
+      subscribeSse(gateway.url, document, variables, headers(authorization)),
+    ws: (document, variables, authorization) =>
       subscribeWs(
         gateway.url,
-        query,
+        document,
         variables,
         authorization === null ? undefined : { authorization: authorization ?? admin },
       ),
-    onboarding: (query, id) => readOnboarding(gateway.url, admin, query, id),
-    waitForOnboarding: (query, id, done, timeoutMs) =>
-      until(async () => {
-        const o = await readOnboarding<Parameters<typeof done>[0]>(gateway.url, admin, query, id);
-        return done(o) ? o : undefined;
-      }, timeoutMs),
+    onboarding: (id) => readOnboarding(gateway.url, { authorization: admin }, id),
+    waitForOnboarding: (id, done, timeoutMs) =>
+      waitForOnboarding(gateway.url, { authorization: admin }, id, done, timeoutMs),
     keyWith: async (...scopes) =>
       `Bearer ${(await createApiKey(gateway.database.apiKeys, { name: `test ${scopes.join('+')}`, scopes })).key}`,
     async close() {
@@ -144,96 +165,157 @@ export async function startTestGateway(
   };
 }
 
-async function readOnboarding<T>(
-  baseUrl: string,
-  admin: string,
-  query: string,
+/** The onboarding as ReadOnboarding answers it; fails the test on an error or no onboarding. */
+export async function readOnboarding(
+  endpoint: Endpoint,
+  headers: Record<string, string>,
   id: string,
-): Promise<T> {
-  const res = await graphql<{ onboarding: T }>(baseUrl, query, { id }, { authorization: admin });
+): Promise<OnboardingView> {
+  const res = await graphql(endpoint, ReadOnboarding, { id }, headers);
   expect(res.body.errors).toBeUndefined();
-  return res.body.data!.onboarding;
+  expect(res.body.data?.onboarding, `onboarding ${id}`).toBeTruthy();
+  return res.body.data!.onboarding!;
+}
+
+/**
+ * Subscribes to the onboarding (WatchOnboarding, which first sends its current state) and resolves
+ * with the first version for which `done` holds; rejects if the subscription fails or ends first.
+ */
+export async function waitForOnboarding(
+  endpoint: Endpoint,
+  headers: Record<string, string>,
+  id: string,
+  done: (o: OnboardingView) => boolean,
+  timeoutMs = HANG_MS,
+): Promise<OnboardingView> {
+  const sub = await subscribeSse(endpoint, WatchOnboarding, { id }, headers);
+  try {
+    return (await sub.waitFor((v) => done(v.onboardingUpdated), timeoutMs)).onboardingUpdated;
+  } finally {
+    await sub.close();
+  }
 }
 
 export async function graphql<T>(
-  baseUrl: string,
-  query: string,
-  variables?: Record<string, unknown>,
+  endpoint: Endpoint,
+  document: Document<T>,
+  variables?: Variables,
   headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<T>> {
-  const res = await fetch(`${baseUrl}/graphql`, {
+  const res = await post(endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/graphql-response+json',
       ...headers,
     },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: documentText(document), variables }),
   });
   return { status: res.status, body: (await res.json()) as GraphQLResponse<T>['body'] };
 }
 
-/** Values a subscription delivered, and a way to wait for the one a test expects. */
+/** Values a subscription delivered, and ways to wait for what a test expects of it. */
 export interface Subscription<T> {
   values: T[];
+  /** GraphQL errors the server sent, and (graphql-ws) a close event or a failed connection. */
   errors: unknown[];
+  /** The first value (counting ones already received) that matches. */
   waitFor(match: (value: T) => boolean, timeoutMs?: number): Promise<T>;
+  /** Resolves with the errors once there are any. */
+  waitForErrors(timeoutMs?: number): Promise<unknown[]>;
+  /** Resolves when the server has ended the subscription (completed it or failed it). */
+  ended: Promise<void>;
   close(): Promise<void>;
 }
 
-function collector<T>(close: () => Promise<void>): Subscription<T> & { push(v: T): void } {
+function collector<T>(close: () => Promise<void>) {
   const values: T[] = [];
+  const errors: unknown[] = [];
   const waiters = new Set<() => void>();
-  return {
+  let isEnded = false;
+  let markEnded: () => void = () => {};
+  const ended = new Promise<void>((resolve) => {
+    markEnded = resolve;
+  });
+  const wake = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  const shown = () => JSON.stringify({ values, errors }).slice(0, 2000);
+
+  /** Resolves with `found()` once it returns something; rejects if the stream ends first. */
+  function waitUntil<R>(found: () => R | undefined, what: string, timeoutMs: number): Promise<R> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const value = found();
+        if (value === undefined && !isEnded) return false;
+        waiters.delete(check);
+        clearTimeout(timer);
+        if (value !== undefined) resolve(value);
+        else reject(new Error(`subscription: ended without ${what}; got ${shown()}`));
+        return true;
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`subscription: no ${what} within ${timeoutMs} ms; got ${shown()}`));
+      }, timeoutMs);
+      if (!check()) waiters.add(check);
+    });
+  }
+
+  const sub: Subscription<T> & {
+    push(value: T): void;
+    fail(...errors: unknown[]): void;
+    end(): void;
+  } = {
     values,
-    errors: [],
+    errors,
+    ended,
     push(value) {
       values.push(value);
-      for (const wake of waiters) wake();
+      wake();
     },
-    waitFor(match, timeoutMs = 10_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = values.find(match);
-          if (found === undefined) return false;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(
-            new Error(
-              `subscription: no matching value within ${timeoutMs} ms; got ${JSON.stringify(values).slice(0, 2000)}`,
-            ),
-          );
-        }, timeoutMs);
-        if (!check()) waiters.add(check);
-      });
+    fail(...more) {
+      errors.push(...more);
+      wake();
     },
+    end() {
+      isEnded = true;
+      markEnded();
+      wake();
+    },
+    waitFor: (match, timeoutMs = HANG_MS) =>
+      waitUntil(() => values.find(match), 'matching value', timeoutMs),
+    waitForErrors: (timeoutMs = HANG_MS) =>
+      waitUntil(() => (errors.length > 0 ? errors : undefined), 'error', timeoutMs),
     close,
   };
+  return sub;
 }
 
-/** GraphQL over SSE (yoga's distinct-connections mode): one HTTP request per subscription. */
+/**
+ * GraphQL over SSE (yoga's distinct-connections mode): one HTTP request per subscription. Rejects
+ * when the subscription is refused before it starts (a 401, say).
+ */
 export async function subscribeSse<T>(
-  baseUrl: string,
-  query: string,
-  variables?: Record<string, unknown>,
+  endpoint: Endpoint,
+  document: Document<T>,
+  variables?: Variables,
   headers: Record<string, string> = {},
 ): Promise<Subscription<T>> {
   const controller = new AbortController();
-  const res = await fetch(`${baseUrl}/graphql`, {
+  const res = await post(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: documentText(document), variables }),
     signal: controller.signal,
   });
   if (!res.ok || !res.body)
     throw new Error(`SSE subscription refused: ${res.status} ${await res.text()}`);
-  const sub = collector<T>(async () => controller.abort());
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  const sub = collector<T>(async () => {
+    controller.abort();
+    await reader.cancel().catch(() => {});
+  });
   void (async () => {
     let buffer = '';
     try {
@@ -252,7 +334,7 @@ export async function subscribeSse<T>(
             .join('\n');
           if (data) {
             const payload = JSON.parse(data) as { data?: T; errors?: unknown[] };
-            if (payload.errors) sub.errors.push(...payload.errors);
+            if (payload.errors) sub.fail(...payload.errors);
             if (payload.data) sub.push(payload.data);
           }
           end = buffer.indexOf('\n\n');
@@ -260,6 +342,8 @@ export async function subscribeSse<T>(
       }
     } catch {
       // Aborted by close().
+    } finally {
+      sub.end();
     }
   })();
   return sub;
@@ -268,8 +352,8 @@ export async function subscribeSse<T>(
 /** graphql-ws over a WebSocket on the same /graphql path. */
 export function subscribeWs<T>(
   baseUrl: string,
-  query: string,
-  variables?: Record<string, unknown>,
+  document: Document<T>,
+  variables?: Variables,
   connectionParams?: Record<string, unknown>,
 ): Subscription<T> & { client: Client } {
   const client = createClient({
@@ -283,29 +367,18 @@ export function subscribeWs<T>(
     await client.dispose();
   });
   const unsubscribe = client.subscribe<T>(
-    { query, variables },
+    { query: documentText(document), variables },
     {
       next: (result) => {
-        if (result.errors) sub.errors.push(...result.errors);
+        if (result.errors) sub.fail(...result.errors);
         if (result.data) sub.push(result.data as T);
       },
-      error: (error) => sub.errors.push(error),
-      complete: () => {},
+      error: (error) => {
+        sub.fail(error);
+        sub.end();
+      },
+      complete: () => sub.end(),
     },
   );
   return Object.assign(sub, { client });
-}
-
-/** Polls until `check` returns a value, or fails after the timeout. */
-export async function until<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }

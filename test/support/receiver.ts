@@ -2,6 +2,7 @@
 // webhooks, Sinch provisioning callbacks), answering with scripted statuses.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HANG_MS } from './windows.ts';
 
 export interface Delivery {
   path: string;
@@ -49,7 +50,7 @@ export async function startReceiver(): Promise<Receiver> {
     url: `http://127.0.0.1:${port}`,
     deliveries,
     respondWith: (...s) => statuses.push(...s),
-    waitFor(match, timeoutMs = 5_000) {
+    waitFor(match, timeoutMs = HANG_MS) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = deliveries.find(match);

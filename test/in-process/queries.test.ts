@@ -1,77 +1,53 @@
 // Reading onboardings back: the `onboardings` connection (pages, status filter, search), `node` and
-// `onboarding` by global or bare id, and an onboarding's event log.
+// `onboarding` by global or bare id, and an onboarding's event log. In process: what is asserted
+// here is what GraphQL answers, not how it travels.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway, until } from '../support/gateway.ts';
+import { type InProcessGateway, startInProcessGateway } from '../support/in-process.ts';
+import {
+  CancelOnboarding,
+  type EventPage,
+  ListOnboardings,
+  LookUpOnboarding,
+  OnboardCustomer,
+  type OnboardingPage,
+  ReadEventPage,
+  ReadNode,
+  ReadNodes,
+} from '../support/operations.ts';
 
-let t: TestGateway;
+let t: InProcessGateway;
 beforeAll(async () => {
-  t = await startTestGateway();
+  t = await startInProcessGateway();
 });
 afterAll(() => t.close());
-
-interface Listed {
-  id: string;
-  clientIdentifier: string;
-  status: string;
-}
-
-interface Page {
-  edges: { cursor: string; node: Listed }[];
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-}
-
-const LIST = /* GraphQL */ `
-  query List($first: Int, $after: String, $status: [OnboardingStatus!], $search: String) {
-    onboardings(first: $first, after: $after, status: $status, search: $search) {
-      edges { cursor node { id clientIdentifier status } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    }
-  }
-`;
 
 async function list(args: {
   first?: number;
   after?: string | null;
   status?: string[];
   search?: string;
-}): Promise<Page> {
-  const res = await t.gql<{ onboardings: Page }>(LIST, args);
+}): Promise<OnboardingPage> {
+  const res = await t.gql(ListOnboardings, args);
   expect(res.body.errors).toBeUndefined();
   return res.body.data!.onboardings;
 }
 
-const ids = (page: Page) => page.edges.map((e) => e.node.clientIdentifier);
+const ids = (page: OnboardingPage) => page.edges.map((e) => e.node.clientIdentifier);
 
 async function onboard(clientIdentifier: string): Promise<string> {
-  const res = await t.gql<{ onboardCustomer: { created: boolean; onboarding: { id: string } } }>(
-    `mutation($input: OnboardCustomerInput!) { onboardCustomer(input: $input) { created onboarding { id } } }`,
-    { input: { clientIdentifier } },
-  );
+  const res = await t.gql(OnboardCustomer, { input: { clientIdentifier } });
   expect(res.body.errors).toBeUndefined();
   expect(res.body.data!.onboardCustomer.created).toBe(true);
   return res.body.data!.onboardCustomer.onboarding.id;
 }
 
-async function statusOf(id: string): Promise<string> {
-  const res = await t.gql<{ onboarding: { status: string } }>(
-    'query($id: ID!) { onboarding(id: $id) { status } }',
-    { id },
-  );
-  return res.body.data!.onboarding.status;
-}
-
 /** Completes the customer's signup in the fake and waits for automatic provisioning to finish. */
 async function walkToReady(clientIdentifier: string, id: string) {
   await t.sandbox.control('POST', '/sendzen/signups', { clientIdentifier, status: 'completed' });
-  const status = await until(async () => {
-    const s = await statusOf(id);
-    return s === 'READY' || s === 'ACTION_REQUIRED' ? s : undefined;
-  });
+  const { status } = await t.waitForOnboarding(
+    id,
+    (o) => o.status === 'READY' || o.status === 'ACTION_REQUIRED',
+  );
   expect(status).toBe('READY');
 }
 
@@ -160,18 +136,12 @@ describe('looking one onboarding up', () => {
   it('node(id) resolves an Onboarding by its global id; nodes(ids) several, in order', async () => {
     const a = await onboard('node-a');
     const b = await onboard('node-b');
-    const res = await t.gql<{ node: { __typename: string; id: string; clientIdentifier: string } }>(
-      'query($id: ID!) { node(id: $id) { __typename id ... on Onboarding { clientIdentifier } } }',
-      { id: a },
-    );
+    const res = await t.gql(ReadNode, { id: a });
     expect(res.body).toEqual({
       data: { node: { __typename: 'Onboarding', id: a, clientIdentifier: 'node-a' } },
     });
 
-    const many = await t.gql<{ nodes: { id: string; clientIdentifier: string }[] }>(
-      'query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Onboarding { clientIdentifier } } }',
-      { ids: [b, a] },
-    );
+    const many = await t.gql(ReadNodes, { ids: [b, a] });
     expect(many.body.data!.nodes).toEqual([
       { id: b, clientIdentifier: 'node-b' },
       { id: a, clientIdentifier: 'node-a' },
@@ -180,11 +150,7 @@ describe('looking one onboarding up', () => {
 
   it('onboarding(id) accepts the global id and the bare id that webhook URLs and logs show', async () => {
     const id = await onboard('lookup-both');
-    const get = (given: string) =>
-      t.gql<{ onboarding: { id: string; clientIdentifier: string } }>(
-        'query($id: ID!) { onboarding(id: $id) { id clientIdentifier } }',
-        { id: given },
-      );
+    const get = (given: string) => t.gql(LookUpOnboarding, { id: given });
     const byGlobal = await get(id);
     const byBare = await get(bareId(id));
     expect(byGlobal.body).toEqual({
@@ -192,54 +158,26 @@ describe('looking one onboarding up', () => {
     });
     expect(byBare.body).toEqual(byGlobal.body);
     // And the bare id works for mutations too.
-    const cancel = await t.gql<{
-      cancelOnboarding: { __typename: string; onboarding: { id: string; status: string } };
-    }>(
-      'mutation($id: ID!) { cancelOnboarding(onboardingId: $id) { __typename ... on CancelOnboardingSuccess { onboarding { id status } } } }',
-      { id: bareId(id) },
-    );
-    expect(cancel.body.data!.cancelOnboarding).toEqual({
+    const cancel = await t.gql(CancelOnboarding, { id: bareId(id) });
+    expect(cancel.body.data!.cancelOnboarding).toMatchObject({
       __typename: 'CancelOnboardingSuccess',
       onboarding: { id, status: 'CANCELLED' },
     });
   });
 });
 
-interface EventNode {
-  sequence: number;
-  version: number;
-  at: string;
-  type: string;
-  step: string | null;
-  message: string;
-}
-
-interface Events {
-  edges: { cursor: string; node: EventNode }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
+type EventNode = EventPage['edges'][number]['node'];
 
 describe('the event log', () => {
   let id: string;
   let all: EventNode[];
   let version: number;
 
-  async function events(first: number, after?: string | null): Promise<Events> {
-    const res = await t.gql<{ onboarding: { version: number; events: Events } }>(
-      `query($id: ID!, $first: Int, $after: String) {
-        onboarding(id: $id) {
-          version
-          events(first: $first, after: $after) {
-            edges { cursor node { sequence version at type step message } }
-            pageInfo { hasNextPage endCursor }
-          }
-        }
-      }`,
-      { id, first, after },
-    );
+  async function events(first: number, after?: string | null): Promise<EventPage> {
+    const res = await t.gql(ReadEventPage, { id, first, after });
     expect(res.body.errors).toBeUndefined();
-    version = res.body.data!.onboarding.version;
-    return res.body.data!.onboarding.events;
+    version = res.body.data!.onboarding!.version;
+    return res.body.data!.onboarding!.events;
   }
 
   beforeAll(async () => {
@@ -299,7 +237,7 @@ describe('the event log', () => {
     const seen: EventNode[] = [];
     let after: string | null = null;
     for (let pages = 0; pages < 100; pages++) {
-      const page: Events = await events(4, after);
+      const page: EventPage = await events(4, after);
       seen.push(...page.edges.map((e) => e.node));
       if (!page.pageInfo.hasNextPage) break;
       expect(page.edges).toHaveLength(4);
