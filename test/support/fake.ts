@@ -33,6 +33,8 @@ export interface JournalEntry {
   target?: string;
   requestHeaders?: Record<string, string>;
   requestBody?: unknown;
+  /** How the exchange ended when it did not end with an answer received: reset, hang, client_gone. */
+  outcome?: string;
 }
 
 export interface Sandbox extends FakeUpstreams {
