@@ -11,6 +11,8 @@ export interface GatewayLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /** Whether a line at this level would be written: lets a hot path skip building it. */
+  isLevelEnabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 export function createLogger(
@@ -43,5 +45,6 @@ export function createLogger(
     info: (fields, message) => logger.info(fields, message),
     warn: (fields, message) => logger.warn(fields, message),
     error: (fields, message) => logger.error(fields, message),
+    isLevelEnabled: (level) => logger.isLevelEnabled(level),
   };
 }
