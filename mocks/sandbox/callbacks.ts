@@ -1,5 +1,6 @@
 // The calls the fake upstreams make to the gateway (SendZen's signup webhook, Sinch's provisioning
 // callbacks): at-least-once, retried on a non-2xx answer or a network error, every attempt journaled.
+import { request } from 'undici';
 import type { Journal, OutboundKind } from './journal.ts';
 import type { Timers } from './timers.ts';
 import type { UpstreamName } from './upstreams.ts';
@@ -47,7 +48,9 @@ export class CallbackDeliveries {
     let status: number | undefined;
     let error: string | undefined;
     try {
-      const response = await fetch(delivery.target, {
+      // undici's request rather than fetch: a third of the cost, which matters when the sandbox
+      // onboards hundreds of customers a second. It follows no redirect.
+      const response = await request(delivery.target, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -55,11 +58,12 @@ export class CallbackDeliveries {
           ...delivery.headers?.(),
         },
         body: delivery.body,
-        redirect: 'manual',
-        signal: AbortSignal.any([controller.signal, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]),
+        signal: controller.signal,
+        headersTimeout: ATTEMPT_TIMEOUT_MS,
+        bodyTimeout: ATTEMPT_TIMEOUT_MS,
       });
-      status = response.status;
-      await response.body?.cancel();
+      status = response.statusCode;
+      await response.body.dump();
     } catch (cause) {
       error = describe(cause);
     } finally {
