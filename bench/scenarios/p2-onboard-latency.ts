@@ -1,0 +1,150 @@
+// P2: onboardCustomer with a new client identifier each time, at a fixed open-loop rate, against
+// the call it makes upstream (the fake's SendZen onboard endpoint, POSTed directly) at the same
+// rate. The difference is what the gateway adds to a customer's wait.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type BenchGateway, ONBOARD, startGateway } from '../gateway.ts';
+import { graphqlOk, median, type OpenLoopResult, openLoop, pool, post } from '../load.ts';
+import type { Scenario } from '../options.ts';
+import { ms, type ScenarioResult, signedMs } from '../report.ts';
+
+const SENDZEN_ONBOARD = '/sendzen/v1/partner/onboard';
+
+/** Waits until every onboarding made so far has its background steps done (bounded). */
+async function settle(gateway: BenchGateway, onboardings: number, timeoutMs: number) {
+  const started = performance.now();
+  for (;;) {
+    const state = await gateway.control<{ counts: Record<string, number> }>('GET', '/state');
+    if ((state.counts.provisioningWebhooks ?? 0) >= onboardings) break;
+    if (performance.now() - started > timeoutMs) break;
+    await sleep(500);
+  }
+  return performance.now() - started;
+}
+
+export async function runP2({ options, settings, log }: Scenario): Promise<ScenarioResult> {
+  const { rate, seconds } = options.p2;
+  const gateway = await startGateway('p2-gateway', settings);
+  try {
+    const overview = await gateway.control<{ credentials: { sendzenPartnerKey: string } }>(
+      'GET',
+      '',
+    );
+    const direct = {
+      pool: pool(gateway.fakeUrl, 64),
+      path: SENDZEN_ONBOARD,
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${overview.credentials.sendzenPartnerKey}`,
+      },
+    };
+    const subject = gateway.graphqlTarget(64);
+    let made = 0;
+    const baselineRound = (tag: string, durationMs: number) =>
+      openLoop({
+        rate,
+        durationMs,
+        send: async (i) => {
+          const a = await post(
+            direct,
+            JSON.stringify({
+              client_identifier: `p2-direct-${tag}-${i}`,
+              client_webhook_url: `${gateway.url}/webhooks/sendzen/bench-${tag}-${i}/token`,
+            }),
+          );
+          return (
+            (a.status === 200 && a.body.includes('"iframe_url"')) ||
+            `${a.status} ${a.body.slice(0, 200)}`
+          );
+        },
+      });
+    const gatewayRound = async (tag: string, durationMs: number) => {
+      const result = await openLoop({
+        rate,
+        durationMs,
+        send: async (i) => {
+          const a = await post(
+            subject,
+            JSON.stringify({
+              query: ONBOARD,
+              variables: { input: { clientIdentifier: `p2-gateway-${tag}-${i}` } },
+            }),
+          );
+          return (
+            (graphqlOk(a) && a.body.includes('"created":true')) ||
+            `${a.status} ${a.body.slice(0, 300)}`
+          );
+        },
+      });
+      made += result.ok;
+      return result;
+    };
+
+    // Warm both paths (JIT, pools, the OAuth token) before anything counts.
+    await baselineRound('warm', 1_000);
+    await gatewayRound('warm', 1_000);
+    const settleNotes: string[] = [];
+    settleNotes.push(`warm-up: ${((await settle(gateway, made, 60_000)) / 1000).toFixed(1)} s`);
+
+    const base: OpenLoopResult[] = [];
+    const gw: OpenLoopResult[] = [];
+    const rounds: string[] = [];
+    const line = (who: string, r: number, x: OpenLoopResult) =>
+      `round ${r} ${who.padEnd(8)} sent ${x.sent}  p50 ${ms(x.p50)}  p99 ${ms(x.p99)}  max ${ms(x.max)}  errors ${x.errors}  unanswered ${x.unanswered}  max send lag ${ms(x.maxSendLag)}${x.firstError ? `  first error: ${x.firstError.slice(0, 200)}` : ''}`;
+    for (let r = 1; r <= options.rounds; r++) {
+      const b = await baselineRound(String(r), seconds * 1000);
+      base.push(b);
+      rounds.push(line('baseline', r, b));
+      log(rounds.at(-1)!);
+      const g = await gatewayRound(String(r), seconds * 1000);
+      gw.push(g);
+      rounds.push(line('gateway', r, g));
+      log(rounds.at(-1)!);
+      // Each onboarding's first Sinch steps run after the answer; keep them out of the next round.
+      const waited = await settle(gateway, made, 120_000);
+      settleNotes.push(`round ${r}: ${(waited / 1000).toFixed(1)} s`);
+      rounds.push(
+        `round ${r} gateway background steps finished ${(waited / 1000).toFixed(1)} s after the round`,
+      );
+    }
+    await Promise.allSettled([direct.pool.close(), subject.pool.close()]);
+
+    const m = (xs: OpenLoopResult[], f: (x: OpenLoopResult) => number) => median(xs.map(f));
+    const [bp50, bp99, gp50, gp99] = [
+      m(base, (x) => x.p50),
+      m(base, (x) => x.p99),
+      m(gw, (x) => x.p50),
+      m(gw, (x) => x.p99),
+    ];
+    const errors = [...base, ...gw].reduce((n, x) => n + x.errors + x.unanswered, 0);
+    return {
+      id: 'P2',
+      title: `onboardCustomer at ${rate}/s, open loop`,
+      rows: [
+        {
+          measure: `latency p50 at ${rate}/s`,
+          baseline: ms(bp50),
+          gateway: ms(gp50),
+          comparison: signedMs(gp50 - bp50),
+          target: 'added ≤ 1 ms',
+        },
+        {
+          measure: `latency p99 at ${rate}/s`,
+          baseline: ms(bp99),
+          gateway: ms(gp99),
+          comparison: signedMs(gp99 - bp99),
+          target: 'added ≤ 5 ms',
+        },
+      ],
+      notes: [
+        `Open loop at ${rate} requests/s for ${seconds} s per round (${rate * seconds} requests), ${options.rounds} rounds each, interleaved, after a 1 s warm-up of each; latency from each request's scheduled send time to its whole answer (no coordinated omission). Up to 64 keep-alive connections.`,
+        `Baseline: POST ${SENDZEN_ONBOARD} on the fake (inside the gateway's process, as in \`npm start\`) with the sandbox partner key, a new client_identifier and a client_webhook_url each time: the one call onboardCustomer makes before answering.`,
+        'Gateway: `onboardCustomer(input: {clientIdentifier})` with a new identifier each time, selecting `created sessionToken onboarding { id status version iframeUrl }`.',
+        `Each new onboarding also starts its Sinch subproject and provisioning webhook in the background, on the same core; between rounds the bench waits for them to finish so that the next baseline round runs on a quiet process. Waits: ${settleNotes.join('; ')}.`,
+        `Failed or unanswered requests: ${errors}.`,
+      ],
+      rounds,
+    };
+  } finally {
+    await gateway.stop();
+  }
+}

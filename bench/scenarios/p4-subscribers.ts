@@ -1,0 +1,253 @@
+// P4: N SSE subscribers, each on its own onboarding, and a mutation on each onboarding at a fixed
+// open-loop rate. Every mutation's answer carries the onboarding's new version; its subscriber
+// must receive that version. Measured: the delay from the mutation's answer (and from its send)
+// to the event, the gateway's RSS per subscriber, and events never received.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type BenchGateway, dataOf, ONBOARD, type Onboarded, startGateway } from '../gateway.ts';
+import {
+  forEachLimited,
+  graphqlOk,
+  latencies,
+  median,
+  openLoop,
+  post,
+  type SseSubscription,
+  subscribeSse,
+} from '../load.ts';
+import type { Scenario } from '../options.ts';
+import { loggedProblems, treeRss } from '../processes.ts';
+import { fixed, kib, mib, ms, type ScenarioResult } from '../report.ts';
+
+const SUBSCRIPTION = 'subscription($id: ID!){ onboardingUpdated(id: $id){ id version status } }';
+
+const MUTATIONS = {
+  cancel: {
+    field: 'cancelOnboarding',
+    query:
+      'mutation($id: ID!){ cancelOnboarding(onboardingId: $id){ __typename ... on CancelOnboardingSuccess { onboarding { id version status } } } }',
+  },
+  refresh: {
+    field: 'refreshOnboardingLink',
+    query:
+      'mutation($id: ID!){ refreshOnboardingLink(onboardingId: $id){ __typename ... on RefreshOnboardingLinkSuccess { onboarding { id version status } } } }',
+  },
+} as const;
+
+type Update = { onboardingUpdated: { id: string; version: number; status: string } };
+
+async function settle(gateway: BenchGateway, onboardings: number, timeoutMs: number) {
+  const started = performance.now();
+  for (;;) {
+    const state = await gateway.control<{ counts: Record<string, number> }>('GET', '/state');
+    if ((state.counts.provisioningWebhooks ?? 0) >= onboardings) return true;
+    if (performance.now() - started > timeoutMs) return false;
+    await sleep(2_000);
+  }
+}
+
+async function rssNow(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    samples.push(treeRss(pid).total);
+    await sleep(300);
+  }
+  return median(samples);
+}
+
+interface Sent {
+  subscriber: number;
+  sentAt: number;
+  answeredAt: number;
+  version: number;
+}
+
+export async function runP4({ options, settings, log }: Scenario): Promise<ScenarioResult> {
+  const { subscribers: wanted, rate, mutation, events } = options.p4;
+  const gateway = await startGateway('p4-gateway', settings);
+  const subs: SseSubscription<Update>[] = [];
+  try {
+    // The onboardings to watch.
+    const t0 = performance.now();
+    const target = gateway.graphqlTarget(32);
+    const ids: string[] = [];
+    let onboardErrors = 0;
+    await forEachLimited(
+      Array.from({ length: wanted }, (_, i) => i),
+      32,
+      async (i) => {
+        try {
+          const answer = await post(
+            target,
+            JSON.stringify({
+              query: ONBOARD,
+              variables: { input: { clientIdentifier: `p4-${i}` } },
+            }),
+          );
+          ids.push(dataOf<Onboarded>(answer).onboardCustomer.onboarding.id);
+        } catch {
+          onboardErrors++;
+        }
+      },
+      t0 + 300_000,
+    );
+    const settled = await settle(gateway, ids.length, 180_000);
+    await sleep(2_000);
+    log(
+      `${ids.length} onboardings made and settled in ${((performance.now() - t0) / 1000).toFixed(1)} s${settled ? '' : ' (background steps still running at the limit)'}`,
+    );
+
+    const rssBefore = await rssNow(gateway.server.pid);
+    const t1 = performance.now();
+    let refused = 0;
+    let firstRefusal: string | undefined;
+    await forEachLimited(
+      ids,
+      64,
+      async (id, i) => {
+        const sub = subscribeSse<Update>(
+          gateway.url,
+          { authorization: gateway.authorization },
+          SUBSCRIPTION,
+          { id },
+        );
+        subs[i] = sub;
+        try {
+          await Promise.race([
+            sub.first,
+            sleep(30_000).then(() => {
+              throw new Error('no first event within 30 s');
+            }),
+          ]);
+        } catch (error) {
+          refused++;
+          firstRefusal ??= String(error);
+        }
+      },
+      t1 + 180_000,
+    );
+    const live = subs.filter((s) => s && s.events.length > 0 && !s.ended);
+    const subscribeSeconds = (performance.now() - t1) / 1000;
+    await sleep(2_000);
+    const rssAfter = await rssNow(gateway.server.pid);
+    const perSubscriber = (rssAfter - rssBefore) / live.length;
+    log(
+      `${live.length} subscribed in ${subscribeSeconds.toFixed(1)} s (${refused} refused); RSS ${mib(rssBefore)} → ${mib(rssAfter)}, ${kib(perSubscriber)} each`,
+    );
+
+    // The events: one mutation per subscriber, in turn, at the fixed rate.
+    const { field, query } = MUTATIONS[mutation];
+    const mutator = gateway.graphqlTarget(128);
+    const sent: Sent[] = [];
+    const order = subs
+      .map((s, i) => (s && s.events.length > 0 && !s.ended ? i : -1))
+      .filter((i) => i >= 0);
+    const count = Math.min(events, order.length * 10);
+    const firstSent = performance.now();
+    const loop = await openLoop({
+      rate,
+      durationMs: (count / rate) * 1000,
+      send: async (n) => {
+        const subscriber = order[n % order.length]!;
+        const sentAt = performance.now();
+        const answer = await post(
+          mutator,
+          JSON.stringify({ query, variables: { id: ids[subscriber] } }),
+        );
+        const answeredAt = performance.now();
+        if (!graphqlOk(answer)) return `${answer.status} ${answer.body.slice(0, 200)}`;
+        const result = (
+          JSON.parse(answer.body) as { data: Record<string, { onboarding?: { version: number } }> }
+        ).data[field];
+        if (!result?.onboarding) return answer.body.slice(0, 200);
+        sent.push({ subscriber, sentAt, answeredAt, version: result.onboarding.version });
+        return true;
+      },
+    });
+    const lastAnswer = Math.max(...sent.map((s) => s.answeredAt));
+    const achieved = sent.length / ((lastAnswer - firstSent) / 1000);
+
+    // Whatever has not arrived within 10 s of the last answer is lost.
+    const arrival = (s: Sent) =>
+      subs[s.subscriber]!.events.find((e) => (e.data?.onboardingUpdated.version ?? 0) >= s.version)
+        ?.at;
+    const waitUntil = performance.now() + 10_000;
+    while (performance.now() < waitUntil && sent.some((s) => arrival(s) === undefined))
+      await sleep(100);
+    const fromAnswer: number[] = [];
+    const fromSend: number[] = [];
+    let beforeAnswer = 0;
+    let lost = 0;
+    for (const s of sent) {
+      const at = arrival(s);
+      if (at === undefined) {
+        lost++;
+        continue;
+      }
+      if (at < s.answeredAt) beforeAnswer++;
+      fromAnswer.push(Math.max(0, at - s.answeredAt));
+      fromSend.push(at - s.sentAt);
+    }
+    const dropped = subs.filter((s) => s?.ended).length;
+    const fa = latencies(fromAnswer);
+    const fs = latencies(fromSend);
+    log(
+      `${sent.length} events at ${fixed(achieved, 0)}/s; delivery after answer p50 ${ms(fa.p50)} p99 ${ms(fa.p99)}; after send p50 ${ms(fs.p50)} p99 ${ms(fs.p99)}; lost ${lost}`,
+    );
+    const problems = loggedProblems(gateway.server.log);
+    const fmtMap = (m: Map<string, number>) =>
+      m.size === 0 ? 'none' : [...m].map(([k, n]) => `${n} × ${k}`).join('; ');
+
+    return {
+      id: 'P4',
+      title: `${wanted} SSE subscribers, ${rate} events/s`,
+      rows: [
+        {
+          measure: 'delivery after the mutation’s answer p50 / p99',
+          baseline: '',
+          gateway: `${ms(fa.p50)} / ${ms(fa.p99)}`,
+          comparison: '',
+          target: 'p99 ≤ 10 ms',
+        },
+        {
+          measure: 'delivery after the mutation was sent p50 / p99',
+          baseline: '',
+          gateway: `${ms(fs.p50)} / ${ms(fs.p99)}`,
+          comparison: '',
+          target: '',
+        },
+        {
+          measure: `events/s achieved (asked ${rate})`,
+          baseline: '',
+          gateway: fixed(achieved, 0),
+          comparison: '',
+          target: `${rate}/s`,
+        },
+        {
+          measure: 'gateway RSS per subscriber',
+          baseline: '',
+          gateway: kib(perSubscriber),
+          comparison: '',
+          target: '≤ 40 KB',
+        },
+        {
+          measure: 'events lost',
+          baseline: '',
+          gateway: `${lost} of ${sent.length}`,
+          comparison: '',
+          target: '0',
+        },
+      ],
+      notes: [
+        `${ids.length} onboardings made with onboardCustomer (${onboardErrors} failed), then, once their background steps were done, one SSE subscription each (\`${SUBSCRIPTION}\`, POST with Accept: text/event-stream, one connection per subscriber, on node:http): ${live.length} received their first event (the current state) in ${subscribeSeconds.toFixed(1)} s; ${refused} refused or silent${firstRefusal ? ` (first: ${firstRefusal.slice(0, 200)})` : ''}.`,
+        `Events: \`${field}\` on each subscribed onboarding in turn, open loop at ${rate}/s (${loop.sent} sent, ${loop.errors} failed${loop.firstError ? `, first: ${loop.firstError.slice(0, 200)}` : ''}, ${loop.unanswered} unanswered; mutation latency p50 ${ms(loop.p50)} p99 ${ms(loop.p99)} from the scheduled send). Its answer carries the onboarding's new version; the event counts when the subscriber receives that version or a later one.`,
+        `Delivery after the answer is clamped at 0: ${beforeAnswer} of ${fromAnswer.length} events arrived before their mutation's answer. Lost: not received within 10 s of the last answer. Subscriptions that ended early: ${dropped}.`,
+        `RSS per subscriber: (RSS of the gateway's process tree with the subscribers − before them) ÷ subscribers; each the median of 3 samples, 2 s after the last subscription opened. ${mib(rssBefore)} → ${mib(rssAfter)}. KB here is 1024 bytes.`,
+        `Gateway log (warn and above): ${fmtMap(problems)}.`,
+      ],
+      rounds: [],
+    };
+  } finally {
+    for (const sub of subs) sub?.close();
+    await gateway.stop();
+  }
+}
