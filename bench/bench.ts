@@ -130,7 +130,7 @@ async function main(): Promise<number> {
       `gateway: package.json's start script with GATEWAY_MODE=sandbox, LOG_LEVEL=warn, SANDBOX_SENDER_ACTIVATION_MS=0, STEP_RETRY_BASE_MS=100, STEP_CONCURRENCY=${options.stepConcurrency}, a fresh DATABASE_FILE and free PORT/SANDBOX_PORT per scenario`,
     ];
     writeFileSync(
-      join(ROOT, options.out),
+      resolve(ROOT, options.out),
       markdown({ machine, command, settings: settingsLines, results, minutes }),
     );
     log(`\nwrote ${options.out}`);
