@@ -5,12 +5,14 @@
 //   npm run bench -- --only P1,P3          some scenarios only (writes nothing unless --out)
 //
 // Flags:
-//   --quick                 P1 1 s rounds; P2 50/s for 2 s; P3 100 customers; P4 300 subscribers at 300
+//   --quick                 P1 1 s rounds; P2 2 s rounds; P3 100 customers; P4 300 subscribers at 300
 //                           events/s; P5 1 s idle
 //   --only P1,P2,...        run only these scenarios (P1..P5)
 //   --rounds N              rounds per side (default 3; a figure is the median of the rounds)
 //   --connections N         P1's concurrent connections (default 32)
-//   --rate N                P2's open-loop rate per second (default 100)
+//   --rate N                P2's open-loop rate per second (default: 100/s, or half the gateway's
+//                           onboardCustomer capacity measured just before when that is lower, so
+//                           that both sides sustain it)
 //   --customers N           P3's customers (default 1000)
 //   --subscribers N         P4's SSE subscribers (default 5000)
 //   --events-per-second N   P4's event rate (default 1000)
@@ -38,7 +40,14 @@ import { resolve } from 'node:path';
 import type { BenchSettings } from './gateway.ts';
 import { type BenchOptions, HelpRequested, parseOptions, type ScenarioId } from './options.ts';
 import { cleanUpNow, pinCores, ROOT } from './processes.ts';
-import { describeMachine, machineLines, markdown, type ScenarioResult, table } from './report.ts';
+import {
+  describeMachine,
+  loadAverage,
+  machineLines,
+  markdown,
+  type ScenarioResult,
+  table,
+} from './report.ts';
 import { runP1 } from './scenarios/p1-query.ts';
 import { runP2 } from './scenarios/p2-onboard-latency.ts';
 import { runP3 } from './scenarios/p3-to-ready.ts';
@@ -120,6 +129,8 @@ async function main(): Promise<number> {
 
   log(table(results));
   const minutes = (performance.now() - started) / 60_000;
+  machine.loadAtEnd = loadAverage();
+  log(`\nload average (1, 5, 15 min) at start ${machine.load}, at end ${machine.loadAtEnd}`);
   if (options.out) {
     const command = [
       'npm run bench',

@@ -70,6 +70,8 @@ export interface ClosedLoopResult {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU the server used in the counted window, per answer counted (ms), when `cpu` was given. */
+  cpuPerRequest: number;
   firstError?: string;
 }
 
@@ -84,10 +86,25 @@ export async function closedLoop(options: {
   connections: number;
   warmupMs: number;
   durationMs: number;
+  /** The server's CPU time so far (ms), sampled at the window's start and end. */
+  cpu?: () => number;
 }): Promise<ClosedLoopResult> {
   const start = performance.now();
   const measureFrom = start + options.warmupMs;
   const end = measureFrom + options.durationMs;
+  let cpuAtStart = Number.NaN;
+  let cpuAtEnd = Number.NaN;
+  const cpu = options.cpu;
+  const timers = cpu
+    ? [
+        setTimeout(() => {
+          cpuAtStart = cpu();
+        }, options.warmupMs),
+        setTimeout(() => {
+          cpuAtEnd = cpu();
+        }, options.warmupMs + options.durationMs),
+      ]
+    : [];
   const times: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
@@ -114,6 +131,7 @@ export async function closedLoop(options: {
     }
   };
   await Promise.all(Array.from({ length: options.connections }, worker));
+  for (const timer of timers) clearTimeout(timer);
   const seconds = options.durationMs / 1000;
   return {
     requests: times.length,
@@ -121,6 +139,7 @@ export async function closedLoop(options: {
     seconds,
     perSecond: times.length / seconds,
     ...latencies(times),
+    cpuPerRequest: (cpuAtEnd - cpuAtStart) / times.length,
     firstError,
   };
 }

@@ -14,7 +14,8 @@ export interface BenchOptions {
   out: string | undefined;
   stepConcurrency: number;
   p1: { connections: number; seconds: number; warmupSeconds: number };
-  p2: { rate: number; seconds: number };
+  /** rate: requests/s; undefined: half the gateway's measured onboardCustomer capacity, at most `maxRate`. */
+  p2: { rate: number | undefined; maxRate: number; seconds: number };
   p3: { customers: number; concurrency: number; timeoutSeconds: number };
   p4: { subscribers: number; rate: number; mutation: 'cancel' | 'refresh'; events: number };
   p5: { rounds: number; idleSeconds: number };
@@ -87,7 +88,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       seconds: quick ? 1 : 5,
       warmupSeconds: quick ? 0.5 : 1,
     },
-    p2: { rate: int('rate', values.rate, quick ? 50 : 100), seconds: quick ? 2 : 5 },
+    p2: {
+      rate: values.rate === undefined ? undefined : int('rate', values.rate, 100),
+      maxRate: 100,
+      seconds: quick ? 2 : 5,
+    },
     p3: {
       customers: int('customers', values.customers, quick ? 100 : 1_000),
       concurrency: 64,

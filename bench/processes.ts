@@ -252,3 +252,25 @@ export function loggedProblems(logFile: string): Map<string, number> {
   }
   return counts;
 }
+
+let clockTicks: number | undefined;
+
+/** CPU time (user + system) the tree has used so far, in milliseconds. */
+export function treeCpuMs(root: number): number {
+  if (clockTicks === undefined) {
+    const probe = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    clockTicks = Number(probe.stdout?.trim()) || 100;
+  }
+  let ticks = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime: fields 14 and 15 of stat, 12 and 13 after the command name.
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // Gone while reading.
+    }
+  }
+  return (ticks * 1000) / clockTicks;
+}

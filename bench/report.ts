@@ -41,6 +41,7 @@ export interface Machine {
   node: string;
   date: string;
   load: string;
+  loadAtEnd?: string;
   pinning: string;
 }
 
@@ -58,11 +59,15 @@ export function describeMachine(pinning: string): Machine {
     memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
     node: process.version,
     date: new Date().toISOString(),
-    load: loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' '),
+    load: loadAverage(),
     pinning,
   };
+}
+
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 function cell(text: string): string {
@@ -91,7 +96,7 @@ export function table(results: readonly ScenarioResult[]): string {
 export function machineLines(machine: Machine): string[] {
   return [
     `- cores: ${machine.cores}; CPU: ${machine.cpu}; memory: ${machine.memory}`,
-    `- Node ${machine.node}; ${machine.date}; load average at start: ${machine.load}`,
+    `- Node ${machine.node}; ${machine.date}; load average (1, 5, 15 min) at start: ${machine.load}${machine.loadAtEnd ? `, at end: ${machine.loadAtEnd}` : ''}`,
     `- ${machine.pinning}`,
   ];
 }

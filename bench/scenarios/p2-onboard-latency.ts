@@ -3,11 +3,33 @@
 // rate. The difference is what the gateway adds to a customer's wait.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchGateway, ONBOARD, startGateway } from '../gateway.ts';
-import { graphqlOk, median, type OpenLoopResult, openLoop, pool, post } from '../load.ts';
+import {
+  closedLoop,
+  graphqlOk,
+  median,
+  type OpenLoopResult,
+  openLoop,
+  pool,
+  post,
+} from '../load.ts';
 import type { Scenario } from '../options.ts';
-import { ms, type ScenarioResult, signedMs } from '../report.ts';
+import { treeCpuMs } from '../processes.ts';
+import { fixed, ms, ratio, type ScenarioResult, signedMs } from '../report.ts';
 
 const SENDZEN_ONBOARD = '/sendzen/v1/partner/onboard';
+
+/** Waits until the process has used under 2% of a core for a whole second (bounded). */
+async function quiet(cpu: () => number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let previous = cpu();
+  let calm = 0;
+  while (calm < 2 && performance.now() < deadline) {
+    await sleep(500);
+    const now = cpu();
+    calm = now - previous < 10 ? calm + 1 : 0;
+    previous = now;
+  }
+}
 
 /** Waits until every onboarding made so far has its background steps done (bounded). */
 async function settle(gateway: BenchGateway, onboardings: number, timeoutMs: number) {
@@ -22,7 +44,7 @@ async function settle(gateway: BenchGateway, onboardings: number, timeoutMs: num
 }
 
 export async function runP2({ options, settings, log }: Scenario): Promise<ScenarioResult> {
-  const { rate, seconds } = options.p2;
+  const { seconds } = options.p2;
   const gateway = await startGateway('p2-gateway', settings);
   try {
     const overview = await gateway.control<{ credentials: { sendzenPartnerKey: string } }>(
@@ -39,6 +61,33 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
     };
     const subject = gateway.graphqlTarget(64);
     let made = 0;
+    let probes = 0;
+
+    // How many onboardCustomer a second the gateway answers at most (closed loop, 8 connections):
+    // the open loop must stay well below it, or it measures a queue.
+    const probe = await closedLoop({
+      target: subject,
+      body: () =>
+        JSON.stringify({
+          query: ONBOARD,
+          variables: { input: { clientIdentifier: `p2-probe-${probes++}` } },
+        }),
+      ok: (a) => {
+        const good = graphqlOk(a) && a.body.includes('"created":true');
+        if (good) made++;
+        return good;
+      },
+      connections: 8,
+      warmupMs: options.quick ? 1_000 : 2_000,
+      durationMs: options.quick ? 2_000 : 3_000,
+    });
+    const capacity = probe.perSecond;
+    const rate =
+      options.p2.rate ??
+      Math.max(5, Math.min(options.p2.maxRate, Math.floor(capacity / 2 / 5) * 5));
+    log(
+      `onboardCustomer capacity ${fixed(capacity, 0)}/s (closed loop, 8 connections); open loop at ${rate}/s`,
+    );
     const baselineRound = (tag: string, durationMs: number) =>
       openLoop({
         rate,
@@ -83,23 +132,34 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
     await baselineRound('warm', 1_000);
     await gatewayRound('warm', 1_000);
     const settleNotes: string[] = [];
-    settleNotes.push(`warm-up: ${((await settle(gateway, made, 60_000)) / 1000).toFixed(1)} s`);
+    settleNotes.push(
+      `capacity probe and warm-up: ${((await settle(gateway, made, 60_000)) / 1000).toFixed(1)} s`,
+    );
 
     const base: OpenLoopResult[] = [];
     const gw: OpenLoopResult[] = [];
     const rounds: string[] = [];
-    const line = (who: string, r: number, x: OpenLoopResult) =>
-      `round ${r} ${who.padEnd(8)} sent ${x.sent}  p50 ${ms(x.p50)}  p99 ${ms(x.p99)}  max ${ms(x.max)}  errors ${x.errors}  unanswered ${x.unanswered}  max send lag ${ms(x.maxSendLag)}${x.firstError ? `  first error: ${x.firstError.slice(0, 200)}` : ''}`;
+    const line = (who: string, r: number, x: OpenLoopResult, cpuMs: number) =>
+      `round ${r} ${who.padEnd(8)} sent ${x.sent}  p50 ${ms(x.p50)}  p99 ${ms(x.p99)}  max ${ms(x.max)}  CPU ${fixed(cpuMs * 1000, 0)} µs/req  errors ${x.errors}  unanswered ${x.unanswered}  max send lag ${ms(x.maxSendLag)}${x.firstError ? `  first error: ${x.firstError.slice(0, 200)}` : ''}`;
+    const cpu = () => treeCpuMs(gateway.server.pid);
+    const baseCpu: number[] = [];
+    const gwCpu: number[] = [];
     for (let r = 1; r <= options.rounds; r++) {
+      let cpuBefore = cpu();
       const b = await baselineRound(String(r), seconds * 1000);
+      baseCpu.push((cpu() - cpuBefore) / b.ok);
       base.push(b);
-      rounds.push(line('baseline', r, b));
+      rounds.push(line('baseline', r, b, baseCpu.at(-1)!));
       log(rounds.at(-1)!);
+      cpuBefore = cpu();
       const g = await gatewayRound(String(r), seconds * 1000);
+      // Each onboarding's first Sinch steps run after the answer: their CPU is the onboarding's
+      // too, and they must be done before the next round.
+      await quiet(cpu, 60_000);
+      gwCpu.push((cpu() - cpuBefore) / g.ok);
       gw.push(g);
-      rounds.push(line('gateway', r, g));
+      rounds.push(line('gateway', r, g, gwCpu.at(-1)!));
       log(rounds.at(-1)!);
-      // Each onboarding's first Sinch steps run after the answer; keep them out of the next round.
       const waited = await settle(gateway, made, 120_000);
       settleNotes.push(`round ${r}: ${(waited / 1000).toFixed(1)} s`);
       rounds.push(
@@ -134,12 +194,21 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
           comparison: signedMs(gp99 - bp99),
           target: 'added ≤ 5 ms',
         },
+        {
+          measure: 'CPU of the gateway process per request',
+          baseline: `${fixed(median(baseCpu) * 1000, 0)} µs`,
+          gateway: `${fixed(median(gwCpu) * 1000, 0)} µs`,
+          comparison: ratio(median(gwCpu) / median(baseCpu)),
+          target: '',
+        },
       ],
       notes: [
+        `Rate: ${options.p2.rate === undefined ? `${rate}/s = min(${options.p2.maxRate}/s, half the gateway's onboardCustomer capacity measured just before: ${fixed(capacity, 0)}/s closed loop on 8 connections)` : `${rate}/s (--rate)`}.`,
         `Open loop at ${rate} requests/s for ${seconds} s per round (${rate * seconds} requests), ${options.rounds} rounds each, interleaved, after a 1 s warm-up of each; latency from each request's scheduled send time to its whole answer (no coordinated omission). Up to 64 keep-alive connections.`,
         `Baseline: POST ${SENDZEN_ONBOARD} on the fake (inside the gateway's process, as in \`npm start\`) with the sandbox partner key, a new client_identifier and a client_webhook_url each time: the one call onboardCustomer makes before answering.`,
         'Gateway: `onboardCustomer(input: {clientIdentifier})` with a new identifier each time, selecting `created sessionToken onboarding { id status version iframeUrl }`.',
         `Each new onboarding also starts its Sinch subproject and provisioning webhook in the background, on the same core; between rounds the bench waits for them to finish so that the next baseline round runs on a quiet process. Waits: ${settleNotes.join('; ')}.`,
+        "CPU per request: user + system CPU time of the gateway's process tree (the fake runs in it, as in `npm start`) ÷ answers. Baseline: over the round. Gateway: from the round's start until the process is idle again, so each onboarding's background steps (and the fake's work for them) count.",
         `Failed or unanswered requests: ${errors}.`,
       ],
       rounds,

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type BenchGateway, dataOf, ONBOARD, type Onboarded, startGateway } from '../gateway.ts';
 import { forEachLimited, latencies, pool, post, subscribeSse } from '../load.ts';
 import type { Scenario } from '../options.ts';
-import { loggedProblems } from '../processes.ts';
+import { loggedProblems, treeCpuMs } from '../processes.ts';
 import { fixed, ms, type ScenarioResult } from '../report.ts';
 
 const FEED = 'subscription { onboardingsUpdated(status: [READY]) { id status } }';
@@ -100,6 +100,7 @@ export async function runP3({ options, settings, log }: Scenario): Promise<Scena
     const fail = (what: string) => driverErrors.set(what, (driverErrors.get(what) ?? 0) + 1);
     const onboard = gateway.graphqlTarget(concurrency);
     const signups = pool(gateway.fakeUrl, concurrency);
+    const cpuAtStart = treeCpuMs(gateway.server.pid);
     const t0 = performance.now();
     const deadline = t0 + timeoutSeconds * 1000;
     await forEachLimited(
@@ -159,8 +160,11 @@ export async function runP3({ options, settings, log }: Scenario): Promise<Scena
         );
       }
     }
+    const cpuMs = treeCpuMs(gateway.server.pid) - cpuAtStart;
     const ready = [...startedAt.entries()].filter(([id]) => readyAt.has(id));
-    const lastReady = Math.max(...ready.map(([id]) => readyAt.get(id)!));
+    const lastReady = ready.length
+      ? Math.max(...ready.map(([id]) => readyAt.get(id)!))
+      : performance.now();
     const elapsed = (lastReady - t0) / 1000;
     const perSecond = ready.length / elapsed;
     const toReady = latencies(ready.map(([id, t]) => readyAt.get(id)! - t));
@@ -236,6 +240,13 @@ export async function runP3({ options, settings, log }: Scenario): Promise<Scena
         target: '',
       },
       {
+        measure: 'CPU of the gateway process per READY onboarding',
+        baseline: '',
+        gateway: ms(cpuMs / ready.length, 1),
+        comparison: '',
+        target: '',
+      },
+      {
         measure: 'duplicate upstream resources',
         baseline: '',
         gateway: String(duplicateTotal),
@@ -257,6 +268,7 @@ export async function runP3({ options, settings, log }: Scenario): Promise<Scena
       notes: [
         `Driver: ${concurrency} workers (closed loop), each doing onboardCustomer({clientIdentifier}) then the fake's \`POST /_sandbox/sendzen/signups {clientIdentifier, status: "completed"}\` (the iframe's Complete button), then the next customer. The fake then POSTs SendZen's webhook to the gateway; automatic provisioning creates the sender (activated at 0 ms, SANDBOX_SENDER_ACTIVATION_MS=0, then Sinch's signed callback), the app and its webhook.`,
         `READY seen on one SSE subscription \`${FEED}\`, and every 5 s by paging \`onboardings(status: [READY])\` (${readyFromPoll.size} found by the poll before the feed). onboardings/s = READY onboardings ÷ time from the first onboardCustomer to the last READY. Driving all ${customers} took ${((drivenAt - t0) / 1000).toFixed(1)} s.`,
+        `CPU per READY onboarding: user + system CPU time of the gateway's process tree (the fake included: it runs in it, as in \`npm start\`) from the first onboardCustomer until the last READY, ÷ READY onboardings (${(cpuMs / 1000).toFixed(1)} s of CPU over ${elapsed.toFixed(1)} s).`,
         `Status at the end: ${fmtMap(byStatus)}. Action required: ${fmtMap(actions)}.`,
         `Driver errors: ${fmtMap(driverErrors)}.`,
         `Upstream records (the fake's /_sandbox/state): ${Object.entries(state.counts)

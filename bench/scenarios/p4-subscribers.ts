@@ -15,7 +15,7 @@ import {
   subscribeSse,
 } from '../load.ts';
 import type { Scenario } from '../options.ts';
-import { loggedProblems, treeRss } from '../processes.ts';
+import { loggedProblems, treeCpuMs, treeRss } from '../processes.ts';
 import { fixed, kib, mib, ms, type ScenarioResult } from '../report.ts';
 
 const SUBSCRIPTION = 'subscription($id: ID!){ onboardingUpdated(id: $id){ id version status } }';
@@ -142,6 +142,7 @@ export async function runP4({ options, settings, log }: Scenario): Promise<Scena
       .map((s, i) => (s && s.events.length > 0 && !s.ended ? i : -1))
       .filter((i) => i >= 0);
     const count = Math.min(events, order.length * 10);
+    const cpuAtStart = treeCpuMs(gateway.server.pid);
     const firstSent = performance.now();
     const loop = await openLoop({
       rate,
@@ -163,7 +164,8 @@ export async function runP4({ options, settings, log }: Scenario): Promise<Scena
         return true;
       },
     });
-    const lastAnswer = Math.max(...sent.map((s) => s.answeredAt));
+    const cpuPerEvent = (treeCpuMs(gateway.server.pid) - cpuAtStart) / sent.length;
+    const lastAnswer = sent.length ? Math.max(...sent.map((s) => s.answeredAt)) : performance.now();
     const achieved = sent.length / ((lastAnswer - firstSent) / 1000);
 
     // Whatever has not arrived within 10 s of the last answer is lost.
@@ -223,6 +225,13 @@ export async function runP4({ options, settings, log }: Scenario): Promise<Scena
           target: `${rate}/s`,
         },
         {
+          measure: `CPU of the gateway process per event (${field} + delivery)`,
+          baseline: '',
+          gateway: `${fixed(cpuPerEvent * 1000, 0)} µs`,
+          comparison: '',
+          target: '',
+        },
+        {
           measure: 'gateway RSS per subscriber',
           baseline: '',
           gateway: kib(perSubscriber),
@@ -241,6 +250,7 @@ export async function runP4({ options, settings, log }: Scenario): Promise<Scena
         `${ids.length} onboardings made with onboardCustomer (${onboardErrors} failed), then, once their background steps were done, one SSE subscription each (\`${SUBSCRIPTION}\`, POST with Accept: text/event-stream, one connection per subscriber, on node:http): ${live.length} received their first event (the current state) in ${subscribeSeconds.toFixed(1)} s; ${refused} refused or silent${firstRefusal ? ` (first: ${firstRefusal.slice(0, 200)})` : ''}.`,
         `Events: \`${field}\` on each subscribed onboarding in turn, open loop at ${rate}/s (${loop.sent} sent, ${loop.errors} failed${loop.firstError ? `, first: ${loop.firstError.slice(0, 200)}` : ''}, ${loop.unanswered} unanswered; mutation latency p50 ${ms(loop.p50)} p99 ${ms(loop.p99)} from the scheduled send). Its answer carries the onboarding's new version; the event counts when the subscriber receives that version or a later one.`,
         `Delivery after the answer is clamped at 0: ${beforeAnswer} of ${fromAnswer.length} events arrived before their mutation's answer. Lost: not received within 10 s of the last answer. Subscriptions that ended early: ${dropped}.`,
+        "CPU per event: user + system CPU time of the gateway's process tree while the mutations ran and were answered ÷ mutations answered.",
         `RSS per subscriber: (RSS of the gateway's process tree with the subscribers − before them) ÷ subscribers; each the median of 3 samples, 2 s after the last subscription opened. ${mib(rssBefore)} → ${mib(rssAfter)}. KB here is 1024 bytes.`,
         `Gateway log (warn and above): ${fmtMap(problems)}.`,
       ],
