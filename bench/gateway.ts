@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Pool } from 'undici';
 import { type Answer, type HttpTarget, pool, post } from './load.ts';
 import {
   freePort,
@@ -99,7 +100,9 @@ export async function startGateway(
     path: '/graphql',
     headers: { ...GRAPHQL_HEADERS, authorization },
   };
-  const fake = pool(fakeUrl, 4);
+  // The fake's state and journal are scrubbed of every secret it has seen, string by string:
+  // after a large scenario one read can take many seconds.
+  const fake = new Pool(fakeUrl, { connections: 4, headersTimeout: 300_000, bodyTimeout: 300_000 });
   return {
     server,
     url: server.url,

@@ -274,3 +274,21 @@ export function treeCpuMs(root: number): number {
   }
   return (ticks * 1000) / clockTicks;
 }
+
+/**
+ * Waits until the tree has used under 2% of a core for a whole second (two 500 ms windows in a
+ * row), or until the timeout; returns the milliseconds waited. A gateway goes idle once every
+ * step it could run has run.
+ */
+export async function waitForIdle(root: number, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  let previous = treeCpuMs(root);
+  let calm = 0;
+  while (calm < 2 && performance.now() - started < timeoutMs) {
+    await sleep(500);
+    const now = treeCpuMs(root);
+    calm = now - previous < 10 ? calm + 1 : 0;
+    previous = now;
+  }
+  return performance.now() - started;
+}

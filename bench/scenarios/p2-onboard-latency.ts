@@ -1,8 +1,7 @@
 // P2: onboardCustomer with a new client identifier each time, at a fixed open-loop rate, against
 // the call it makes upstream (the fake's SendZen onboard endpoint, POSTed directly) at the same
 // rate. The difference is what the gateway adds to a customer's wait.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type BenchGateway, ONBOARD, startGateway } from '../gateway.ts';
+import { ONBOARD, startGateway } from '../gateway.ts';
 import {
   closedLoop,
   graphqlOk,
@@ -13,35 +12,10 @@ import {
   post,
 } from '../load.ts';
 import type { Scenario } from '../options.ts';
-import { treeCpuMs } from '../processes.ts';
+import { treeCpuMs, waitForIdle } from '../processes.ts';
 import { fixed, ms, ratio, type ScenarioResult, signedMs } from '../report.ts';
 
 const SENDZEN_ONBOARD = '/sendzen/v1/partner/onboard';
-
-/** Waits until the process has used under 2% of a core for a whole second (bounded). */
-async function quiet(cpu: () => number, timeoutMs: number): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  let previous = cpu();
-  let calm = 0;
-  while (calm < 2 && performance.now() < deadline) {
-    await sleep(500);
-    const now = cpu();
-    calm = now - previous < 10 ? calm + 1 : 0;
-    previous = now;
-  }
-}
-
-/** Waits until every onboarding made so far has its background steps done (bounded). */
-async function settle(gateway: BenchGateway, onboardings: number, timeoutMs: number) {
-  const started = performance.now();
-  for (;;) {
-    const state = await gateway.control<{ counts: Record<string, number> }>('GET', '/state');
-    if ((state.counts.provisioningWebhooks ?? 0) >= onboardings) break;
-    if (performance.now() - started > timeoutMs) break;
-    await sleep(500);
-  }
-  return performance.now() - started;
-}
 
 export async function runP2({ options, settings, log }: Scenario): Promise<ScenarioResult> {
   const { seconds } = options.p2;
@@ -60,7 +34,6 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
       },
     };
     const subject = gateway.graphqlTarget(64);
-    let made = 0;
     let probes = 0;
 
     // How many onboardCustomer a second the gateway answers at most (closed loop, 8 connections):
@@ -73,9 +46,7 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
           variables: { input: { clientIdentifier: `p2-probe-${probes++}` } },
         }),
       ok: (a) => {
-        const good = graphqlOk(a) && a.body.includes('"created":true');
-        if (good) made++;
-        return good;
+        return graphqlOk(a) && a.body.includes('"created":true');
       },
       connections: 8,
       warmupMs: options.quick ? 1_000 : 2_000,
@@ -124,7 +95,6 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
           );
         },
       });
-      made += result.ok;
       return result;
     };
 
@@ -133,7 +103,7 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
     await gatewayRound('warm', 1_000);
     const settleNotes: string[] = [];
     settleNotes.push(
-      `capacity probe and warm-up: ${((await settle(gateway, made, 60_000)) / 1000).toFixed(1)} s`,
+      `capacity probe and warm-up: ${((await waitForIdle(gateway.server.pid, 120_000)) / 1000).toFixed(1)} s`,
     );
 
     const base: OpenLoopResult[] = [];
@@ -155,16 +125,13 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
       const g = await gatewayRound(String(r), seconds * 1000);
       // Each onboarding's first Sinch steps run after the answer: their CPU is the onboarding's
       // too, and they must be done before the next round.
-      await quiet(cpu, 60_000);
+      const waited = await waitForIdle(gateway.server.pid, 120_000);
       gwCpu.push((cpu() - cpuBefore) / g.ok);
       gw.push(g);
       rounds.push(line('gateway', r, g, gwCpu.at(-1)!));
       log(rounds.at(-1)!);
-      const waited = await settle(gateway, made, 120_000);
       settleNotes.push(`round ${r}: ${(waited / 1000).toFixed(1)} s`);
-      rounds.push(
-        `round ${r} gateway background steps finished ${(waited / 1000).toFixed(1)} s after the round`,
-      );
+      rounds.push(`round ${r} gateway idle again ${(waited / 1000).toFixed(1)} s after the round`);
     }
     await Promise.allSettled([direct.pool.close(), subject.pool.close()]);
 
@@ -207,7 +174,7 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
         `Open loop at ${rate} requests/s for ${seconds} s per round (${rate * seconds} requests), ${options.rounds} rounds each, interleaved, after a 1 s warm-up of each; latency from each request's scheduled send time to its whole answer (no coordinated omission). Up to 64 keep-alive connections.`,
         `Baseline: POST ${SENDZEN_ONBOARD} on the fake (inside the gateway's process, as in \`npm start\`) with the sandbox partner key, a new client_identifier and a client_webhook_url each time: the one call onboardCustomer makes before answering.`,
         'Gateway: `onboardCustomer(input: {clientIdentifier})` with a new identifier each time, selecting `created sessionToken onboarding { id status version iframeUrl }`.',
-        `Each new onboarding also starts its Sinch subproject and provisioning webhook in the background, on the same core; between rounds the bench waits for them to finish so that the next baseline round runs on a quiet process. Waits: ${settleNotes.join('; ')}.`,
+        `Each new onboarding also starts its Sinch subproject and provisioning webhook in the background, on the same core; after each gateway round the bench waits until the process is idle (under 2% of a core for 1 s, /proc) so that the next baseline round runs on a quiet process. Waits, the idle second included: ${settleNotes.join('; ')}.`,
         "CPU per request: user + system CPU time of the gateway's process tree (the fake runs in it, as in `npm start`) ÷ answers. Baseline: over the round. Gateway: from the round's start until the process is idle again, so each onboarding's background steps (and the fake's work for them) count.",
         `Failed or unanswered requests: ${errors}.`,
       ],

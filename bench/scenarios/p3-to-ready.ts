@@ -185,7 +185,9 @@ export async function runP3({ options, settings, log }: Scenario): Promise<Scena
 
     // Late deliveries and retries land in the fake's records and journal too.
     await sleep(2_000);
+    let t = performance.now();
     const state = await gateway.control<FakeState>('GET', '/state');
+    const stateSeconds = (performance.now() - t) / 1000;
     const r = state.records;
     const liveSubprojects = r.subprojects.filter((s) => !s.deleted);
     const duplicates = {
@@ -199,7 +201,12 @@ export async function runP3({ options, settings, log }: Scenario): Promise<Scena
     };
     const duplicateTotal = Object.values(duplicates).reduce((n, d) => n + d.extra, 0);
 
+    t = performance.now();
     const { entries } = await gateway.control<{ entries: OutboundEntry[] }>('GET', '/journal');
+    const journalSeconds = (performance.now() - t) / 1000;
+    log(
+      `the fake's state read took ${stateSeconds.toFixed(1)} s, its journal (${entries.length} entries) ${journalSeconds.toFixed(1)} s`,
+    );
     const outbound = entries.filter((e) => e.direction === 'outbound');
     const failed = outbound.filter(
       (e) => e.error !== undefined || (e.status ?? 0) < 200 || (e.status ?? 0) >= 300,
@@ -278,6 +285,7 @@ export async function runP3({ options, settings, log }: Scenario): Promise<Scena
           .join(', ')}.`,
         `Callbacks to the gateway (the fake's journal, outbound entries): ${byKind('sendzen_signup_webhook')} SendZen signup webhooks and ${byKind('provisioning_callback')} provisioning callbacks sent, ${outbound.length} attempts; failed attempts: ${fmtMap(failures)}.${overflowed ? ` The journal overflowed (it keeps 10,000 entries): entries before #${entries[0]!.seq} are not counted.` : ''}`,
         `Gateway log (warn and above): ${fmtMap(problems)}.`,
+        `Reading the fake's state took ${stateSeconds.toFixed(1)} s and its journal (${entries.length} entries) ${journalSeconds.toFixed(1)} s, in the gateway's process: both are scrubbed string by string against every secret the fake has seen.`,
       ],
       rounds: [],
     };
