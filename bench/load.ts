@@ -92,26 +92,21 @@ export async function closedLoop(options: {
   const start = performance.now();
   const measureFrom = start + options.warmupMs;
   const end = measureFrom + options.durationMs;
+  // Sampled by the first worker to cross each edge of the window (a timer could fire late).
   let cpuAtStart = Number.NaN;
   let cpuAtEnd = Number.NaN;
-  const cpu = options.cpu;
-  const timers = cpu
-    ? [
-        setTimeout(() => {
-          cpuAtStart = cpu();
-        }, options.warmupMs),
-        setTimeout(() => {
-          cpuAtEnd = cpu();
-        }, options.warmupMs + options.durationMs),
-      ]
-    : [];
   const times: number[] = [];
   let errors = 0;
   let firstError: string | undefined;
   const worker = async () => {
     for (;;) {
       const sent = performance.now();
-      if (sent >= end) return;
+      if (options.cpu && sent >= measureFrom && Number.isNaN(cpuAtStart))
+        cpuAtStart = options.cpu();
+      if (sent >= end) {
+        if (options.cpu && Number.isNaN(cpuAtEnd)) cpuAtEnd = options.cpu();
+        return;
+      }
       let good = false;
       let detail = '';
       try {
@@ -131,7 +126,6 @@ export async function closedLoop(options: {
     }
   };
   await Promise.all(Array.from({ length: options.connections }, worker));
-  for (const timer of timers) clearTimeout(timer);
   const seconds = options.durationMs / 1000;
   return {
     requests: times.length,

@@ -1,6 +1,7 @@
 // P2: onboardCustomer with a new client identifier each time, at a fixed open-loop rate, against
 // the call it makes upstream (the fake's SendZen onboard endpoint, POSTed directly) at the same
 // rate. The difference is what the gateway adds to a customer's wait.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ONBOARD, startGateway } from '../gateway.ts';
 import {
   closedLoop,
@@ -106,6 +107,12 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
       `capacity probe and warm-up: ${((await waitForIdle(gateway.server.pid, 120_000)) / 1000).toFixed(1)} s`,
     );
 
+    // What the process burns doing nothing (timers, the step runner's polling): part of every
+    // CPU-per-request figure below, and the larger part at a low rate.
+    const idleFrom = treeCpuMs(gateway.server.pid);
+    await sleep(2_000);
+    const idleCpu = (treeCpuMs(gateway.server.pid) - idleFrom) / 2;
+
     const base: OpenLoopResult[] = [];
     const gw: OpenLoopResult[] = [];
     const rounds: string[] = [];
@@ -176,6 +183,7 @@ export async function runP2({ options, settings, log }: Scenario): Promise<Scena
         'Gateway: `onboardCustomer(input: {clientIdentifier})` with a new identifier each time, selecting `created sessionToken onboarding { id status version iframeUrl }`.',
         `Each new onboarding also starts its Sinch subproject and provisioning webhook in the background, on the same core; after each gateway round the bench waits until the process is idle (under 2% of a core for 1 s, /proc) so that the next baseline round runs on a quiet process. Waits, the idle second included: ${settleNotes.join('; ')}.`,
         "CPU per request: user + system CPU time of the gateway's process tree (the fake runs in it, as in `npm start`) ÷ answers. Baseline: over the round. Gateway: from the round's start until the process is idle again, so each onboarding's background steps (and the fake's work for them) count.",
+        `The idle process itself used ${idleCpu.toFixed(1)} ms of CPU per second (2 s measured before the rounds); at ${rate}/s that is ${fixed((idleCpu / rate) * 1000, 0)} µs of each request's figure.`,
         `Failed or unanswered requests: ${errors}.`,
       ],
       rounds,

@@ -5,11 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PLAIN_YOGA_COMMAND, startGateway, startPlainYoga, startScript } from '../gateway.ts';
 import { median } from '../load.ts';
 import type { Scenario } from '../options.ts';
-import { treeRss } from '../processes.ts';
+import { treeCpuMs, treeRss } from '../processes.ts';
 import { mib, ms, ratio, type ScenarioResult } from '../report.ts';
 
 interface Sample {
   startMs: number;
+  /** CPU used while idle, in ms per second. */
+  idleCpu: number;
   rss: number;
   largest: number;
   processes: number;
@@ -21,13 +23,16 @@ export async function runP5({ options, settings, log }: Scenario): Promise<Scena
   const gw: Sample[] = [];
   const rounds: string[] = [];
   const line = (who: string, r: number, s: Sample) =>
-    `round ${r} ${who.padEnd(8)} start ${ms(s.startMs, 0)}  tree RSS ${mib(s.rss)} (${s.processes} processes; largest ${mib(s.largest)})`;
+    `round ${r} ${who.padEnd(8)} start ${ms(s.startMs, 0)}  tree RSS ${mib(s.rss)} (${s.processes} processes; largest ${mib(s.largest)})  idle CPU ${s.idleCpu.toFixed(0)} ms/s`;
   for (let r = 1; r <= count; r++) {
     const yoga = await startPlainYoga(`p5-yoga-${r}`, settings);
     try {
+      const cpu = treeCpuMs(yoga.server.pid);
       await sleep(idleSeconds * 1000);
+      const idleCpu = (treeCpuMs(yoga.server.pid) - cpu) / idleSeconds;
       const rss = treeRss(yoga.server.pid);
       base.push({
+        idleCpu,
         startMs: yoga.firstAnswerAfterMs,
         rss: rss.total,
         largest: rss.largest,
@@ -41,9 +46,12 @@ export async function runP5({ options, settings, log }: Scenario): Promise<Scena
 
     const gateway = await startGateway(`p5-gateway-${r}`, settings);
     try {
+      const cpu = treeCpuMs(gateway.server.pid);
       await sleep(idleSeconds * 1000);
+      const idleCpu = (treeCpuMs(gateway.server.pid) - cpu) / idleSeconds;
       const rss = treeRss(gateway.server.pid);
       gw.push({
+        idleCpu,
         startMs: gateway.readyAfterMs,
         rss: rss.total,
         largest: rss.largest,
@@ -85,6 +93,13 @@ export async function runP5({ options, settings, log }: Scenario): Promise<Scena
         baseline: mib(m(base, (s) => s.largest)),
         gateway: mib(m(gw, (s) => s.largest)),
         comparison: ratio(m(gw, (s) => s.largest) / m(base, (s) => s.largest)),
+        target: 'reported',
+      },
+      {
+        measure: 'idle CPU (the seconds before the RSS reading)',
+        baseline: `${m(base, (s) => s.idleCpu).toFixed(0)} ms/s`,
+        gateway: `${m(gw, (s) => s.idleCpu).toFixed(0)} ms/s`,
+        comparison: '',
         target: 'reported',
       },
     ],
