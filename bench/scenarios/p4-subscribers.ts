@@ -83,7 +83,7 @@ export async function runP4({ options, settings, log }: Scenario): Promise<Scena
     );
     const made = performance.now();
     // Their first steps run in the background; the subscribers come once the gateway is idle.
-    const idleLimit = options.quick ? 60_000 : 300_000;
+    const idleLimit = options.quick ? 60_000 : 240_000;
     const idleAfter = await waitForIdle(gateway.server.pid, idleLimit);
     const busy = idleAfter >= idleLimit;
     const setup = busy
