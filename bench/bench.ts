@@ -1,6 +1,6 @@
 // `npm run bench`: every performance scenario of the gateway beside its baseline, in one run.
 //
-//   npm run bench                          full run (about 10 minutes on 2 cores); writes docs/benchmarks.md
+//   npm run bench                          full run (12 to 17 minutes on 2 shared cores); writes docs/benchmarks.md
 //   npm run bench -- --quick               small sizes and short rounds, for development; writes nothing
 //   npm run bench -- --only P1,P3          some scenarios only (writes nothing unless --out)
 //
