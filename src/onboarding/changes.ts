@@ -10,6 +10,7 @@ import type {
   OnboardingSnapshot,
   OnboardingStore,
 } from '../db/store.ts';
+import { OnboardingNotFoundError } from './errors.ts';
 import type { OnboardingEvents } from './events.ts';
 import { deriveStatus, STEPS, type StepName, startable } from './plan.ts';
 
@@ -36,10 +37,6 @@ export interface ChangeContext {
  */
 export type ChangeFn = (draft: OnboardingDraft) => EventDraft[] | undefined;
 
-export class OnboardingNotFound extends Error {
-  override readonly name = 'OnboardingNotFound';
-}
-
 /** Applies `fn` to the onboarding and returns the snapshot after the change. */
 export async function change(
   ctx: ChangeContext,
@@ -51,7 +48,7 @@ export async function change(
     if (drafts.length === 0) return { events: [], result: false };
     return { events: settle(draft, drafts, ctx.now()), result: true };
   });
-  if (!outcome) throw new OnboardingNotFound(onboardingId);
+  if (!outcome) throw new OnboardingNotFoundError(onboardingId);
   afterCommit(ctx, outcome.snapshot, outcome.result);
   return outcome.snapshot;
 }

@@ -129,8 +129,26 @@ export const STEPS: Definitions = {
 /** The definitions in order: what the demo and the GraphQL enum list. */
 export const PLAN: readonly StepDefinition[] = STEP_NAMES.map((name) => STEPS[name]);
 
-export function stepOrder(name: StepName): number {
-  return STEP_NAMES.indexOf(name);
+/** A new onboarding's steps, in plan order, none started. */
+export function newSteps(onboardingId: string, now: number): StepRow[] {
+  return STEP_NAMES.map((name) => ({
+    onboardingId,
+    name,
+    status: 'PENDING',
+    attempts: 0,
+    nextAttemptAt: null,
+    requestedAt: null,
+    outcomeUnknown: false,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: now,
+    upstreamId: null,
+    errorUpstream: null,
+    errorCode: null,
+    errorMessage: null,
+    errorRetryable: null,
+    reconcileAt: null,
+  }));
 }
 
 /** The overall status a person reads, derived from the steps and never stored independently. */

@@ -1,7 +1,7 @@
 // The onboarding domain's front door: what GraphQL resolvers and webhook routes call. Each
 // operation reads, checks its precondition, changes state through `change()`, and lets the step
 // runner do the upstream work (running the step inline when the caller wants its result).
-import type { OnboardingEventRow, StepRow } from '../db/schema.ts';
+import type { OnboardingEventRow } from '../db/schema.ts';
 import type { ListOnboardingsQuery, OnboardingSnapshot, Page } from '../db/store.ts';
 import { ulid } from '../ids.ts';
 import { newSecret } from '../secrets/seal.ts';
@@ -9,7 +9,7 @@ import type { Sender, SenderRegion } from '../upstreams/sinch/contract.ts';
 import { change, create, errorColumns, stepOf, updateStep } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import { OnboardingNotFoundError, PreconditionError } from './errors.ts';
-import { blockingRequirement, STEP_NAMES, STEPS, type StepName } from './plan.ts';
+import { blockingRequirement, newSteps, STEPS, type StepName } from './plan.ts';
 import type { StepRunner } from './runner.ts';
 import {
   type OnboardingSecretKind,
@@ -133,7 +133,7 @@ export class Onboardings {
         createdAt: now,
         updatedAt: now,
       },
-      steps: STEP_NAMES.map((name) => newStep(id, name, now)),
+      steps: newSteps(id, now),
       senders: [],
       sender: null,
       app: null,
@@ -375,25 +375,4 @@ function refuseIfCancelled(snapshot: OnboardingSnapshot, step: StepName): void {
   if (snapshot.onboarding.cancelledAt !== null) {
     throw new PreconditionError(step, 'The onboarding was cancelled');
   }
-}
-
-function newStep(onboardingId: string, name: StepName, now: number): StepRow {
-  return {
-    onboardingId,
-    name,
-    status: 'PENDING',
-    attempts: 0,
-    nextAttemptAt: null,
-    requestedAt: null,
-    outcomeUnknown: false,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: now,
-    upstreamId: null,
-    errorUpstream: null,
-    errorCode: null,
-    errorMessage: null,
-    errorRetryable: null,
-    reconcileAt: null,
-  };
 }

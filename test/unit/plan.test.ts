@@ -5,6 +5,7 @@ import type { StepRow } from '../../src/db/schema.ts';
 import {
   blockingRequirement,
   deriveStatus,
+  newSteps,
   PLAN,
   STEP_NAMES,
   STEPS,
@@ -15,24 +16,7 @@ import {
 const NOW = 1_800_000_000_000;
 
 function steps(statuses: Partial<Record<StepName, StepRow['status']>> = {}): StepRow[] {
-  return STEP_NAMES.map((name) => ({
-    onboardingId: 'o',
-    name,
-    status: statuses[name] ?? 'PENDING',
-    attempts: 0,
-    nextAttemptAt: null,
-    requestedAt: null,
-    outcomeUnknown: false,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: NOW,
-    upstreamId: null,
-    errorUpstream: null,
-    errorCode: null,
-    errorMessage: null,
-    errorRetryable: null,
-    reconcileAt: null,
-  }));
+  return newSteps('o', NOW).map((step) => ({ ...step, status: statuses[step.name] ?? 'PENDING' }));
 }
 
 const open = { cancelledAt: null, autoProvision: true };
