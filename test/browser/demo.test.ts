@@ -14,7 +14,7 @@ import {
   killAllChildGateways,
   startChildGateway,
 } from '../support/child-gateway.ts';
-import { HANG_MS } from '../support/windows.ts';
+import { HANG_MS, until } from '../support/windows.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -212,7 +212,13 @@ describe('the partner-panel demo at /', () => {
     expect(secondLink.startsWith(`${sendzenOrigin}/`)).toBe(true);
     await page.getByText('Refreshed the SendZen link', { exact: false }).waitFor();
 
-    await signupFrame().locator('#complete').click();
+    // Click in the new link's page once it has loaded: a click on the old page while the frame
+    // navigates would be lost with it.
+    const fresh = await until(() =>
+      page.frames().find((frame) => frame.url() === new URL(secondLink).href),
+    );
+    await fresh.waitForLoadState('load');
+    await fresh.locator('#complete').click();
     await page.getByText('Relayed the signup result', { exact: false }).waitFor();
     await waitForStatus('READY');
 
