@@ -16,6 +16,13 @@ export type Db = BetterSQLite3Database<typeof schema>;
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
 
+/** How many migrations are committed: /readyz holds back until that many are applied. */
+const COMMITTED_MIGRATIONS = (
+  JSON.parse(readFileSync(resolve(MIGRATIONS, 'meta/_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  }
+).entries.length;
+
 /** Every sealed column, and the kind its seal is bound to. */
 const SEALED_COLUMNS = {
   onboardings: [
@@ -89,13 +96,10 @@ export class SqliteStore implements Store {
   async ready(): Promise<boolean> {
     if (!this.sqlite.open) return false;
     try {
-      const journal = JSON.parse(
-        readFileSync(resolve(MIGRATIONS, 'meta/_journal.json'), 'utf8'),
-      ) as { entries: unknown[] };
       const row = this.sqlite.prepare('select count(*) as n from __drizzle_migrations').get() as {
         n: number;
       };
-      return row.n >= journal.entries.length;
+      return row.n >= COMMITTED_MIGRATIONS;
     } catch {
       return false;
     }

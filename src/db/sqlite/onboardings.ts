@@ -41,7 +41,6 @@ const CACHED_SNAPSHOTS = 5_000;
 const SCHEDULED = `"status" in ('PENDING', 'WAITING') and "next_attempt_at" is not null`;
 
 export class SqliteOnboardingStore implements OnboardingStore {
-  readonly #sqlite: Database.Database;
   readonly #s;
   readonly #transaction: Database.Transaction<(work: () => unknown) => unknown>;
   /**
@@ -54,7 +53,6 @@ export class SqliteOnboardingStore implements OnboardingStore {
   #dataVersion = -1;
 
   constructor(sqlite: Database.Database) {
-    this.#sqlite = sqlite;
     const prepare = (sql: string) => sqlite.prepare(sql);
     this.#s = {
       onboarding: prepare(`select ${onboardingRow.select} from onboardings where id = ?`),
@@ -286,11 +284,6 @@ export class SqliteOnboardingStore implements OnboardingStore {
 
   async runningSteps(): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]> {
     return this.#s.running.all() as Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[];
-  }
-
-  /** For the store's re-sealing pass, inside its transaction. */
-  get sqlite(): Database.Database {
-    return this.#sqlite;
   }
 }
 
