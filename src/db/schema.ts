@@ -10,7 +10,7 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
-import type { StepName } from '../onboarding/plan.ts';
+import type { StepName } from '../onboarding/step-names.ts';
 
 export const ONBOARDING_STATUSES = [
   'AWAITING_SIGNUP',

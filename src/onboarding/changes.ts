@@ -3,33 +3,12 @@
 // happened; then whatever became startable is started, the status re-derived, the version bumped
 // and the events appended, and after commit the new snapshot is published. No network call happens
 // in here: the draft is edited synchronously, inside the transaction.
-import type { OnboardingStatus, StepRow } from '../db/schema.ts';
-import type {
-  NewEvent,
-  OnboardingDraft,
-  OnboardingSnapshot,
-  OnboardingStore,
-} from '../db/store.ts';
+import type { OnboardingStatus } from '../db/schema.ts';
+import type { NewEvent, OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
+import type { ChangeContext } from './deps.ts';
+import { type EventDraft, updateStep } from './draft.ts';
 import { OnboardingNotFoundError } from './errors.ts';
-import type { OnboardingEvents } from './events.ts';
-import { deriveStatus, STEPS, type StepName, startable } from './plan.ts';
-
-/** What a change says happened; becomes a row of the onboarding's event log. */
-export interface EventDraft {
-  type: string;
-  message: string;
-  step?: StepName;
-  /** Identifiers and codes only: never a secret. */
-  data?: Record<string, unknown>;
-}
-
-export interface ChangeContext {
-  onboardingStore: OnboardingStore;
-  events: OnboardingEvents;
-  now: () => number;
-  /** Told after commit when a change left a step scheduled (the runner wakes for it). */
-  scheduled: (at: number) => void;
-}
+import { deriveStatus, STEPS, startable } from './plan.ts';
 
 /**
  * Edits the draft and returns what happened. A change that reports no event still writes what it
@@ -115,31 +94,4 @@ function settle(draft: OnboardingDraft, drafts: EventDraft[], now: number): NewE
     message: d.message,
     data: d.data ?? null,
   }));
-}
-
-export function stepOf(snapshot: Pick<OnboardingSnapshot, 'steps'>, name: StepName): StepRow {
-  const step = snapshot.steps.find((s) => s.name === name);
-  if (!step) throw new Error(`the onboarding has no step ${name}`);
-  return step;
-}
-
-export function updateStep(
-  draft: OnboardingDraft,
-  name: StepName,
-  now: number,
-  patch: Partial<Omit<StepRow, 'onboardingId' | 'name'>>,
-): void {
-  Object.assign(stepOf(draft, name), patch, { updatedAt: now });
-}
-
-/** A step's error columns from a failure, or cleared. */
-export function errorColumns(
-  error: { upstream?: string; code?: string; message: string; retryable: boolean } | null,
-) {
-  return {
-    errorUpstream: error?.upstream ?? null,
-    errorCode: error?.code ?? null,
-    errorMessage: error?.message ?? null,
-    errorRetryable: error ? error.retryable : null,
-  };
 }

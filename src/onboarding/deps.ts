@@ -1,12 +1,21 @@
 // What the onboarding domain needs from the outside world, handed in once at start.
 
+import type { OnboardingStore } from '../db/store.ts';
 import type { GatewayLogger } from '../logger.ts';
 import type { Sealer } from '../secrets/seal.ts';
 import type { SendZenClient } from '../upstreams/sendzen/client.ts';
 import type { SinchConversationClient } from '../upstreams/sinch/conversation.ts';
 import type { SinchProvisioningClient } from '../upstreams/sinch/provisioning.ts';
 import type { SinchSubprojectsClient } from '../upstreams/sinch/subprojects.ts';
-import type { ChangeContext } from './changes.ts';
+import type { OnboardingEvents } from './events.ts';
+
+export interface ChangeContext {
+  onboardingStore: OnboardingStore;
+  events: OnboardingEvents;
+  now: () => number;
+  /** Told after commit when a change left a step scheduled (the runner wakes for it). */
+  scheduled: (at: number) => void;
+}
 
 export interface PipelineSettings {
   senderPollAfterMs: number;

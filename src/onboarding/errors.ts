@@ -1,6 +1,6 @@
 // The failures a caller of the onboarding domain is expected to handle, each with what a person
 // needs to act on it. GraphQL turns each into a typed error result.
-import type { StepName } from './plan.ts';
+import type { StepName } from './step-names.ts';
 
 export class OnboardingNotFoundError extends Error {
   override readonly name = 'OnboardingNotFoundError';

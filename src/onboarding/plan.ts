@@ -3,6 +3,7 @@
 // mutations and their messages, the GraphQL enum and its descriptions, and the demo's step order.
 import type { OnboardingStatus, StepRow } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../db/store.ts';
+import { STEP_NAMES, type StepName } from './step-names.ts';
 import { appWebhook } from './steps/app-webhook.ts';
 import { conversationApp } from './steps/conversation-app.ts';
 import { provisioningWebhook } from './steps/provisioning-webhook.ts';
@@ -10,18 +11,6 @@ import { sendzenProject } from './steps/sendzen-project.ts';
 import { sinchSubproject } from './steps/sinch-subproject.ts';
 import type { StepReconcile, StepRun } from './steps/types.ts';
 import { whatsappSender } from './steps/whatsapp-sender.ts';
-
-/** The steps in the order they run and are shown. */
-export const STEP_NAMES = [
-  'SENDZEN_PROJECT',
-  'SINCH_SUBPROJECT',
-  'PROVISIONING_WEBHOOK',
-  'CUSTOMER_SIGNUP',
-  'WHATSAPP_SENDER',
-  'CONVERSATION_APP',
-  'APP_WEBHOOK',
-] as const;
-export type StepName = (typeof STEP_NAMES)[number];
 
 export interface StepDefinition {
   name: StepName;

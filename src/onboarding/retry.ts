@@ -1,7 +1,7 @@
 // The retry rules: what a failed attempt means for its step, and when to try again. Pure, so the
 // rules are testable without a runner, a store or an upstream.
 import { UpstreamError } from '../upstreams/errors.ts';
-import type { StepName } from './plan.ts';
+import type { StepName } from './step-names.ts';
 import { StepFailure } from './steps/types.ts';
 
 export interface StepError {

@@ -7,11 +7,13 @@
 // It asks the store only for steps that are due, and sleeps until the next one falls due or a
 // change schedules one sooner (`wakeAt`), rather than polling.
 import type { DueStep, OnboardingSnapshot } from '../db/store.ts';
-import { change, type EventDraft, errorColumns, stepOf, updateStep } from './changes.ts';
+import { change } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
-import { STEPS, type StepName } from './plan.ts';
+import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
+import { STEPS } from './plan.ts';
 import { failureOf, nextAttempt, type StepError } from './retry.ts';
 import { applySenderReport } from './sender-state.ts';
+import type { StepName } from './step-names.ts';
 import type { StepResult } from './steps/types.ts';
 
 /** Longest sleep between looks at the store, so a wake-up lost to a crash heals itself. */

@@ -5,7 +5,7 @@ import type { SenderRow } from '../db/schema.ts';
 import type { OnboardingDraft } from '../db/store.ts';
 import { last4, type Sealer } from '../secrets/seal.ts';
 import type { Sender } from '../upstreams/sinch/contract.ts';
-import { type EventDraft, errorColumns, stepOf, updateStep } from './changes.ts';
+import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
 import { sealSenderToken } from './secrets.ts';
 
 /** How far along a state is: an equal-time report may move a sender forward, never back. */

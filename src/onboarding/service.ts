@@ -6,10 +6,11 @@ import type { ListOnboardingsQuery, OnboardingSnapshot, Page } from '../db/store
 import { ulid } from '../ids.ts';
 import { newSecret } from '../secrets/seal.ts';
 import type { Sender, SenderRegion } from '../upstreams/sinch/contract.ts';
-import { change, create, errorColumns, stepOf, updateStep } from './changes.ts';
+import { change, create } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
+import { errorColumns, stepOf, updateStep } from './draft.ts';
 import { OnboardingNotFoundError, PreconditionError } from './errors.ts';
-import { blockingRequirement, newSteps, STEPS, type StepName } from './plan.ts';
+import { blockingRequirement, newSteps, STEPS } from './plan.ts';
 import type { StepRunner } from './runner.ts';
 import {
   type OnboardingSecretKind,
@@ -18,6 +19,7 @@ import {
 } from './secrets.ts';
 import { applySenderReport } from './sender-state.ts';
 import { recordSignupResult, type SignupReport } from './signup.ts';
+import type { StepName } from './step-names.ts';
 import { fetchOnboardingLink } from './steps/sendzen-project.ts';
 
 export interface OnboardCustomerInput {

@@ -3,8 +3,9 @@
 // disagreement is written to the event log and the webhook wins (the relay passed through a
 // browser); a failure reported after a completion never moves the signup backwards.
 import type { OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
-import { change, type EventDraft, errorColumns, stepOf, updateStep } from './changes.ts';
+import { change } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
+import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
 import { InvalidInputError } from './errors.ts';
 import { sealOnboardingSecret } from './secrets.ts';
 

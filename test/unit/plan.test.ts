@@ -7,11 +7,10 @@ import {
   deriveStatus,
   newSteps,
   PLAN,
-  STEP_NAMES,
   STEPS,
-  type StepName,
   startable,
 } from '../../src/onboarding/plan.ts';
+import { STEP_NAMES, type StepName } from '../../src/onboarding/step-names.ts';
 
 const NOW = 1_800_000_000_000;
 
