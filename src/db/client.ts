@@ -65,26 +65,24 @@ export class SqliteStore implements Store {
     reseal: (sealed: string, context: SealedValueContext) => string,
   ): Promise<number> {
     let count = 0;
+    const tables = Object.entries(SEALED_COLUMNS) as [
+      keyof typeof SEALED_COLUMNS,
+      (typeof SEALED_COLUMNS)[keyof typeof SEALED_COLUMNS],
+    ][];
     this.sqlite
       .transaction(() => {
-        for (const [table, columns] of Object.entries(SEALED_COLUMNS) as [
-          keyof typeof SEALED_COLUMNS,
-          (typeof SEALED_COLUMNS)[keyof typeof SEALED_COLUMNS],
-        ][]) {
+        for (const [table, columns] of tables) {
           const rows = this.sqlite
             .prepare(`select id, ${columns.map(([c]) => c).join(', ')} from ${table}`)
             .all() as Record<string, string | null>[];
-          for (const row of rows) {
-            for (const [column, kind] of columns) {
+          for (const [column, kind] of columns) {
+            const update = this.sqlite.prepare(`update ${table} set ${column} = ? where id = ?`);
+            for (const row of rows) {
               const sealed = row[column];
               if (sealed === null || sealed === undefined) continue;
               count++;
               const moved = reseal(sealed, { table, rowId: row.id!, kind });
-              if (moved !== sealed) {
-                this.sqlite
-                  .prepare(`update ${table} set ${column} = ? where id = ?`)
-                  .run(moved, row.id);
-              }
+              if (moved !== sealed) update.run(moved, row.id);
             }
           }
         }

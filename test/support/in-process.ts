@@ -9,40 +9,32 @@
 import type { Gateway } from '../../src/gateway.ts';
 import {
   type Endpoint,
-  type GraphQLResponse,
   graphql,
   readOnboarding,
-  type Subscription,
   startTestGateway,
   subscribeSse,
   type TestGateway,
   waitForOnboarding,
 } from './gateway.ts';
-import type { Document, OnboardingView } from './operations.ts';
-
-type Variables = Record<string, unknown>;
 
 /** Requests to this gateway's /graphql, answered by its yoga in this process. */
 export function inProcess(gateway: Gateway): Endpoint {
   return async (init) => gateway.http.yoga.fetch('http://gateway.in-process/graphql', init);
 }
 
-export interface InProcessGateway
-  extends Pick<TestGateway, 'gateway' | 'sandbox' | 'admin' | 'keyWith' | 'close'> {
-  /** GraphQL as the admin key, or with the given Authorization (null: none). */
-  gql<T = Record<string, unknown>>(
-    document: Document<T>,
-    variables?: Variables,
-    authorization?: string | null,
-  ): Promise<GraphQLResponse<T>>;
-  sse<T>(
-    document: Document<T>,
-    variables?: Variables,
-    authorization?: string | null,
-  ): Promise<Subscription<T>>;
-  onboarding(id: string): Promise<OnboardingView>;
-  waitForOnboarding(id: string, done: (o: OnboardingView) => boolean): Promise<OnboardingView>;
-}
+/** The same helpers as the socket tier's, answered in this process. */
+export type InProcessGateway = Pick<
+  TestGateway,
+  | 'gateway'
+  | 'sandbox'
+  | 'admin'
+  | 'keyWith'
+  | 'close'
+  | 'gql'
+  | 'sse'
+  | 'onboarding'
+  | 'waitForOnboarding'
+>;
 
 export async function startInProcessGateway(
   options: Parameters<typeof startTestGateway>[0] = {},
@@ -62,6 +54,7 @@ export async function startInProcessGateway(
     sse: (document, variables, authorization) =>
       subscribeSse(endpoint, document, variables, headers(authorization)),
     onboarding: (id) => readOnboarding(endpoint, headers(undefined), id),
-    waitForOnboarding: (id, done) => waitForOnboarding(endpoint, headers(undefined), id, done),
+    waitForOnboarding: (id, done, timeoutMs) =>
+      waitForOnboarding(endpoint, headers(undefined), id, done, timeoutMs),
   };
 }
