@@ -36,6 +36,17 @@ export interface Logger {
 
 export const silentLogger: Logger = { debug() {}, warn() {} };
 
+/**
+ * Where the transport reports each HTTP attempt and each retry (the gateway's /metrics). `status`
+ * is the HTTP status, or the failure kind when no answer came back.
+ */
+export interface UpstreamMetrics {
+  upstreamCall(upstream: string, operation: string, status: string, seconds: number): void;
+  upstreamRetry(upstream: string, operation: string): void;
+}
+
+const unmeasured: UpstreamMetrics = { upstreamCall() {}, upstreamRetry() {} };
+
 export interface Timeouts {
   /** TCP + TLS connect. */
   connectMs: number;
@@ -90,6 +101,7 @@ export interface TransportOptions {
   retry?: Partial<RetryPolicy>;
   pools?: PoolRegistry;
   logger?: Logger;
+  metrics?: UpstreamMetrics;
   redactor?: Redactor;
   /** Injected in tests to make backoff instant. */
   random?: () => number;
@@ -98,10 +110,15 @@ export interface TransportOptions {
 /** What a client passes through to its transport: everything but the upstream's identity. */
 export type TransportTuning = Pick<
   TransportOptions,
-  'pools' | 'logger' | 'timeouts' | 'retry' | 'random' | 'redactor'
+  'pools' | 'logger' | 'metrics' | 'timeouts' | 'retry' | 'random' | 'redactor'
 >;
 
 export interface CallOptions<T> {
+  /**
+   * A short, stable name for what the call does (`subprojects.create`): the metrics' label. Never
+   * the path, which carries ids and would make a series per resource.
+   */
+  operation: string;
   method: HttpMethod;
   /** Path after the base URL, starting with `/`. */
   path: string;
@@ -163,9 +180,11 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-type Attempt =
+/** `sentAt`: when the request went out; undefined when it never did (no credential to send). */
+type Attempt = { sentAt?: number } & (
   | { ok: true; status: number; body: unknown }
-  | { ok: false; error: UpstreamError; retryableAsCreate: boolean; refusedAuth?: string };
+  | { ok: false; error: UpstreamError; retryableAsCreate: boolean; refusedAuth?: string }
+);
 
 export class Transport {
   readonly upstream: UpstreamName;
@@ -176,6 +195,7 @@ export class Transport {
   readonly #retry: RetryPolicy;
   readonly #parseErrorBody: TransportOptions['parseErrorBody'];
   readonly #logger: Logger;
+  readonly #metrics: UpstreamMetrics;
   readonly #redactor: Redactor;
   readonly #random: () => number;
 
@@ -189,6 +209,7 @@ export class Transport {
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#parseErrorBody = options.parseErrorBody;
     this.#logger = options.logger ?? silentLogger;
+    this.#metrics = options.metrics ?? unmeasured;
     this.#redactor = options.redactor ?? processRedactor;
     this.#random = options.random ?? Math.random;
   }
@@ -200,6 +221,14 @@ export class Transport {
 
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt(options, attempt, deadline);
+      if (outcome.sentAt !== undefined) {
+        this.#metrics.upstreamCall(
+          this.upstream,
+          options.operation,
+          outcome.ok ? String(outcome.status) : String(outcome.error.status ?? outcome.error.kind),
+          (performance.now() - outcome.sentAt) / 1000,
+        );
+      }
       if (outcome.ok) return this.#validate(options, outcome.body, attempt);
 
       const { error } = outcome;
@@ -221,6 +250,7 @@ export class Transport {
       if (wait === undefined || Date.now() + wait >= deadline) {
         throw error.withAttempts(attempt);
       }
+      this.#metrics.upstreamRetry(this.upstream, options.operation);
       this.#logger.warn({ ...this.#logFields(options, attempt, error), waitMs: wait }, 'retrying');
       await sleep(wait);
     }
@@ -254,6 +284,7 @@ export class Transport {
     attempt: number,
     deadline: number,
   ): Promise<Attempt> {
+    let sentAt: number | undefined;
     const fail = (
       details: Omit<
         ConstructorParameters<typeof UpstreamError>[0],
@@ -273,6 +304,7 @@ export class Transport {
       }),
       retryableAsCreate,
       refusedAuth,
+      sentAt,
     });
 
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -300,7 +332,7 @@ export class Transport {
     const budget = Math.min(this.#timeouts.attemptMs, deadline - Date.now());
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), Math.max(1, budget));
-    const startedAt = Date.now();
+    sentAt = performance.now();
     try {
       const response = await this.#pools.get(this.#origin).request({
         method: options.method,
@@ -316,18 +348,19 @@ export class Transport {
       this.#logger.debug(
         {
           upstream: this.upstream,
+          operation: options.operation,
           method: options.method,
           path: options.path,
           status,
           attempt,
-          ms: Date.now() - startedAt,
+          ms: Math.round(performance.now() - sentAt),
         },
         'upstream call',
       );
       const parsed = parseJson(text);
 
       if (status >= 200 && status < 300) {
-        if (parsed.ok) return { ok: true, status, body: parsed.value };
+        if (parsed.ok) return { ok: true, status, body: parsed.value, sentAt };
         return fail(
           {
             kind: 'bad_response',
@@ -411,6 +444,7 @@ export class Transport {
   #logFields(options: CallOptions<unknown>, attempt: number, error: UpstreamError) {
     return {
       upstream: this.upstream,
+      operation: options.operation,
       method: options.method,
       path: options.path,
       attempt,

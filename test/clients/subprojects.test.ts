@@ -162,6 +162,7 @@ describe('a 2xx answer that does not match the contract', () => {
 
   it('is an unknown outcome for a create, which may have committed', async () => {
     const call: CallOptions<unknown> = {
+      operation: 'subprojects.create',
       method: 'POST',
       path: parent(),
       json: { displayName: 'unexpected shape' },
@@ -181,6 +182,7 @@ describe('a 2xx answer that does not match the contract', () => {
     await subprojects.create({ displayName: 'listed' });
     const error = await upstreamFailure(
       transport().call({
+        operation: 'subprojects.list',
         method: 'GET',
         path: parent(),
         auth,

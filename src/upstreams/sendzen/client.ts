@@ -68,6 +68,7 @@ export class SendZenClient {
   async onboard(input: OnboardInput): Promise<SendZenOnboarding> {
     const requestedAt = this.#now();
     const body = await this.#transport.call({
+      operation: 'partner.onboard',
       method: 'POST',
       path: '/v1/partner/onboard',
       json: {

@@ -7,6 +7,7 @@ import {
   type PoolRegistry,
   type Timeouts,
   Transport,
+  type UpstreamMetrics,
 } from '../http.ts';
 import { redactor } from '../redact.ts';
 import { tokenResponseSchema } from './contract.ts';
@@ -22,6 +23,7 @@ export interface SinchAuthOptions {
   authBaseUrl: string;
   pools?: PoolRegistry;
   logger?: Logger;
+  metrics?: UpstreamMetrics;
   timeouts?: Partial<Timeouts>;
   now?: () => number;
 }
@@ -79,6 +81,7 @@ export class OAuth2TokenCache implements AuthProvider {
       parseErrorBody: parseOAuthError,
       pools: options.pools,
       logger: options.logger,
+      metrics: options.metrics,
       timeouts: options.timeouts,
     });
   }
@@ -105,6 +108,7 @@ export class OAuth2TokenCache implements AuthProvider {
   async #fetch(): Promise<CachedToken> {
     const requestedAt = this.#now();
     const body = await this.#transport.call({
+      operation: 'oauth2.token',
       method: 'POST',
       path: '/oauth2/token',
       form: { grant_type: 'client_credentials' },

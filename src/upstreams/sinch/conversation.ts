@@ -58,6 +58,7 @@ export class SinchConversationClient {
       if (credential.channel === 'WHATSAPP') redactor.remember(credential.static_bearer.token);
     }
     return this.#transport(region).call({
+      operation: 'apps.create',
       method: 'POST',
       path: `${project(projectId)}/apps`,
       json: input,
@@ -69,6 +70,7 @@ export class SinchConversationClient {
 
   getApp(region: ConversationRegion, projectId: string, appId: string): Promise<App> {
     return this.#transport(region).call({
+      operation: 'apps.get',
       method: 'GET',
       path: `${project(projectId)}/apps/${encodeURIComponent(appId)}`,
       auth: this.#options.auth,
@@ -79,6 +81,7 @@ export class SinchConversationClient {
 
   async listApps(region: ConversationRegion, projectId: string): Promise<App[]> {
     const body = await this.#transport(region).call({
+      operation: 'apps.list',
       method: 'GET',
       path: `${project(projectId)}/apps`,
       auth: this.#options.auth,
@@ -90,6 +93,7 @@ export class SinchConversationClient {
 
   async deleteApp(region: ConversationRegion, projectId: string, appId: string): Promise<void> {
     await this.#transport(region).call({
+      operation: 'apps.delete',
       method: 'DELETE',
       path: `${project(projectId)}/apps/${encodeURIComponent(appId)}`,
       auth: this.#options.auth,
@@ -105,6 +109,7 @@ export class SinchConversationClient {
   ): Promise<ConversationWebhook> {
     redactor.remember(input.secret);
     return this.#transport(region).call({
+      operation: 'webhooks.create',
       method: 'POST',
       path: `${project(projectId)}/webhooks`,
       json: input,
@@ -120,6 +125,7 @@ export class SinchConversationClient {
     appId: string,
   ): Promise<ConversationWebhook[]> {
     const body = await this.#transport(region).call({
+      operation: 'webhooks.list',
       method: 'GET',
       path: `${project(projectId)}/apps/${encodeURIComponent(appId)}/webhooks`,
       auth: this.#options.auth,
@@ -135,6 +141,7 @@ export class SinchConversationClient {
     webhookId: string,
   ): Promise<void> {
     await this.#transport(region).call({
+      operation: 'webhooks.delete',
       method: 'DELETE',
       path: `${project(projectId)}/webhooks/${encodeURIComponent(webhookId)}`,
       auth: this.#options.auth,

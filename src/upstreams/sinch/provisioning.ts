@@ -58,6 +58,7 @@ export class SinchProvisioningClient {
   async createSender(projectId: string, input: CreateSenderRequest): Promise<Sender> {
     return this.#remember(
       await this.#transport.call({
+        operation: 'senders.create',
         method: 'POST',
         path: `${project(projectId)}/whatsapp/senders`,
         json: input,
@@ -71,6 +72,7 @@ export class SinchProvisioningClient {
   async getSender(projectId: string, senderId: string): Promise<Sender> {
     return this.#remember(
       await this.#transport.call({
+        operation: 'senders.get',
         method: 'GET',
         path: `${project(projectId)}/whatsapp/senders/${encodeURIComponent(senderId)}`,
         auth: this.#auth,
@@ -82,6 +84,7 @@ export class SinchProvisioningClient {
 
   async listSenders(projectId: string, options: ListSendersOptions = {}): Promise<SenderList> {
     const list = await this.#transport.call({
+      operation: 'senders.list',
       method: 'GET',
       path: `${project(projectId)}/whatsapp/senders`,
       query: {
@@ -113,6 +116,7 @@ export class SinchProvisioningClient {
   /** Deleting twice is refused (409 `sender_already_deleted`), so a repeat is harmless. */
   async deleteSender(projectId: string, senderId: string): Promise<void> {
     await this.#transport.call({
+      operation: 'senders.delete',
       method: 'DELETE',
       path: `${project(projectId)}/whatsapp/senders/${encodeURIComponent(senderId)}`,
       auth: this.#auth,
@@ -128,6 +132,7 @@ export class SinchProvisioningClient {
   ): Promise<ProvisioningWebhook> {
     redactor.remember(input.secret);
     return this.#transport.call({
+      operation: 'webhooks.create',
       method: 'POST',
       path: `${project(projectId)}/webhooks`,
       json: input,
@@ -139,6 +144,7 @@ export class SinchProvisioningClient {
 
   listWebhooks(projectId: string, options: ListPageOptions = {}): Promise<ProvisioningWebhookList> {
     return this.#transport.call({
+      operation: 'webhooks.list',
       method: 'GET',
       path: `${project(projectId)}/webhooks`,
       query: { pageSize: options.pageSize, pageToken: options.pageToken },
@@ -163,6 +169,7 @@ export class SinchProvisioningClient {
 
   async deleteWebhook(projectId: string, webhookId: string): Promise<void> {
     await this.#transport.call({
+      operation: 'webhooks.delete',
       method: 'DELETE',
       path: `${project(projectId)}/webhooks/${encodeURIComponent(webhookId)}`,
       auth: this.#auth,

@@ -41,6 +41,7 @@ export class SinchSubprojectsClient {
   /** No idempotency key exists: a repeat would make a second subproject, so it is not retried blindly. */
   create(input: CreateSubprojectRequest): Promise<Subproject> {
     return this.#transport.call({
+      operation: 'subprojects.create',
       method: 'POST',
       path: `/v1/projects/${this.#parent}/subprojects`,
       json: input,
@@ -52,6 +53,7 @@ export class SinchSubprojectsClient {
 
   get(subprojectId: string): Promise<Subproject> {
     return this.#transport.call({
+      operation: 'subprojects.get',
       method: 'GET',
       path: `/v1/subprojects/${encodeURIComponent(subprojectId)}`,
       auth: this.#auth,
@@ -62,6 +64,7 @@ export class SinchSubprojectsClient {
 
   list(options: ListSubprojectsOptions = {}): Promise<SubprojectList> {
     return this.#transport.call({
+      operation: 'subprojects.list',
       method: 'GET',
       path: `/v1/projects/${this.#parent}/subprojects`,
       query: {
@@ -81,6 +84,7 @@ export class SinchSubprojectsClient {
    */
   async delete(subprojectId: string): Promise<void> {
     await this.#transport.call({
+      operation: 'subprojects.delete',
       method: 'DELETE',
       path: `/v1/subprojects/${encodeURIComponent(subprojectId)}`,
       auth: this.#auth,
