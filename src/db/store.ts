@@ -87,6 +87,8 @@ export interface OnboardingStore {
   nextDueAt(): Promise<number | null>;
   /** Steps left RUNNING by a process that stopped mid-call. */
   runningSteps(): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]>;
+  /** How many onboardings have each status (a status none has may be left out): read per scrape. */
+  countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>>;
 }
 
 export interface ApiKeyStore {

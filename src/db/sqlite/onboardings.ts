@@ -9,6 +9,7 @@ import {
   conversationApps,
   type OnboardingEventRow,
   type OnboardingRow,
+  type OnboardingStatus,
   onboardingEvents,
   onboardings,
   type SenderRow,
@@ -105,6 +106,8 @@ export class SqliteOnboardingStore implements OnboardingStore {
       running: prepare(
         `select onboarding_id as onboardingId, name, attempts from steps where status = 'RUNNING'`,
       ),
+      // Served from the index on (status, id) without touching the table.
+      countByStatus: prepare('select status, count(*) as n from onboardings group by status'),
     };
     // IMMEDIATE takes the write lock at the start, so two processes never deadlock upgrading.
     const transaction = sqlite.transaction((work: () => unknown) => work());
@@ -284,6 +287,11 @@ export class SqliteOnboardingStore implements OnboardingStore {
 
   async runningSteps(): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]> {
     return this.#s.running.all() as Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[];
+  }
+
+  async countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>> {
+    const rows = this.#s.countByStatus.all() as { status: OnboardingStatus; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 }
 
