@@ -13,6 +13,11 @@ export interface GatewayLogger {
   error(fields: object, message: string): void;
   /** Whether a line at this level would be written: lets a hot path skip building it. */
   isLevelEnabled(level: Exclude<LogLevel, 'silent'>): boolean;
+  /**
+   * A logger whose every line carries these fields (`{ onboardingId, step }`), so a line about a
+   * step can be found by either without each call remembering to add them.
+   */
+  child(bindings: Record<string, string | number>): GatewayLogger;
 }
 
 export function createLogger(
@@ -40,11 +45,16 @@ export function createLogger(
     },
     { write: (line: string) => write(redactor.text(line)) },
   );
+  return wrap(logger);
+}
+
+function wrap(logger: pino.Logger): GatewayLogger {
   return {
     debug: (fields, message) => logger.debug(fields, message),
     info: (fields, message) => logger.info(fields, message),
     warn: (fields, message) => logger.warn(fields, message),
     error: (fields, message) => logger.error(fields, message),
     isLevelEnabled: (level) => logger.isLevelEnabled(level),
+    child: (bindings) => wrap(logger.child(bindings)),
   };
 }
