@@ -22,6 +22,8 @@ const envSchema = z.object({
   DATABASE_FILE: z.string().min(1).default('./data/gateway.sqlite'),
   AUTO_PROVISION: bool.default(true),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Serve /metrics (Prometheus text, no credential asked: keep the port off the internet). */
+  METRICS_ENABLED: bool.default(true),
 
   SANDBOX_PORT: port.default(4010),
   SANDBOX_SENDER_ACTIVATION_MS: z.coerce.number().int().min(0).default(3_000),
@@ -110,6 +112,7 @@ export interface Config {
   databaseFile: string;
   autoProvision: boolean;
   logLevel: Env['LOG_LEVEL'];
+  metricsEnabled: boolean;
   /** Only in sandbox mode: where the bundled fake listens and how fast its senders activate. */
   sandbox: { port: number; senderActivationMs: number } | undefined;
   /** Undefined in sandbox mode until the fake has started and filled in its own URLs. */
@@ -180,6 +183,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseFile: e.DATABASE_FILE,
     autoProvision: e.AUTO_PROVISION,
     logLevel: e.LOG_LEVEL,
+    metricsEnabled: e.METRICS_ENABLED,
     sandbox: sandbox
       ? { port: e.SANDBOX_PORT, senderActivationMs: e.SANDBOX_SENDER_ACTIVATION_MS }
       : undefined,

@@ -10,6 +10,7 @@ import { openSqliteStore, type SqliteStore } from './db/client.ts';
 import { createInProcessEvents } from './events/in-process.ts';
 import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
+import { GatewayMetrics } from './metrics.ts';
 import type { OnboardingDeps } from './onboarding/deps.ts';
 import { StepRunner } from './onboarding/runner.ts';
 import { Onboardings } from './onboarding/service.ts';
@@ -39,6 +40,8 @@ export interface Gateway {
   /** The store; SQLite's, so tests can look at the rows themselves. */
   database: SqliteStore;
   http: GatewayServer;
+  /** What /metrics serves. */
+  metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export interface StartOptions {
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const database = openSqliteStore(config.databaseFile);
+  const metrics = new GatewayMetrics({ processMetrics: config.metricsEnabled });
+  metrics.collectOnboardings(() => database.onboardings.countByStatus(), logger);
   const keys = loadSecretKeys({
     configured: config.secretsKey,
     previous: config.previousSecretsKeys,
@@ -74,7 +79,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     bodyMs: Math.min(config.upstreamTimeoutMs, 15_000),
     totalMs: Math.max(config.upstreamTimeoutMs * 3, 60_000),
   };
-  const tuning = { pools, logger, timeouts };
+  const tuning = { pools, logger, metrics, timeouts };
   const { sendzen, sinch } = config.upstreams;
   const auth = createSinchAuth({
     mode: sinch.authMode,
@@ -96,6 +101,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     pipeline: config.pipeline,
     sealer,
     logger,
+    metrics,
     sendzen: new SendZenClient({
       ...tuning,
       baseUrl: sendzen.baseUrl,
@@ -141,10 +147,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       : undefined,
     context: { onboardings, events, sessions },
     callers: createCallerResolver(database.apiKeys, sessions),
-    webhooks: { onboardings, inbox },
+    webhooks: { onboardings, inbox, metrics },
     logger,
     production: config.mode === 'live',
-    ready: () => database.ready(),
+    readiness: { database: () => database.ready() },
+    metrics,
+    serveMetrics: config.metricsEnabled,
   });
 
   // A burst of reconnecting subscribers must not be turned away by a short accept queue.
@@ -169,6 +177,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     runner,
     database,
     http,
+    metrics,
     async close() {
       await http.close();
       await runner.stop();

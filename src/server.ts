@@ -1,5 +1,5 @@
 // The gateway's HTTP surface on one port: /graphql (GraphQL over HTTP, SSE subscriptions, and
-// graphql-ws on the same path), the webhook routes, and health.
+// graphql-ws on the same path), the webhook routes, health, readiness and metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
@@ -19,6 +19,7 @@ import { type Caller, type CallerResolver, INVALID } from './auth/caller.ts';
 import { schema } from './graphql-schema.ts';
 import { sendJson } from './http-messages.ts';
 import type { GatewayLogger } from './logger.ts';
+import type { GatewayMetrics, SubscriptionTransport } from './metrics.ts';
 import type { GraphQLContext } from './schema/builder.ts';
 import { handleWebhook, type WebhookRouteDeps } from './webhooks/routes.ts';
 
@@ -34,8 +35,14 @@ export interface ServerDeps {
   graphiql?: { headers?: string; defaultQuery?: string };
   /** More routes (the sandbox demo), tried before the 404; may be added after the server starts. */
   routes: RouteHandler[];
-  /** Database open and migrations applied. */
-  ready: () => Promise<boolean>;
+  /**
+   * What /readyz checks, by name (`database`: open and migrated). Each answers true when ready; a
+   * check that throws counts as not ready. Another dependency is one more entry.
+   */
+  readiness: Record<string, () => Promise<boolean>>;
+  metrics: GatewayMetrics;
+  /** Serve /metrics (METRICS_ENABLED). */
+  serveMetrics: boolean;
 }
 
 /** The limits a query must stay within; each is refused just past its bound. */
@@ -105,6 +112,53 @@ const reportAsValidationError = {
   ],
 };
 
+/**
+ * Counts every subscription while it is open. Whatever ends it (the source completes or fails, the
+ * client goes away, the socket closes, the server shuts down) reaches the iterator's `next`,
+ * `return` or `throw`, and each of those closes the count, at most once.
+ */
+function subscriptionGauge(metrics: GatewayMetrics): Plugin {
+  return {
+    onSubscribe: ({ args }) => ({
+      onSubscribeResult: ({ result, setResult }) => {
+        if (!(Symbol.asyncIterator in result)) return;
+        // A graphql-ws operation's context carries its socket (see onSubscribe below).
+        const transport: SubscriptionTransport =
+          'socket' in (args.contextValue as object) ? 'graphql-ws' : 'sse';
+        setResult(counted(result, metrics.subscriptionOpened(transport)));
+      },
+    }),
+  };
+}
+
+function counted<T>(source: AsyncIterable<T>, close: () => void): AsyncIterableIterator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const next = await iterator.next();
+        if (next.done) close();
+        return next;
+      } catch (error) {
+        close();
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      close();
+      return (await iterator.return?.(value)) ?? { done: true, value: undefined };
+    },
+    async throw(error?: unknown) {
+      close();
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+  };
+}
+
 /** The caller a request or socket was authenticated as, or why it was not. */
 async function authenticate(
   callers: CallerResolver,
@@ -137,6 +191,7 @@ export interface GatewayServer {
 
 export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const hardening: Plugin[] = [
+    subscriptionGauge(deps.metrics),
     errorsForClients,
     useCSRFPrevention(),
     maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, ...reportAsValidationError }),
@@ -258,6 +313,19 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   };
 }
 
+/** Every check at once, each `ok` or `failing`. */
+async function readiness(
+  checks: ServerDeps['readiness'],
+): Promise<Record<string, 'ok' | 'failing'>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      const ok = await check().catch(() => false);
+      return [name, ok ? 'ok' : 'failing'] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
 async function route(
   deps: ServerDeps,
   yoga: GatewayServer['yoga'],
@@ -267,8 +335,20 @@ async function route(
   const path = new URL(req.url ?? '/', 'http://gateway').pathname;
   if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
   if (path === '/readyz') {
-    const ready = await deps.ready();
-    return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready' });
+    const checks = await readiness(deps.readiness);
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+  }
+  // Prometheus scrapes without a credential; nothing in it names a customer (see metrics.ts).
+  if (path === '/metrics' && deps.serveMetrics) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: 'method_not_allowed' });
+    }
+    const { contentType, body } = await deps.metrics.exposition();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
   }
   if (await handleWebhook(deps.webhooks, req, res, path)) return;
   if (path !== yoga.graphqlEndpoint) {

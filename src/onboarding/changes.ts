@@ -1,9 +1,10 @@
 // Every change to an onboarding goes through `change()`: the store loads the snapshot once and hands
 // a draft of it to the change, in one transaction; the change edits the draft and says what
 // happened; then whatever became startable is started, the status re-derived, the version bumped
-// and the events appended, and after commit the new snapshot is published. No network call happens
-// in here: the draft is edited synchronously, inside the transaction.
-import type { OnboardingStatus } from '../db/schema.ts';
+// and the events appended, and after commit the new snapshot is published and every step that
+// settled is counted. No network call happens in here: the draft is edited synchronously, inside
+// the transaction.
+import type { OnboardingStatus, StepStatus } from '../db/schema.ts';
 import type { NewEvent, OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
 import type { ChangeContext } from './deps.ts';
 import { type EventDraft, updateStep } from './draft.ts';
@@ -23,13 +24,33 @@ export async function change(
   fn: ChangeFn,
 ): Promise<OnboardingSnapshot> {
   const outcome = await ctx.onboardingStore.update(onboardingId, (draft) => {
+    const before = draft.steps.map((s) => s.status);
     const drafts = fn(draft) ?? [];
-    if (drafts.length === 0) return { events: [], result: false };
-    return { events: settle(draft, drafts, ctx.now()), result: true };
+    if (drafts.length === 0) return { events: [], result: { published: false, before } };
+    return { events: settle(draft, drafts, ctx.now()), result: { published: true, before } };
   });
   if (!outcome) throw new OnboardingNotFoundError(onboardingId);
-  afterCommit(ctx, outcome.snapshot, outcome.result);
+  afterCommit(ctx, outcome.snapshot, outcome.result.published);
+  countSettled(ctx, outcome.result.before, outcome.snapshot);
   return outcome.snapshot;
+}
+
+const SETTLED: Partial<Record<StepStatus, 'succeeded' | 'failed' | 'waiting'>> = {
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+  WAITING: 'waiting',
+};
+
+/**
+ * Counts each step whose status became SUCCEEDED, FAILED or WAITING. Here, because a step settles
+ * in more ways than by an attempt (Sinch's activation callback and a poll finish the sender,
+ * SendZen's webhook the signup), and every one of them is a change.
+ */
+function countSettled(ctx: ChangeContext, before: StepStatus[], after: OnboardingSnapshot): void {
+  for (const [i, step] of after.steps.entries()) {
+    const outcome = step.status !== before[i] ? SETTLED[step.status] : undefined;
+    if (outcome) ctx.metrics.stepOutcome(step.name, outcome);
+  }
 }
 
 /** Stores a new onboarding; false when its client identifier is already taken. */

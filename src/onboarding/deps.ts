@@ -2,6 +2,7 @@
 
 import type { OnboardingStore } from '../db/store.ts';
 import type { GatewayLogger } from '../logger.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 import type { Sealer } from '../secrets/seal.ts';
 import type { SendZenClient } from '../upstreams/sendzen/client.ts';
 import type { SinchConversationClient } from '../upstreams/sinch/conversation.ts';
@@ -15,6 +16,7 @@ export interface ChangeContext {
   now: () => number;
   /** Told after commit when a change left a step scheduled (the runner wakes for it). */
   scheduled: (at: number) => void;
+  metrics: GatewayMetrics;
 }
 
 export interface PipelineSettings {
@@ -42,5 +44,6 @@ export interface OnboardingDeps extends ChangeContext {
   subprojects: SinchSubprojectsClient;
   provisioning: SinchProvisioningClient;
   conversation: SinchConversationClient;
+  /** While a step runs, the step's own: every line carries its onboarding id and step. */
   logger: GatewayLogger;
 }

@@ -6,7 +6,12 @@
 //
 // It asks the store only for steps that are due, and sleeps until the next one falls due or a
 // change schedules one sooner (`wakeAt`), rather than polling.
+//
+// Every line it logs about a step carries `{ onboardingId, step }` (a child logger, which the step
+// itself is handed too), and what an attempt came to is counted once it is committed.
 import type { DueStep, OnboardingSnapshot } from '../db/store.ts';
+import type { GatewayLogger } from '../logger.ts';
+import type { AttemptOutcome } from '../metrics.ts';
 import { change } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
@@ -162,7 +167,9 @@ export class StepRunner {
   async #run(onboardingId: string, name: StepName): Promise<void> {
     const deps = this.#deps;
     const run = STEPS[name].run;
+    const began = performance.now();
     let attempt = 0;
+    let checking = false;
     const snapshot = await change(deps, onboardingId, (draft) => {
       const now = deps.now();
       const step = stepOf(draft, name);
@@ -175,6 +182,7 @@ export class StepRunner {
         return [];
       }
       attempt = step.attempts + 1;
+      checking = step.outcomeUnknown;
       updateStep(draft, name, now, {
         status: 'RUNNING',
         attempts: attempt,
@@ -190,12 +198,16 @@ export class StepRunner {
       ];
     });
     if (attempt === 0 || !run) return;
+    const log = stepLogger(deps.logger, onboardingId, name);
+    if (log.isLevelEnabled('debug')) {
+      log.debug({ attempt, outcomeUnknown: checking }, 'step attempt started');
+    }
 
     let result: StepResult | undefined;
     let failure: StepError | undefined;
     try {
       // `outcomeUnknown` on the claimed row tells the step to look before it creates.
-      result = await run(deps, snapshot, stepOf(snapshot, name));
+      result = await run({ ...deps, logger: log }, snapshot, stepOf(snapshot, name));
     } catch (error) {
       failure = failureOf(error, {
         step: name,
@@ -204,19 +216,34 @@ export class StepRunner {
         warmupGraceMs: deps.pipeline.subprojectWarmupGraceMs,
       });
       if (failure.code === 'INTERNAL') {
-        deps.logger.error(
-          {
-            onboardingId,
-            step: name,
-            error: error instanceof Error ? error.stack : String(error),
-          },
+        log.error(
+          { error: error instanceof Error ? error.stack : String(error) },
           'unexpected error in step',
         );
       }
     }
-    await change(deps, onboardingId, (draft) =>
-      this.#record(draft, name, attempt, result, failure),
-    );
+    let recorded: EventDraft | undefined;
+    await change(deps, onboardingId, (draft) => {
+      const events = this.#record(draft, name, attempt, result, failure);
+      recorded = events[0];
+      return events;
+    });
+    // Counted and logged once committed: a change that failed to commit recorded nothing.
+    const outcome = outcomeOf(recorded);
+    const seconds = (performance.now() - began) / 1000;
+    deps.metrics.stepDuration(name, seconds);
+    // A status the attempt settled (succeeded, failed, waiting) is counted where every change is.
+    if (outcome === 'retrying' || outcome === 'superseded') deps.metrics.stepOutcome(name, outcome);
+    const fields = {
+      attempt,
+      outcome,
+      ms: Math.round(seconds * 1000),
+      ...(failure ? { code: failure.code, upstream: failure.upstream } : {}),
+      ...(recorded?.data && 'delayMs' in recorded.data ? { retryInMs: recorded.data.delayMs } : {}),
+    };
+    // A step failed for good leaves the onboarding ACTION_REQUIRED: worth a warning.
+    if (outcome === 'failed') log.warn(fields, 'step attempt finished');
+    else log.info(fields, 'step attempt finished');
   }
 
   #record(
@@ -354,12 +381,8 @@ export class StepRunner {
         ),
       );
     } catch (error) {
-      deps.logger.warn(
-        {
-          onboardingId,
-          senderId: sender.id,
-          error: error instanceof Error ? error.message : String(error),
-        },
+      stepLogger(deps.logger, onboardingId, name).warn(
+        { senderId: sender.id, error: error instanceof Error ? error.message : String(error) },
         'sender poll failed; will poll again',
       );
     }
@@ -381,9 +404,13 @@ export class StepRunner {
     });
     if (!claimed || !reconcile) return;
     const step = stepOf(snapshot, name);
+    const log = stepLogger(deps.logger, onboardingId, name);
     try {
-      const removed = await reconcile(deps, snapshot, step);
-      if (removed.length === 0) return;
+      const removed = await reconcile({ ...deps, logger: log }, snapshot, step);
+      if (removed.length === 0) {
+        log.info({ kept: step.upstreamId }, 'reconciliation found no duplicate upstream');
+        return;
+      }
       await change(deps, onboardingId, () => [
         {
           type: 'step.reconciled',
@@ -392,13 +419,14 @@ export class StepRunner {
           data: { removed, kept: step.upstreamId },
         },
       ]);
+      deps.metrics.stepOutcome(name, 'reconciled');
+      log.info(
+        { removed, kept: step.upstreamId },
+        'reconciliation removed duplicates a late commit left upstream',
+      );
     } catch (error) {
-      deps.logger.warn(
-        {
-          onboardingId,
-          step: name,
-          error: error instanceof Error ? error.message : String(error),
-        },
+      log.warn(
+        { error: error instanceof Error ? error.message : String(error) },
         'reconciliation failed; duplicates may remain upstream',
       );
     }
@@ -408,6 +436,7 @@ export class StepRunner {
   async #recoverInterrupted(): Promise<void> {
     const deps = this.#deps;
     for (const step of await deps.onboardingStore.runningSteps()) {
+      const log = stepLogger(deps.logger, step.onboardingId, step.name);
       await change(deps, step.onboardingId, (draft) => {
         updateStep(draft, step.name, deps.now(), {
           status: 'PENDING',
@@ -422,7 +451,32 @@ export class StepRunner {
           },
         ];
       });
+      deps.metrics.stepOutcome(step.name, 'recovered');
+      log.info(
+        { attempt: step.attempts },
+        'recovered a step interrupted by a stop; its next attempt looks for what this one made',
+      );
     }
+  }
+}
+
+function stepLogger(logger: GatewayLogger, onboardingId: string, step: StepName): GatewayLogger {
+  return logger.child({ onboardingId, step });
+}
+
+/** What the event an attempt's recording produced says of it; none: someone else moved it on. */
+function outcomeOf(event: EventDraft | undefined): AttemptOutcome {
+  switch (event?.type) {
+    case 'step.succeeded':
+      return 'succeeded';
+    case 'step.waiting':
+      return 'waiting';
+    case 'step.retrying':
+      return 'retrying';
+    case 'step.failed':
+      return 'failed';
+    default:
+      return 'superseded';
   }
 }
 

@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebhookSource } from '../db/schema.ts';
 import { BodyTooLarge, parseJson, readBody, sendJson } from '../http-messages.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 import type { CallbackSecret, Onboardings } from '../onboarding/service.ts';
 import { parseSignupWebhook } from '../upstreams/sendzen/client.ts';
 import { provisioningCallbackSchema } from '../upstreams/sinch/contract.ts';
@@ -15,6 +16,7 @@ import type { WebhookInbox } from './inbox.ts';
 export interface WebhookRouteDeps {
   onboardings: Onboardings;
   inbox: WebhookInbox;
+  metrics: Pick<GatewayMetrics, 'webhookDelivery'>;
 }
 
 const SECRET_OF: Record<WebhookSource, CallbackSecret> = {
@@ -46,68 +48,66 @@ export async function handleWebhook(
   if (!path.startsWith('/webhooks/')) return false;
   const route = ROUTES.map((r) => ({ ...r, match: r.pattern.exec(path) })).find((r) => r.match);
   if (!route?.match) {
+    // Not a delivery from any source we know (a scanner, a typo): not counted.
     sendJson(res, 404, { error: 'not_found' });
     return true;
   }
+  const { source } = route;
+  // Every answer to a known route is counted, by outcome and, for a refusal, why.
+  const reject = (status: number, error: string, message?: string) => {
+    deps.metrics.webhookDelivery(source, 'rejected', error);
+    sendJson(res, status, { error, ...(message ? { message } : {}) });
+    return true;
+  };
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
-    sendJson(res, 405, { error: 'method_not_allowed' });
-    return true;
+    return reject(405, 'method_not_allowed');
   }
 
   let raw: string;
   try {
     raw = await readBody(req);
   } catch (error) {
-    if (error instanceof BodyTooLarge) {
-      sendJson(res, 413, { error: 'body_too_large' });
-      return true;
-    }
+    if (error instanceof BodyTooLarge) return reject(413, 'body_too_large');
     throw error;
   }
   const json = parseJson(raw);
-  if (!json.ok) {
-    sendJson(res, 400, { error: 'invalid_json' });
-    return true;
-  }
+  if (!json.ok) return reject(400, 'invalid_json');
 
   const onboardingId = route.match[1]!;
-  const secret = await deps.onboardings.callbackSecret(onboardingId, SECRET_OF[route.source]);
+  const secret = await deps.onboardings.callbackSecret(onboardingId, SECRET_OF[source]);
   if (secret === undefined) {
     // Nothing to verify it against yet: keep it (it may explain something later), apply nothing.
     await deps.inbox.storeUnknown({
-      source: route.source,
+      source,
       dedupKey: `unknown:${sha256(raw).toString('hex')}`,
       onboardingRef: onboardingId,
       body: json.value,
     });
+    deps.metrics.webhookDelivery(source, 'unknown_onboarding');
     sendJson(res, 202, { status: 'stored' });
     return true;
   }
 
   const verdict =
-    route.source === 'sendzen'
+    source === 'sendzen'
       ? verifySendzen(secret, route.match[2]!, json.value, raw)
-      : await verifySinch(deps, secret, route.source, req, raw, json.value);
-  if (!verdict.ok) {
-    sendJson(res, verdict.status, {
-      error: verdict.error,
-      ...(verdict.message ? { message: verdict.message } : {}),
-    });
-    return true;
-  }
+      : await verifySinch(deps, secret, source, req, raw, json.value);
+  if (!verdict.ok) return reject(verdict.status, verdict.error, verdict.message);
 
   const id = await deps.inbox.store({
-    source: route.source,
+    source,
     dedupKey: verdict.dedupKey,
     nonce: verdict.nonce,
     onboardingRef: onboardingId,
     body: json.value,
   });
   if (id === undefined) {
+    deps.metrics.webhookDelivery(source, 'duplicate');
     sendJson(res, 200, { status: 'duplicate' });
     return true;
   }
+  deps.metrics.webhookDelivery(source, 'accepted');
   sendJson(res, 200, { status: 'accepted' });
   deps.inbox.processSoon(id, json.value);
   return true;

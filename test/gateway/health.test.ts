@@ -38,11 +38,11 @@ describe('health and routing', () => {
   it('/readyz answers 200 with the database open and every migration applied', async () => {
     expect(await get(`${t.gateway.url}/readyz`)).toMatchObject({
       status: 200,
-      json: { status: 'ready' },
+      json: { status: 'ready', checks: { database: 'ok' } },
     });
   });
 
-  it('/readyz answers 503 once the database is no longer open', async () => {
+  it('/readyz answers 503 naming the check that fails once the database is no longer open', async () => {
     const other = await startTestGateway();
     try {
       expect((await get(`${other.gateway.url}/readyz`)).status).toBe(200);
@@ -50,8 +50,14 @@ describe('health and routing', () => {
       other.gateway.database.sqlite.close();
       expect(await get(`${other.gateway.url}/readyz`)).toMatchObject({
         status: 503,
-        json: { status: 'not_ready' },
+        json: { status: 'not_ready', checks: { database: 'failing' } },
       });
+      // Prometheus still gets everything but what only the database can tell.
+      const metrics = await fetch(`${other.gateway.url}/metrics`);
+      expect(metrics.status).toBe(200);
+      const text = await metrics.text();
+      expect(text).toContain('gateway_subscriptions_open{transport="sse"} 0');
+      expect(text).not.toMatch(/^gateway_onboardings\{/m);
       // Liveness is not readiness: the process itself is still fine.
       expect((await get(`${other.gateway.url}/healthz`)).status).toBe(200);
     } finally {

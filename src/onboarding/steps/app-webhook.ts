@@ -21,7 +21,7 @@ const run: StepRun = async (deps, snapshot, step) => {
   const region = app.region as ConversationRegion;
   const target = conversationCallbackUrl(deps, onboarding.id);
 
-  const { resource: made, adopted } = await createOrAdopt(step, {
+  const { resource: made, adopted } = await createOrAdopt(deps, step, {
     find: async () =>
       (await deps.conversation.listAppWebhooks(region, projectId, app.id)).find(
         (w) => w.target === target,

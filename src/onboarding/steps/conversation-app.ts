@@ -25,7 +25,7 @@ const run: StepRun = async (deps, snapshot, step) => {
     );
   }
 
-  const { resource: made, adopted } = await createOrAdopt(step, {
+  const { resource: made, adopted } = await createOrAdopt(deps, step, {
     find: async () =>
       (await deps.conversation.listApps(region, projectId)).find(carries(sender.id)),
     create: () =>

@@ -6,6 +6,7 @@
 // reconciliation finds later (`removeDuplicates`).
 import type { StepRow } from '../../db/schema.ts';
 import { UpstreamError } from '../../upstreams/errors.ts';
+import type { OnboardingDeps } from '../deps.ts';
 
 export interface CreateOrAdopt<T> {
   /** The resource an earlier attempt of this onboarding made, if any. */
@@ -15,20 +16,35 @@ export interface CreateOrAdopt<T> {
   existsAlready?: (error: UpstreamError) => boolean;
 }
 
+/**
+ * `deps.logger` is the step's own (the runner binds it to the onboarding and step), so the line
+ * saying a resource was adopted names both; an operator reading it after a crash learns that
+ * nothing was created twice.
+ */
 export async function createOrAdopt<T>(
-  step: Pick<StepRow, 'outcomeUnknown'>,
+  deps: Pick<OnboardingDeps, 'logger' | 'metrics'>,
+  step: Pick<StepRow, 'name' | 'outcomeUnknown'>,
   how: CreateOrAdopt<T>,
 ): Promise<{ resource: T; adopted: boolean }> {
+  const adopt = (resource: T, why: Record<string, string | undefined>) => {
+    deps.metrics.stepOutcome(step.name, 'adopted');
+    deps.logger.info(why, 'adopted the upstream resource an earlier attempt made');
+    return { resource, adopted: true };
+  };
   if (step.outcomeUnknown) {
     const found = await how.find();
-    if (found) return { resource: found, adopted: true };
+    if (found) return adopt(found, { reason: 'outcome_unknown' });
+    deps.logger.info(
+      { reason: 'outcome_unknown' },
+      'nothing found that an earlier attempt made; creating',
+    );
   }
   try {
     return { resource: await how.create(), adopted: false };
   } catch (error) {
     if (error instanceof UpstreamError && how.existsAlready?.(error)) {
       const found = await how.find();
-      if (found) return { resource: found, adopted: true };
+      if (found) return adopt(found, { reason: 'exists_already', code: error.code });
     }
     throw error;
   }

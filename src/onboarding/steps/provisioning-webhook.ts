@@ -29,7 +29,7 @@ const run: StepRun = async (deps, snapshot, step) => {
   if (!projectId) throw new StepFailure('NO_SUBPROJECT', 'The Sinch subproject is missing', false);
   const target = provisioningCallbackUrl(deps, onboarding.id);
 
-  const { resource: webhook, adopted } = await createOrAdopt(step, {
+  const { resource: webhook, adopted } = await createOrAdopt(deps, step, {
     find: () => findByTarget(deps, projectId, target),
     create: () =>
       deps.provisioning.createWebhook(projectId, {

@@ -19,7 +19,7 @@ async function ours(deps: OnboardingDeps, onboardingId: string): Promise<Subproj
 
 const run: StepRun = async (deps, snapshot, step) => {
   const { onboarding } = snapshot;
-  const { resource: subproject, adopted } = await createOrAdopt(step, {
+  const { resource: subproject, adopted } = await createOrAdopt(deps, step, {
     find: async () => (await ours(deps, onboarding.id))[0],
     create: () =>
       deps.subprojects.create({

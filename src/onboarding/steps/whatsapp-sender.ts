@@ -66,7 +66,7 @@ const run: StepRun = async (deps, snapshot, step) => {
   if (current) {
     sender = await deps.provisioning.getSender(projectId, current.id);
   } else {
-    ({ resource: sender, adopted } = await createOrAdopt(step, {
+    ({ resource: sender, adopted } = await createOrAdopt(deps, step, {
       find: () => findLiveSender(deps, projectId),
       create: () =>
         deps.provisioning.createSender(projectId, {
