@@ -35,7 +35,8 @@ beforeAll(async () => {
     callbackRetryDelaysMs: [100, 300, 1000],
   });
   dir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
-  env = liveEnv(sandbox, { port: await freePort(), dir });
+  // At info, so the restarted gateway's account of the recovery can be read (expectLogged).
+  env = liveEnv(sandbox, { port: await freePort(), dir, overrides: { LOG_LEVEL: 'info' } });
   gateway = await startChildGateway(env);
 });
 
@@ -215,8 +216,39 @@ async function expectExactlyOneOfEverything(onboarding: OnboardingView): Promise
   expect(onboarding.webhooks).toHaveLength(1);
 }
 
+/**
+ * The restarted gateway's log says, for this onboarding and step, that it recovered the step and
+ * adopted what the killed attempt made; and every line it wrote about any step names both.
+ */
+function expectLogged(onboarding: OnboardingView, step: StepName): void {
+  const lines = gateway!
+    .stderr()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg: string; onboardingId?: string; step?: string });
+  const aboutSteps = lines.filter((l) => /step|adopt|recover|reconcil/i.test(l.msg));
+  expect(aboutSteps.length).toBeGreaterThan(0);
+  for (const line of aboutSteps) {
+    expect(line, JSON.stringify(line)).toMatchObject({
+      onboardingId: expect.any(String),
+      step: expect.any(String),
+    });
+  }
+  const ours = aboutSteps
+    .filter((l) => l.onboardingId === rawOnboardingId(onboarding.id) && l.step === step)
+    .map((l) => l.msg);
+  expect(ours).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^recovered a step interrupted/),
+      expect.stringMatching(/^adopted the upstream resource/),
+      'step attempt finished',
+    ]),
+  );
+}
+
 /** The step was recovered after the crash and then adopted what the killed attempt had created. */
 function expectRecoveredAndAdopted(onboarding: OnboardingView, step: StepName): void {
+  expectLogged(onboarding, step);
   const events = onboarding.events.edges.map((e) => e.node);
   expect(events.filter((e) => e.type === 'step.recovered').map((e) => e.step)).toEqual([step]);
   const succeeded = events.filter((e) => e.type === 'step.succeeded' && e.step === step);
