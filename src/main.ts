@@ -26,6 +26,7 @@ async function main() {
     `  webhooks             ${gateway.publicUrl}/webhooks/...`,
     `  health               ${gateway.url}/healthz  ${gateway.url}/readyz`,
   ];
+  if (config.metricsEnabled) lines.push(`  metrics              ${gateway.url}/metrics`);
   if (fake) {
     lines.push(
       `  partner-panel demo   ${gateway.url}/`,
