@@ -7,9 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardings } from '../../src/db/schema.ts';
 import type { Gateway } from '../../src/gateway.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { GRAPHQL_LIMITS } from '../../src/server.ts';
@@ -20,6 +18,7 @@ import {
   liveEnv,
   startChildGateway,
 } from '../support/child-gateway.ts';
+import { testStoreEnv } from '../support/databases.ts';
 import type { Sandbox } from '../support/fake.ts';
 import {
   type GraphQLResponse,
@@ -35,6 +34,7 @@ import {
   RevealSendzenApiKey,
   WatchOnboardings,
 } from '../support/operations.ts';
+import { tableRows } from '../support/rows.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A sandbox-mode gateway whose log is kept
@@ -283,7 +283,7 @@ describe('CSRF prevention', () => {
     const cancel = JSON.stringify({ query: CancelOnboarding.query, variables: { id } });
     const res = await post(cancel, { 'content-type': 'text/plain' });
     expect(res.status).toBe(403);
-    const row = gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get();
+    const row = (await tableRows(gateway.database, 'onboardings')).find((r) => r.id === raw);
     expect(row?.cancelledAt).toBeNull();
   });
 });
@@ -342,14 +342,17 @@ describe('live mode', () => {
   let live: { url: string };
   let liveDir: string;
   let env: Record<string, string>;
+  let store: Awaited<ReturnType<typeof testStoreEnv>> | undefined;
 
   beforeAll(async () => {
     liveDir = mkdtempSync(join(tmpdir(), 'gateway-hardening-live-'));
-    env = liveEnv(sandbox, { port: await freePort(), dir: liveDir });
+    store = await testStoreEnv();
+    env = liveEnv(sandbox, { port: await freePort(), dir: liveDir, overrides: store.env });
     live = await startChildGateway(env);
   });
   afterAll(async () => {
     await killAllChildGateways();
+    await store?.drop();
     if (liveDir) rmSync(liveDir, { recursive: true, force: true });
   });
 
