@@ -18,7 +18,7 @@ import {
   liveEnv,
   startChildGateway,
 } from '../support/child-gateway.ts';
-import { testStoreEnv } from '../support/databases.ts';
+import { TEST_STORE, testStoreEnv } from '../support/databases.ts';
 import type { Sandbox } from '../support/fake.ts';
 import {
   type GraphQLResponse,
@@ -34,7 +34,7 @@ import {
   RevealSendzenApiKey,
   WatchOnboardings,
 } from '../support/operations.ts';
-import { tableRows } from '../support/rows.ts';
+import { overwriteOnboardingColumn, tableRows } from '../support/rows.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A sandbox-mode gateway whose log is kept
@@ -297,22 +297,13 @@ describe('an unexpected error', () => {
     const { id, raw } = await onboard('hardening-masked');
     // A sealed value damaged at rest, by something other than the gateway's own connection:
     // opening it fails, which no resolver expects.
-    const disk = new Database(join(dir, 'gateway.sqlite'));
-    try {
-      const sealed = disk
-        .prepare('select sendzen_api_key_sealed from onboardings where id = ?')
-        .pluck()
-        .get(raw) as string;
+    await overwriteOnboardingColumn(t, raw, 'sendzen_api_key_sealed', (sealed) => {
       const parts = sealed.split('.');
       const tag = Buffer.from(parts[4]!, 'base64url');
       tag[0]! ^= 0x01;
       parts[4] = tag.toString('base64url');
-      disk
-        .prepare('update onboardings set sendzen_api_key_sealed = ? where id = ?')
-        .run(parts.join('.'), raw);
-    } finally {
-      disk.close();
-    }
+      return parts.join('.');
+    });
     const before = logLines.length;
 
     const res = await gql(RevealSendzenApiKey, { id });
@@ -414,7 +405,8 @@ describe('live mode', () => {
   });
 
   it('takes its sealing key from configuration and writes no key file', () => {
-    expect(existsSync(join(liveDir, 'gateway.sqlite'))).toBe(true);
+    // Nor a SQLite file when it runs on PostgreSQL.
+    expect(existsSync(join(liveDir, 'gateway.sqlite'))).toBe(TEST_STORE === 'sqlite');
     expect(existsSync(join(liveDir, 'secrets.key'))).toBe(false);
   });
 });

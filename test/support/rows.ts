@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 // The rows of a table, whichever store a test gateway runs on: for tests that check what was (or
@@ -116,6 +117,44 @@ export function databaseBytes(t: {
   }
   if (store instanceof PostgresStore && t.databaseUrl) {
     return [{ file: 'pg_dump', bytes: execFileSync('pg_dump', [t.databaseUrl]) }];
+  }
+  throw new Error('unknown store');
+}
+
+/**
+ * Rewrites one onboarding column the way something other than the gateway would: through a
+ * connection of its own (for SQLite, a second connection to the file).
+ */
+export async function overwriteOnboardingColumn(
+  t: { gateway: { database: Store }; dir: string },
+  id: string,
+  column: 'sendzen_api_key_sealed',
+  change: (value: string) => string,
+): Promise<void> {
+  const store = t.gateway.database;
+  if (store instanceof SqliteStore) {
+    const disk = new Database(join(t.dir, 'gateway.sqlite'));
+    try {
+      const value = disk
+        .prepare(`select ${column} from onboardings where id = ?`)
+        .pluck()
+        .get(id) as string;
+      disk.prepare(`update onboardings set ${column} = ? where id = ?`).run(change(value), id);
+    } finally {
+      disk.close();
+    }
+    return;
+  }
+  if (store instanceof PostgresStore) {
+    const { rows } = await store.pool.query(
+      `select ${column} as v from onboardings where id = $1`,
+      [id],
+    );
+    await store.pool.query(`update onboardings set ${column} = $1 where id = $2`, [
+      change(rows[0].v),
+      id,
+    ]);
+    return;
   }
   throw new Error('unknown store');
 }
