@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { createApiKey, parseScopes } from './auth/api-keys.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { openSqliteStore } from './db/client.ts';
+import { openStore } from './db/open.ts';
 import {
   keyFilePath,
   loadSecretKeys,
@@ -39,7 +39,7 @@ export async function runCli(argv: string[]): Promise<number> {
   });
   const [area, command, target] = positionals;
   const config = loadConfig();
-  const store = openSqliteStore(config.databaseFile);
+  const store = await openStore(config);
   try {
     if (area === 'keys' && command === 'create') {
       if (!values.name) throw new UsageError('keys create needs --name');

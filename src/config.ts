@@ -20,6 +20,16 @@ const envSchema = z.object({
   /** How upstreams and browsers reach this gateway; webhook URLs handed upstream are built from it. */
   PUBLIC_URL: httpUrl.optional(),
   DATABASE_FILE: z.string().min(1).default('./data/gateway.sqlite'),
+  /**
+   * postgres://user:password@host:5432/db: keep everything in PostgreSQL instead of the SQLite
+   * file, which several instances can share. DATABASE_FILE's folder still holds the sandbox's
+   * generated keys.
+   */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Connections each instance keeps open to PostgreSQL at most. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Names this instance in the step claims it holds; unset, the host name and the port. */
+  INSTANCE_ID: z.string().min(1).max(200).optional(),
   AUTO_PROVISION: bool.default(true),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Serve /metrics (Prometheus text, no credential asked: keep the port off the internet). */
@@ -87,6 +97,11 @@ const envSchema = z.object({
   RECONCILE_AFTER_MS: z.coerce.number().int().min(1).default(60_000),
   /** How many such looks, each twice as long after the step as the one before. */
   RECONCILE_LOOKS: z.coerce.number().int().min(1).max(20).default(4),
+  /**
+   * With PostgreSQL: how long a step claimed by an instance stays its own without the instance
+   * renewing the claim; an instance that dies loses its steps to the others this long after.
+   */
+  STEP_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** How long one upstream call may take, start to finish, before it counts as timed out. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
 });
@@ -110,6 +125,9 @@ export interface Config {
   /** Undefined: derived from the address the server listens on. */
   publicUrl: string | undefined;
   databaseFile: string;
+  /** PostgreSQL in place of the SQLite file, when set. */
+  database: { url: string; poolSize: number } | undefined;
+  instanceId: string | undefined;
   autoProvision: boolean;
   logLevel: Env['LOG_LEVEL'];
   metricsEnabled: boolean;
@@ -128,6 +146,7 @@ export interface Config {
     stepConcurrency: number;
     reconcileAfterMs: number;
     reconcileLooks: number;
+    stepLeaseMs: number;
   };
   /** One upstream call's budget (each retry of it gets its own). */
   upstreamTimeoutMs: number;
@@ -181,6 +200,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     databaseFile: e.DATABASE_FILE,
+    database: e.DATABASE_URL ? { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } : undefined,
+    instanceId: e.INSTANCE_ID,
     autoProvision: e.AUTO_PROVISION,
     logLevel: e.LOG_LEVEL,
     metricsEnabled: e.METRICS_ENABLED,
@@ -213,6 +234,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepConcurrency: e.STEP_CONCURRENCY,
       reconcileAfterMs: e.RECONCILE_AFTER_MS,
       reconcileLooks: e.RECONCILE_LOOKS,
+      stepLeaseMs: e.STEP_LEASE_MS,
     },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
   });

@@ -2,11 +2,13 @@
 // onboarding domain, the step runner, the webhook inbox and the HTTP server. `main.ts` and the
 // tests both start the gateway through here.
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { ensureApiKey, parseScopes } from './auth/api-keys.ts';
 import { createCallerResolver } from './auth/caller.ts';
 import { SessionTokens } from './auth/session-tokens.ts';
 import type { Config } from './config.ts';
-import { openSqliteStore, type SqliteStore } from './db/client.ts';
+import { openStore } from './db/open.ts';
+import type { Store } from './db/store.ts';
 import { createInProcessEvents } from './events/in-process.ts';
 import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
@@ -37,8 +39,8 @@ export interface Gateway {
   publicUrl: string;
   onboardings: Onboardings;
   runner: StepRunner;
-  /** The store; SQLite's, so tests can look at the rows themselves. */
-  database: SqliteStore;
+  /** The store (SQLite's or PostgreSQL's: tests look at the rows themselves). */
+  database: Store;
   http: GatewayServer;
   /** What /metrics serves. */
   metrics: GatewayMetrics;
@@ -55,7 +57,7 @@ export interface StartOptions {
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const database = openSqliteStore(config.databaseFile);
+  const database = await openStore(config);
   const metrics = new GatewayMetrics({ processMetrics: config.metricsEnabled });
   metrics.collectOnboardings(() => database.onboardings.countByStatus(), logger);
   const keys = loadSecretKeys({
@@ -165,7 +167,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   deps.publicUrl = config.publicUrl ?? url;
 
   if (options.extraRoutes) routes.push(options.extraRoutes({ url, devApiKey: devKey?.key }));
-  await runner.start();
+  // Named by where it listens unless told otherwise: unique among live instances on one host.
+  await runner.start({
+    instanceId: config.instanceId ?? `${hostname()}:${port}`,
+    shared: database.shared,
+  });
   await inbox.processPending();
 
   return {

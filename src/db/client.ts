@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.ts';
+import { SEALED_COLUMNS } from './sealed-columns.ts';
 import { SqliteApiKeyStore } from './sqlite/api-keys.ts';
 import { SqliteDeliveryStore } from './sqlite/deliveries.ts';
 import { SqliteOnboardingStore } from './sqlite/onboardings.ts';
@@ -14,7 +15,7 @@ import type { SealedValueContext, Store } from './store.ts';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
-const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/sqlite');
 
 /** How many migrations are committed: /readyz holds back until that many are applied. */
 const COMMITTED_MIGRATIONS = (
@@ -23,19 +24,9 @@ const COMMITTED_MIGRATIONS = (
   }
 ).entries.length;
 
-/** Every sealed column, and the kind its seal is bound to. */
-const SEALED_COLUMNS = {
-  onboardings: [
-    ['sendzen_api_key_sealed', 'sendzen_api_key'],
-    ['sendzen_webhook_token_sealed', 'sendzen_webhook_token'],
-    ['provisioning_webhook_secret_sealed', 'provisioning_webhook_secret'],
-    ['app_webhook_secret_sealed', 'app_webhook_secret'],
-    ['signup_code_sealed', 'signup_code'],
-  ],
-  senders: [['bearer_token_sealed', 'bearer_token']],
-} as const;
-
 export class SqliteStore implements Store {
+  /** One file, one gateway process. */
+  readonly shared = false;
   readonly sqlite: Database.Database;
   /** drizzle over the same connection: for the migrator, and for tests that inspect the rows. */
   readonly db: Db;
@@ -88,6 +79,7 @@ export class SqliteStore implements Store {
         }
       })
       .immediate();
+    this.onboardings.forgetCached();
     return count;
   }
 

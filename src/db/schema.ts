@@ -107,6 +107,13 @@ export const steps = sqliteTable(
      * may have left beside the resource the step kept; null when there is nothing to look for.
      */
     reconcileAt: integer('reconcile_at'),
+    /** The gateway instance running the step (RUNNING only), and until when its claim holds. */
+    claimedBy: text('claimed_by'),
+    /**
+     * A live instance keeps pushing this forward while the call runs; once it passes, the
+     * instance is taken for dead and any other may recover the step (as outcome unknown).
+     */
+    leaseUntil: integer('lease_until'),
   },
   (t) => [
     primaryKey({ columns: [t.onboardingId, t.name] }),

@@ -45,8 +45,11 @@ export interface DueStep {
   onboardingId: string;
   name: StepRow['name'];
   status: StepRow['status'];
-  /** Due for reconciliation rather than for its next attempt. */
-  reconcile: boolean;
+  /**
+   * attempt: its next attempt (or, WAITING, its next poll) is due. reconcile: its next look for
+   * duplicates is due. recover: it is RUNNING under a claim that ran out (the instance died).
+   */
+  kind: 'attempt' | 'reconcile' | 'recover';
 }
 
 export interface ListOnboardingsQuery {
@@ -85,8 +88,10 @@ export interface OnboardingStore {
   dueSteps(now: number, limit: number): Promise<DueStep[]>;
   /** When the next step falls due, if one is scheduled. */
   nextDueAt(): Promise<number | null>;
-  /** Steps left RUNNING by a process that stopped mid-call. */
-  runningSteps(): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]>;
+  /** Steps RUNNING, or only those claimed by one instance: what a process left mid-call. */
+  runningSteps(claimedBy?: string): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]>;
+  /** Pushes the claims an instance holds on its RUNNING steps forward to `until`. */
+  renewClaims(claimedBy: string, until: number): Promise<void>;
   /** How many onboardings have each status (a status none has may be left out): read per scrape. */
   countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>>;
 }
@@ -139,6 +144,12 @@ export interface SealedValueContext {
 }
 
 export interface Store {
+  /**
+   * Whether other gateway instances may use the store at the same time. When not (SQLite's file),
+   * whatever is RUNNING at start was left by this instance's previous process; when so
+   * (PostgreSQL), a step is another instance's until its claim runs out.
+   */
+  readonly shared: boolean;
   onboardings: OnboardingStore;
   apiKeys: ApiKeyStore;
   deliveries: DeliveryStore;

@@ -34,6 +34,8 @@ export interface PipelineSettings {
   reconcileAfterMs: number;
   /** How many looks, each twice as long after the step as the one before. */
   reconcileLooks: number;
+  /** How long a claim on a RUNNING step holds without renewal (a shared store only). */
+  stepLeaseMs: number;
 }
 
 export interface OnboardingDeps extends ChangeContext {

@@ -25,7 +25,13 @@ export function updateStep(
   now: number,
   patch: Partial<Omit<StepRow, 'onboardingId' | 'name'>>,
 ): void {
-  Object.assign(stepOf(draft, name), patch, { updatedAt: now });
+  const step = stepOf(draft, name);
+  Object.assign(step, patch, { updatedAt: now });
+  // A claim is held only while the step runs: whatever moves it on releases it.
+  if (step.status !== 'RUNNING' && step.claimedBy !== null) {
+    step.claimedBy = null;
+    step.leaseUntil = null;
+  }
 }
 
 /** A step's error columns from a failure, or cleared. */

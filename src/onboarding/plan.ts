@@ -137,6 +137,8 @@ export function newSteps(onboardingId: string, now: number): StepRow[] {
     errorMessage: null,
     errorRetryable: null,
     reconcileAt: null,
+    claimedBy: null,
+    leaseUntil: null,
   }));
 }
 

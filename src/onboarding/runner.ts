@@ -9,6 +9,10 @@
 //
 // Every line it logs about a step carries `{ onboardingId, step }` (a child logger, which the step
 // itself is handed too), and what an attempt came to is counted once it is committed.
+//
+// On a store several instances share, a claim names the instance and holds until a lease runs
+// out; the instance renews the leases of what it runs, so only a dead instance's claims run out,
+// and any instance then recovers those steps the way a restart does.
 import type { DueStep, OnboardingSnapshot } from '../db/store.ts';
 import type { GatewayLogger } from '../logger.ts';
 import type { AttemptOutcome } from '../metrics.ts';
@@ -39,16 +43,42 @@ export class StepRunner {
   #ticking = false;
   #tickAgain = false;
   #stopped = true;
+  #claims: Claims = { instanceId: 'gateway', shared: false };
+  #renewal: NodeJS.Timeout | undefined;
 
   constructor(deps: OnboardingDeps) {
     this.#deps = deps;
     this.#concurrency = deps.pipeline.stepConcurrency;
   }
 
-  async start(): Promise<void> {
+  async start(claims: Claims): Promise<void> {
+    this.#claims = claims;
     this.#stopped = false;
-    await this.#recoverInterrupted();
+    // Alone on the store, whatever runs was left by this instance's previous process; shared,
+    // only what this instance's name claims is (the rest is recovered when its lease runs out).
+    await this.#recoverInterrupted(claims.shared ? claims.instanceId : undefined);
+    if (claims.shared) {
+      const leaseMs = this.#deps.pipeline.stepLeaseMs;
+      this.#renewal = setInterval(() => void this.#renewClaims(), Math.floor(leaseMs / 3));
+      this.#renewal.unref();
+    }
     this.wakeAt(0);
+  }
+
+  async #renewClaims(): Promise<void> {
+    if (this.#inFlight.size === 0) return;
+    const { instanceId } = this.#claims;
+    try {
+      await this.#deps.onboardingStore.renewClaims(
+        instanceId,
+        this.#deps.now() + this.#deps.pipeline.stepLeaseMs,
+      );
+    } catch (error) {
+      this.#deps.logger.warn(
+        { instanceId, error: error instanceof Error ? error.message : String(error) },
+        'could not renew step claims; another instance may take them over',
+      );
+    }
   }
 
   /** Something falls due at `at`: look then, unless a look is already planned sooner. */
@@ -62,6 +92,7 @@ export class StepRunner {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#renewal);
     await Promise.allSettled([...this.#inFlight.values()]);
   }
 
@@ -82,7 +113,7 @@ export class StepRunner {
       if (step?.status !== 'PENDING' || step.nextAttemptAt === null) return;
       if (step.nextAttemptAt > this.#deps.now()) return;
       if (this.#inFlight.has(onboardingId)) continue;
-      return this.#launch({ onboardingId, name, status: 'PENDING', reconcile: false });
+      return this.#launch({ onboardingId, name, status: 'PENDING', kind: 'attempt' });
     }
   }
 
@@ -138,11 +169,13 @@ export class StepRunner {
   #launch(step: DueStep): Promise<void> {
     const { onboardingId, name } = step;
     const work = (
-      step.reconcile
+      step.kind === 'reconcile'
         ? this.#reconcile(onboardingId, name)
-        : step.status === 'WAITING'
-          ? this.#poll(onboardingId, name)
-          : this.#run(onboardingId, name)
+        : step.kind === 'recover'
+          ? this.#recover(onboardingId, name)
+          : step.status === 'WAITING'
+            ? this.#poll(onboardingId, name)
+            : this.#run(onboardingId, name)
     )
       .catch((error: unknown) => {
         // Whatever threw would throw again at once: do not spin on it.
@@ -188,6 +221,8 @@ export class StepRunner {
         attempts: attempt,
         startedAt: step.startedAt ?? now,
         nextAttemptAt: null,
+        claimedBy: this.#claims.instanceId,
+        leaseUntil: now + deps.pipeline.stepLeaseMs,
       });
       return [
         {
@@ -432,32 +467,66 @@ export class StepRunner {
     }
   }
 
-  /** Steps left RUNNING by a process that died mid-call. */
-  async #recoverInterrupted(): Promise<void> {
-    const deps = this.#deps;
-    for (const step of await deps.onboardingStore.runningSteps()) {
-      const log = stepLogger(deps.logger, step.onboardingId, step.name);
-      await change(deps, step.onboardingId, (draft) => {
-        updateStep(draft, step.name, deps.now(), {
-          status: 'PENDING',
-          nextAttemptAt: deps.now(),
-          outcomeUnknown: true,
-        });
-        return [
-          {
-            type: 'step.recovered',
-            step: step.name,
-            message: `${STEPS[step.name].label}: the gateway stopped during attempt ${step.attempts}; it will check what that attempt created before going on`,
-          },
-        ];
-      });
-      deps.metrics.stepOutcome(step.name, 'recovered');
-      log.info(
-        { attempt: step.attempts },
-        'recovered a step interrupted by a stop; its next attempt looks for what this one made',
+  /** Steps left RUNNING by a process that died mid-call (of this instance, when `claimedBy`). */
+  async #recoverInterrupted(claimedBy: string | undefined): Promise<void> {
+    for (const step of await this.#deps.onboardingStore.runningSteps(claimedBy)) {
+      await change(this.#deps, step.onboardingId, (draft) =>
+        interrupted(draft, step.name, this.#deps.now(), 'the gateway stopped'),
       );
+      this.#recovered(step.onboardingId, step.name, step.attempts, 'a stop');
     }
   }
+
+  #recovered(onboardingId: string, name: StepName, attempt: number, cause: string): void {
+    this.#deps.metrics.stepOutcome(name, 'recovered');
+    stepLogger(this.#deps.logger, onboardingId, name).info(
+      { attempt },
+      `recovered a step interrupted by ${cause}; its next attempt looks for what this one made`,
+    );
+  }
+
+  /** A step whose claim ran out: the instance running it stopped renewing, so it is gone. */
+  async #recover(onboardingId: string, name: StepName): Promise<void> {
+    let attempt = 0;
+    await change(this.#deps, onboardingId, (draft) => {
+      const step = stepOf(draft, name);
+      const now = this.#deps.now();
+      // Renewed or finished since the look: still someone's.
+      if (step.status !== 'RUNNING' || step.leaseUntil === null || step.leaseUntil > now) return [];
+      attempt = step.attempts;
+      return interrupted(draft, name, now, `the instance running it (${step.claimedBy}) stopped`);
+    });
+    if (attempt > 0) this.#recovered(onboardingId, name, attempt, 'another instance’s end');
+  }
+}
+
+export interface Claims {
+  /** Names this instance in the claims it makes. */
+  instanceId: string;
+  /** Whether other instances share the store (claims then expire: see the file's head). */
+  shared: boolean;
+}
+
+/**
+ * Puts a step whose attempt was cut off back in line, as an attempt whose outcome is unknown: the
+ * next one looks up what the cut-off one may have created before creating anything.
+ */
+function interrupted(
+  draft: OnboardingSnapshot,
+  name: StepName,
+  now: number,
+  why: string,
+): EventDraft[] {
+  const step = stepOf(draft, name);
+  const attempt = step.attempts;
+  updateStep(draft, name, now, { status: 'PENDING', nextAttemptAt: now, outcomeUnknown: true });
+  return [
+    {
+      type: 'step.recovered',
+      step: name,
+      message: `${STEPS[name].label}: ${why} during attempt ${attempt}; it will check what that attempt created before going on`,
+    },
+  ];
 }
 
 function stepLogger(logger: GatewayLogger, onboardingId: string, step: StepName): GatewayLogger {

@@ -1,13 +1,5 @@
-// Who may call what, end to end: every GraphQL operation against every kind of caller, with the
-// answer each must get. No credential, or one that is not valid (revoked, expired), is a 401 before
-// GraphQL runs; a valid credential outside its scope is FORBIDDEN; an onboarding session token
-// asking about another onboarding is told "not found", exactly as for an id that does not exist.
-// Subscriptions are checked over SSE and over graphql-ws, where the credential travels in the
-// connection parameters and a missing or invalid one closes the socket.
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
-import { onboardingEvents } from '../../src/db/schema.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import {
@@ -31,6 +23,7 @@ import {
   WatchOnboarding,
   WatchOnboardings,
 } from '../support/operations.ts';
+import { tableRows } from '../support/rows.ts';
 import { HANG_MS, MISSED, withWindow } from '../support/windows.ts';
 
 let t: TestGateway;
@@ -713,11 +706,9 @@ describe('revealing the customer’s SendZen API key', () => {
     expect(revealed).toHaveLength(1);
     expect(revealed[0]!.message).toContain(`API key "ops-alice" (${alice.id})`);
     // The event log is readable by every read key: it names the caller, never the secret.
-    const rows = t.gateway.database.db
-      .select()
-      .from(onboardingEvents)
-      .where(eq(onboardingEvents.onboardingId, target.raw))
-      .all();
+    const rows = (await tableRows(t.gateway.database, 'onboardingEvents')).filter(
+      (row) => row.onboardingId === target.raw,
+    );
     const audit = rows.filter((row) => row.type === 'secret.revealed');
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit[0])).toContain('ops-alice');

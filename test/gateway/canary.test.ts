@@ -4,12 +4,9 @@
 // GraphQL response (but the one deliberate, admin-only reveal), in an error, in a log line, or in
 // the bytes of the database files. What GraphQL may show of a secret is its last four characters.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
-import { onboardings, senders } from '../../src/db/schema.ts';
 import type { Gateway } from '../../src/gateway.ts';
 import {
   type OnboardingSecretKind,
@@ -43,6 +40,7 @@ import {
   WatchOnboardingEveryField,
   WatchOnboardingsEveryField,
 } from '../support/operations.ts';
+import { columnsContaining, databaseBytes, tableRows } from '../support/rows.ts';
 import { HANG_MS } from '../support/windows.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -303,13 +301,9 @@ describe('a whole onboarding with canary secrets', () => {
     expect(ws.errors).toEqual([]);
   });
 
-  it('knows every secret that flowed, read from where it lives', () => {
+  it('knows every secret that flowed, read from where it lives', async () => {
     expect(ready, 'the onboarding reached READY').toBeDefined();
-    const row = gateway.database.db
-      .select()
-      .from(onboardings)
-      .where(eq(onboardings.id, raw))
-      .get()!;
+    const row = (await tableRows(gateway.database, 'onboardings')).find((r) => r.id === raw)!;
     const open = (kind: OnboardingSecretKind, sealed: string | null) =>
       openOnboardingSecret(sealer, raw, kind, sealed!);
     secrets['the Embedded Signup code'] = CODE;
@@ -327,11 +321,9 @@ describe('a whole onboarding with canary secrets', () => {
       row.provisioningWebhookSecretSealed,
     );
     secrets['the app webhook secret'] = open('app_webhook_secret', row.appWebhookSecretSealed);
-    const sender = gateway.database.db
-      .select()
-      .from(senders)
-      .where(eq(senders.onboardingId, raw))
-      .get()!;
+    const sender = (await tableRows(gateway.database, 'senders')).find(
+      (r) => r.onboardingId === raw,
+    )!;
     secrets['the sender’s bearer token'] = openSenderToken(
       sealer,
       sender.id,
@@ -379,40 +371,15 @@ describe('a whole onboarding with canary secrets', () => {
     expect(all.includes(admin.slice('Bearer '.length))).toBe(false);
   });
 
-  it('keeps each secret out of every column of every table', () => {
+  it('keeps each secret out of every column of every table', async () => {
     expectEverySecret();
-    const { sqlite } = gateway.database;
-    const tables = sqlite.prepare("select name from sqlite_master where type = 'table'").all() as {
-      name: string;
-    }[];
-    const found: string[] = [];
-    for (const { name } of tables) {
-      const columns = sqlite.prepare(`pragma table_info("${name}")`).all() as { name: string }[];
-      for (const column of columns) {
-        for (const [what, value] of Object.entries(secrets)) {
-          const hit = sqlite
-            .prepare(
-              `select count(*) as n from "${name}" where instr(cast("${column.name}" as text), ?) > 0`,
-            )
-            .get(value) as { n: number };
-          if (hit.n > 0) found.push(`${what} in ${name}.${column.name}`);
-        }
-      }
-    }
+    const found = await columnsContaining(gateway.database, secrets);
     expect(found).toEqual(KNOWN_LEAKS);
   });
 
-  it('keeps each secret out of the database files’ bytes', () => {
+  it('keeps each secret out of the database’s bytes (its files, or a dump of it)', () => {
     expectEverySecret();
-    gateway.database.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    const base = join(dir, 'gateway.sqlite');
-    const files = [base, `${base}-wal`, `${base}-shm`].flatMap((file) => {
-      try {
-        return [{ file, bytes: readFileSync(file) }];
-      } catch {
-        return [];
-      }
-    });
+    const files = databaseBytes(t);
     expect(files[0]!.bytes.length).toBeGreaterThan(0);
     // The scan can see: what is stored in clear is found.
     expect(files.some((f) => f.bytes.includes('canary-shop'))).toBe(true);

@@ -9,10 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { onboardings, senders } from '../../src/db/schema.ts';
 import { type Gateway, startGateway } from '../../src/gateway.ts';
 import { openOnboardingSecret } from '../../src/onboarding/secrets.ts';
 import { sandboxUpstreams } from '../../src/sandbox.ts';
@@ -20,6 +18,7 @@ import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { keyFilePath, loadSecretKeys, readKeyFile } from '../../src/secrets/keys.ts';
 import { keyFromBase64, Sealer } from '../../src/secrets/seal.ts';
 import { signCallback } from '../../src/upstreams/sinch/signature.ts';
+import { testStoreEnv } from '../support/databases.ts';
 import { type Sandbox, startSandbox } from '../support/fake.ts';
 import {
   type GraphQLResponse,
@@ -36,11 +35,13 @@ import {
   RelaySignupResult,
   RevealSendzenApiKey,
 } from '../support/operations.ts';
+import { tableRows } from '../support/rows.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
 let sandbox: Sandbox;
 const dirs: string[] = [];
+const stores = new Map<string, Awaited<ReturnType<typeof testStoreEnv>>>();
 const running = new Set<Gateway>();
 const adminKey = newBootstrapKey();
 const admin = `Bearer ${adminKey}`;
@@ -52,11 +53,14 @@ afterAll(async () => {
   for (const gateway of running) await gateway.close();
   await sandbox?.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const store of stores.values()) await store.drop();
 });
 
-function tempDir(): string {
+/** A folder for a gateway's files, and the store it runs on (see test/support/databases.ts). */
+async function tempDir(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-cli-'));
   dirs.push(dir);
+  stores.set(dir, await testStoreEnv());
   return dir;
 }
 
@@ -91,7 +95,7 @@ function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
 /** A sandbox-mode gateway on the database in `dir`, its upstreams the suite's fake. */
 async function start(dir: string, env: Record<string, string> = {}): Promise<Gateway> {
   const config = {
-    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...env })),
+    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...stores.get(dir)?.env, ...env })),
     upstreams: sandboxUpstreams(sandbox),
   };
   const gateway = await startGateway(config);
@@ -104,7 +108,10 @@ async function stop(gateway: Gateway) {
   running.delete(gateway);
 }
 
-const dbEnv = (dir: string) => ({ DATABASE_FILE: join(dir, 'gateway.sqlite') });
+const dbEnv = (dir: string) => ({
+  DATABASE_FILE: join(dir, 'gateway.sqlite'),
+  ...stores.get(dir)?.env,
+});
 
 const LIST_ONE = { first: 1 };
 
@@ -121,7 +128,7 @@ describe('keys', () => {
   let created: { id: string; key: string };
 
   beforeAll(async () => {
-    dir = tempDir();
+    dir = await tempDir();
     gateway = await start(dir);
   });
 
@@ -220,7 +227,7 @@ describe('keys', () => {
 // ---------------------------------------------------------------------------------------------
 
 /** Every sealed value in the database, with where it belongs. */
-function sealedValues(gateway: Gateway) {
+async function sealedValues(gateway: Gateway) {
   const values: { value: string; context: { table: string; rowId: string; kind: string } }[] = [];
   const columns = {
     sendzenApiKeySealed: 'sendzen_api_key',
@@ -229,13 +236,13 @@ function sealedValues(gateway: Gateway) {
     appWebhookSecretSealed: 'app_webhook_secret',
     signupCodeSealed: 'signup_code',
   } as const;
-  for (const row of gateway.database.db.select().from(onboardings).all()) {
+  for (const row of await tableRows(gateway.database, 'onboardings')) {
     for (const [column, kind] of Object.entries(columns)) {
       const value = row[column as keyof typeof columns];
       if (value) values.push({ value, context: { table: 'onboardings', rowId: row.id, kind } });
     }
   }
-  for (const row of gateway.database.db.select().from(senders).all()) {
+  for (const row of await tableRows(gateway.database, 'senders')) {
     if (row.bearerTokenSealed) {
       values.push({
         value: row.bearerTokenSealed,
@@ -249,7 +256,7 @@ function sealedValues(gateway: Gateway) {
 interface Prepared {
   ready: { id: string; raw: string; apiKey: string; appSecret: string };
   waiting: { id: string; raw: string; clientIdentifier: string; projectId: string; token: string };
-  sealed: ReturnType<typeof sealedValues>;
+  sealed: Awaited<ReturnType<typeof sealedValues>>;
 }
 
 /**
@@ -304,12 +311,12 @@ async function prepare(gateway: Gateway, sealer: Sealer, prefix: string): Promis
     (now) => stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED',
   );
 
-  const row = (raw: string) =>
-    gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get()!;
+  const rows = await tableRows(gateway.database, 'onboardings');
+  const row = (raw: string) => rows.find((r) => r.id === raw)!;
   const readyRaw = rawOnboardingId(readyId);
   const waitingRaw = rawOnboardingId(waitingId);
   const waitingRow = row(waitingRaw);
-  const sealed = sealedValues(gateway);
+  const sealed = await sealedValues(gateway);
   // Everything the READY onboarding holds is sealed: five of its own, and its sender's token.
   expect(sealed.filter((s) => s.context.rowId === readyRaw)).toHaveLength(5);
   expect(sealed.filter((s) => s.context.table === 'senders')).toHaveLength(1);
@@ -416,7 +423,7 @@ async function expectEverySecretOpens(gateway: Gateway, prepared: Prepared) {
 
 describe('secrets rotate (sandbox mode: the key file beside the database)', () => {
   it('re-seals every secret under a new key, keeps only that key, and a restarted gateway opens them all', async () => {
-    const dir = tempDir();
+    const dir = await tempDir();
     const keyFile = keyFilePath(join(dir, 'gateway.sqlite'));
     let gateway = await start(dir);
     const oldKeys = readKeyFile(keyFile);
@@ -443,7 +450,7 @@ describe('secrets rotate (sandbox mode: the key file beside the database)', () =
     try {
       // Every value moved: sealed under the new key, opened by it alone, and it is the same value.
       const newSealer = new Sealer(loadSecretKeys({ databaseFile: join(dir, 'gateway.sqlite') }));
-      const now = sealedValues(gateway);
+      const now = await sealedValues(gateway);
       expect(now).toHaveLength(prepared.sealed.length);
       for (const { value, context } of now) {
         expect(Sealer.keyIdOf(value)).toBe(newSealer.activeKeyId);
@@ -459,7 +466,7 @@ describe('secrets rotate (sandbox mode: the key file beside the database)', () =
   });
 
   it('refuses to rotate a key that comes from SECRETS_KEY, pointing at secrets reseal', async () => {
-    const dir = tempDir();
+    const dir = await tempDir();
     const run = await cli(['secrets', 'rotate'], {
       ...dbEnv(dir),
       SECRETS_KEY: randomBytes(32).toString('base64'),
@@ -472,7 +479,7 @@ describe('secrets rotate (sandbox mode: the key file beside the database)', () =
 
 describe('secrets reseal (configured keys)', () => {
   it('moves every secret to SECRETS_KEY, after which the previous key can be dropped', async () => {
-    const dir = tempDir();
+    const dir = await tempDir();
     const oldKey = randomBytes(32).toString('base64');
     const newKey = randomBytes(32).toString('base64');
     let gateway = await start(dir, { SECRETS_KEY: oldKey });

@@ -17,6 +17,7 @@ import {
   liveEnv,
   startChildGateway,
 } from '../support/child-gateway.ts';
+import { testStoreEnv } from '../support/databases.ts';
 import { type FaultSpec, type JournalEntry, type Sandbox, startSandbox } from '../support/fake.ts';
 import { graphql, waitForOnboarding } from '../support/gateway.ts';
 import { OnboardCustomer, type OnboardingView, type StepName } from '../support/operations.ts';
@@ -29,20 +30,28 @@ let gateway: (ChildGateway & { url: string }) | undefined;
 /** Every gateway process of the current test, oldest first, to show when the test fails. */
 let generations: ChildGateway[] = [];
 
+let store: Awaited<ReturnType<typeof testStoreEnv>> | undefined;
+
 beforeAll(async () => {
   sandbox = await startSandbox({
     senderActivationMs: 200,
     callbackRetryDelaysMs: [100, 300, 1000],
   });
   dir = mkdtempSync(join(tmpdir(), 'gateway-crash-'));
+  store = await testStoreEnv();
   // At info, so the restarted gateway's account of the recovery can be read (expectLogged).
-  env = liveEnv(sandbox, { port: await freePort(), dir, overrides: { LOG_LEVEL: 'info' } });
+  env = liveEnv(sandbox, {
+    port: await freePort(),
+    dir,
+    overrides: { LOG_LEVEL: 'info', ...store.env },
+  });
   gateway = await startChildGateway(env);
 });
 
 afterAll(async () => {
   await killAllChildGateways();
   await sandbox?.close();
+  await store?.drop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

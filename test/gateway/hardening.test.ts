@@ -6,10 +6,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardings } from '../../src/db/schema.ts';
 import type { Gateway } from '../../src/gateway.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { GRAPHQL_LIMITS } from '../../src/server.ts';
@@ -20,6 +17,7 @@ import {
   liveEnv,
   startChildGateway,
 } from '../support/child-gateway.ts';
+import { TEST_STORE, testStoreEnv } from '../support/databases.ts';
 import type { Sandbox } from '../support/fake.ts';
 import {
   type GraphQLResponse,
@@ -35,6 +33,7 @@ import {
   RevealSendzenApiKey,
   WatchOnboardings,
 } from '../support/operations.ts';
+import { overwriteOnboardingColumn, tableRows } from '../support/rows.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A sandbox-mode gateway whose log is kept
@@ -283,7 +282,7 @@ describe('CSRF prevention', () => {
     const cancel = JSON.stringify({ query: CancelOnboarding.query, variables: { id } });
     const res = await post(cancel, { 'content-type': 'text/plain' });
     expect(res.status).toBe(403);
-    const row = gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get();
+    const row = (await tableRows(gateway.database, 'onboardings')).find((r) => r.id === raw);
     expect(row?.cancelledAt).toBeNull();
   });
 });
@@ -297,22 +296,13 @@ describe('an unexpected error', () => {
     const { id, raw } = await onboard('hardening-masked');
     // A sealed value damaged at rest, by something other than the gateway's own connection:
     // opening it fails, which no resolver expects.
-    const disk = new Database(join(dir, 'gateway.sqlite'));
-    try {
-      const sealed = disk
-        .prepare('select sendzen_api_key_sealed from onboardings where id = ?')
-        .pluck()
-        .get(raw) as string;
+    await overwriteOnboardingColumn(t, raw, 'sendzen_api_key_sealed', (sealed) => {
       const parts = sealed.split('.');
       const tag = Buffer.from(parts[4]!, 'base64url');
       tag[0]! ^= 0x01;
       parts[4] = tag.toString('base64url');
-      disk
-        .prepare('update onboardings set sendzen_api_key_sealed = ? where id = ?')
-        .run(parts.join('.'), raw);
-    } finally {
-      disk.close();
-    }
+      return parts.join('.');
+    });
     const before = logLines.length;
 
     const res = await gql(RevealSendzenApiKey, { id });
@@ -342,14 +332,17 @@ describe('live mode', () => {
   let live: { url: string };
   let liveDir: string;
   let env: Record<string, string>;
+  let store: Awaited<ReturnType<typeof testStoreEnv>> | undefined;
 
   beforeAll(async () => {
     liveDir = mkdtempSync(join(tmpdir(), 'gateway-hardening-live-'));
-    env = liveEnv(sandbox, { port: await freePort(), dir: liveDir });
+    store = await testStoreEnv();
+    env = liveEnv(sandbox, { port: await freePort(), dir: liveDir, overrides: store.env });
     live = await startChildGateway(env);
   });
   afterAll(async () => {
     await killAllChildGateways();
+    await store?.drop();
     if (liveDir) rmSync(liveDir, { recursive: true, force: true });
   });
 
@@ -411,7 +404,8 @@ describe('live mode', () => {
   });
 
   it('takes its sealing key from configuration and writes no key file', () => {
-    expect(existsSync(join(liveDir, 'gateway.sqlite'))).toBe(true);
+    // Nor a SQLite file when it runs on PostgreSQL.
+    expect(existsSync(join(liveDir, 'gateway.sqlite'))).toBe(TEST_STORE === 'sqlite');
     expect(existsSync(join(liveDir, 'secrets.key'))).toBe(false);
   });
 });

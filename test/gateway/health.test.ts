@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { webhookDeliveries } from '../../src/db/schema.ts';
 import { ulid } from '../../src/ids.ts';
 import { killAllChildGateways, runGatewayToExit } from '../support/child-gateway.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { tableRows } from '../support/rows.ts';
 
 let t: TestGateway;
 let dir: string;
@@ -47,7 +47,7 @@ describe('health and routing', () => {
     try {
       expect((await get(`${other.gateway.url}/readyz`)).status).toBe(200);
       await other.gateway.runner.stop();
-      other.gateway.database.sqlite.close();
+      await other.gateway.database.close();
       expect(await get(`${other.gateway.url}/readyz`)).toMatchObject({
         status: 503,
         json: { status: 'not_ready', checks: { database: 'failing' } },
@@ -94,7 +94,7 @@ describe('health and routing', () => {
         json: { error: 'method_not_allowed' },
       });
     }
-    expect(t.gateway.database.db.select().from(webhookDeliveries).all()).toEqual([]);
+    expect(await tableRows(t.gateway.database, 'webhookDeliveries')).toEqual([]);
   });
 });
 

@@ -4,9 +4,7 @@
 // Valid Sinch callbacks are signed here with the onboarding's real secret, opened with the
 // gateway's own sealing key.
 import { join } from 'node:path';
-import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onboardings, webhookDeliveries } from '../../src/db/schema.ts';
 import { ulid } from '../../src/ids.ts';
 import { type OnboardingSecretKind, openOnboardingSecret } from '../../src/onboarding/secrets.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
@@ -20,6 +18,7 @@ import {
   type OnboardingView,
   RelaySignupResult,
 } from '../support/operations.ts';
+import { tableRows } from '../support/rows.ts';
 import { until } from '../support/windows.ts';
 
 let t: TestGateway;
@@ -65,26 +64,22 @@ const SECRET_COLUMNS = {
 } as const;
 
 /** The onboarding's own secret, as the gateway sealed it. */
-function secretOf(raw: string, kind: keyof typeof SECRET_COLUMNS & OnboardingSecretKind): string {
-  const row = t.gateway.database.db.select().from(onboardings).where(eq(onboardings.id, raw)).get();
+async function secretOf(
+  raw: string,
+  kind: keyof typeof SECRET_COLUMNS & OnboardingSecretKind,
+): Promise<string> {
+  const row = (await tableRows(t.gateway.database, 'onboardings')).find((r) => r.id === raw);
   if (!row) throw new Error(`no onboarding ${raw}`);
   return openOnboardingSecret(sealer, raw, kind, row[SECRET_COLUMNS[kind]]);
 }
 
-function deliveriesOf(
+async function deliveriesOf(
   raw: string,
   source?: 'sendzen' | 'sinch-provisioning' | 'sinch-conversation',
 ) {
-  return t.gateway.database.db
-    .select()
-    .from(webhookDeliveries)
-    .where(
-      and(
-        eq(webhookDeliveries.onboardingRef, raw),
-        source ? eq(webhookDeliveries.source, source) : undefined,
-      ),
-    )
-    .all();
+  return (await tableRows(t.gateway.database, 'webhookDeliveries')).filter(
+    (r) => r.onboardingRef === raw && (!source || r.source === source),
+  );
 }
 
 async function post(path: string, body: string, headers: Record<string, string> = {}) {
@@ -103,7 +98,8 @@ async function post(path: string, body: string, headers: Record<string, string> 
   return { status: res.status, json };
 }
 
-function sendzenPath(raw: string, token = secretOf(raw, 'sendzen_webhook_token')): string {
+async function sendzenPath(raw: string, token?: string): Promise<string> {
+  token ??= await secretOf(raw, 'sendzen_webhook_token');
   return `/webhooks/sendzen/${raw}/${token}`;
 }
 
@@ -135,8 +131,8 @@ describe('the SendZen signup webhook', () => {
     const o = await onboard('wh-sendzen-twice');
     const body = signupBody(o, { wabaId: '100000000000001', phoneNumberId: '200000000000001' });
 
-    const first = await post(sendzenPath(o.raw), body);
-    const second = await post(sendzenPath(o.raw), body);
+    const first = await post(await sendzenPath(o.raw), body);
+    const second = await post(await sendzenPath(o.raw), body);
     expect(first).toEqual({ status: 200, json: { status: 'accepted' } });
     expect(second).toEqual({ status: 200, json: { status: 'duplicate' } });
 
@@ -149,8 +145,8 @@ describe('the SendZen signup webhook', () => {
       message: null,
     });
     expect(stepStatus(after, 'CUSTOMER_SIGNUP')).toBe('SUCCEEDED');
-    const stored = await until(() => {
-      const rows = deliveriesOf(o.raw, 'sendzen');
+    const stored = await until(async () => {
+      const rows = await deliveriesOf(o.raw, 'sendzen');
       return rows.every((r) => r.processedAt !== null) ? rows : undefined;
     });
     expect(stored.map((r) => r.outcome)).toEqual(['applied']);
@@ -164,16 +160,16 @@ describe('the SendZen signup webhook', () => {
     const other = await onboard('wh-sendzen-token-other');
     const body = signupBody(o, { wabaId: '100000000000002', phoneNumberId: '200000000000002' });
 
-    const guessed = await post(sendzenPath(o.raw, 'not-the-token'), body);
+    const guessed = await post(await sendzenPath(o.raw, 'not-the-token'), body);
     // Another customer's (valid) token does not open this customer's route either.
     const borrowed = await post(
-      sendzenPath(o.raw, secretOf(other.raw, 'sendzen_webhook_token')),
+      await sendzenPath(o.raw, await secretOf(other.raw, 'sendzen_webhook_token')),
       body,
     );
     expect(guessed).toEqual({ status: 401, json: { error: 'invalid_token' } });
     expect(borrowed).toEqual({ status: 401, json: { error: 'invalid_token' } });
 
-    expect(deliveriesOf(o.raw)).toEqual([]);
+    expect(await deliveriesOf(o.raw)).toEqual([]);
     const after = await read(o.id);
     expect(after.version).toBe(o.version);
     expect(after.signup).toBeNull();
@@ -182,13 +178,13 @@ describe('the SendZen signup webhook', () => {
 
   it('answers 400 to a body that is not JSON, or not a signup result, and keeps neither', async () => {
     const o = await onboard('wh-sendzen-malformed');
-    const broken = await post(sendzenPath(o.raw), '{"status": "completed", ');
+    const broken = await post(await sendzenPath(o.raw), '{"status": "completed", ');
     expect(broken).toEqual({ status: 400, json: { error: 'invalid_json' } });
-    const wrongShape = await post(sendzenPath(o.raw), JSON.stringify({ status: 'maybe' }));
+    const wrongShape = await post(await sendzenPath(o.raw), JSON.stringify({ status: 'maybe' }));
     expect(wrongShape.status).toBe(400);
     expect(wrongShape.json).toMatchObject({ error: 'invalid_body' });
 
-    expect(deliveriesOf(o.raw)).toEqual([]);
+    expect(await deliveriesOf(o.raw)).toEqual([]);
     expect((await read(o.id)).version).toBe(o.version);
   });
 
@@ -201,12 +197,12 @@ describe('the SendZen signup webhook', () => {
       message: 'x'.repeat(65 * 1024),
     });
 
-    const declared = await post(sendzenPath(o.raw), big);
+    const declared = await post(await sendzenPath(o.raw), big);
     expect(declared).toEqual({ status: 413, json: { error: 'body_too_large' } });
 
     // Chunked, with no content-length to refuse it by: the limit must hold while reading.
     const chunks = [big.slice(0, 40 * 1024), big.slice(40 * 1024)];
-    const streamed = await fetch(`${t.gateway.url}${sendzenPath(o.raw)}`, {
+    const streamed = await fetch(`${t.gateway.url}${await sendzenPath(o.raw)}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: new ReadableStream({
@@ -220,7 +216,7 @@ describe('the SendZen signup webhook', () => {
     expect(streamed.status).toBe(413);
     expect(await streamed.json()).toEqual({ error: 'body_too_large' });
 
-    expect(deliveriesOf(o.raw)).toEqual([]);
+    expect(await deliveriesOf(o.raw)).toEqual([]);
     const after = await read(o.id);
     expect(after.signup).toBeNull();
     expect(after.version).toBe(o.version);
@@ -262,7 +258,7 @@ describe('Sinch provisioning callbacks', () => {
 
   beforeAll(async () => {
     o = await onboard('wh-provisioning', true);
-    secret = secretOf(o.raw, 'provisioning_webhook_secret');
+    secret = await secretOf(o.raw, 'provisioning_webhook_secret');
     // The fake keeps this sender IN_PROGRESS: only the callbacks below move it.
     await t.sandbox.scriptSender({ state: 'ACTIVE', afterMs: 3_600_000 });
     await t.sandbox.control('POST', '/sendzen/signups', {
@@ -297,7 +293,7 @@ describe('Sinch provisioning callbacks', () => {
       status: 401,
       json: { error: 'missing_signature' },
     });
-    expect(deliveriesOf(o.raw, 'sinch-provisioning')).toEqual([]);
+    expect(await deliveriesOf(o.raw, 'sinch-provisioning')).toEqual([]);
     const after = await read(o.id);
     expect(after.version).toBe(before.version);
     expect(after.sender?.state).toBe('IN_PROGRESS');
@@ -313,7 +309,7 @@ describe('Sinch provisioning callbacks', () => {
       status: 401,
       json: { error: 'stale_timestamp' },
     });
-    expect(deliveriesOf(o.raw, 'sinch-provisioning')).toEqual([]);
+    expect(await deliveriesOf(o.raw, 'sinch-provisioning')).toEqual([]);
     const after = await read(o.id);
     expect(after.version).toBe(before.version);
     expect(after.sender?.state).toBe('IN_PROGRESS');
@@ -338,7 +334,7 @@ describe('Sinch provisioning callbacks', () => {
 
     const replayed = await post(path(), active.body, active.headers);
     expect(replayed).toEqual({ status: 401, json: { error: 'replayed_nonce' } });
-    expect(deliveriesOf(o.raw, 'sinch-provisioning')).toHaveLength(1);
+    expect(await deliveriesOf(o.raw, 'sinch-provisioning')).toHaveLength(1);
     const activeEvents = (await read(o.id)).events.edges.filter(
       (e) => e.node.type === 'sender.state' && e.node.message.includes('ACTIVE'),
     );
@@ -347,7 +343,7 @@ describe('Sinch provisioning callbacks', () => {
 
   /** Sends signed IN_PROGRESS reports as of each time; all are accepted, and none applies. */
   async function expectIgnored(times: string[]) {
-    const stored = deliveriesOf(o.raw, 'sinch-provisioning').length;
+    const stored = (await deliveriesOf(o.raw, 'sinch-provisioning')).length;
     for (const modified of times) {
       const older = signed(secret, callback('IN_PROGRESS', modified));
       expect(await post(path(), older.body, older.headers)).toEqual({
@@ -355,8 +351,8 @@ describe('Sinch provisioning callbacks', () => {
         json: { status: 'accepted' },
       });
     }
-    await until(() => {
-      const rows = deliveriesOf(o.raw, 'sinch-provisioning');
+    await until(async () => {
+      const rows = await deliveriesOf(o.raw, 'sinch-provisioning');
       return rows.length === stored + times.length && rows.every((r) => r.processedAt !== null)
         ? true
         : undefined;
@@ -395,7 +391,7 @@ describe('Sinch provisioning callbacks', () => {
 describe('a sender report before the gateway asked for a sender', () => {
   it('is stored as a delivery but stands in for nothing: the real sender is still created after the signup', async () => {
     const o = await onboard('wh-unasked-sender', true);
-    const secret = secretOf(o.raw, 'provisioning_webhook_secret');
+    const secret = await secretOf(o.raw, 'provisioning_webhook_secret');
     await t.waitForOnboarding(
       o.id,
       (now) => stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED',
@@ -416,8 +412,8 @@ describe('a sender report before the gateway asked for a sender', () => {
     };
     const { body, headers } = signed(secret, stranger);
     expect((await post(`/webhooks/sinch/provisioning/${o.raw}`, body, headers)).status).toBe(200);
-    await until(() =>
-      deliveriesOf(o.raw, 'sinch-provisioning')[0]?.processedAt ? true : undefined,
+    await until(async () =>
+      (await deliveriesOf(o.raw, 'sinch-provisioning'))[0]?.processedAt ? true : undefined,
     );
     const before = await read(o.id);
     expect(stepStatus(before, 'WHATSAPP_SENDER')).toBe('PENDING');
@@ -456,7 +452,7 @@ describe('a delivery for an onboarding the gateway does not know', () => {
     ];
     expect(answers).toEqual(Array(3).fill({ status: 202, json: { status: 'stored' } }));
 
-    const rows = deliveriesOf(unknown);
+    const rows = await deliveriesOf(unknown);
     expect(
       rows.map((r) => ({
         source: r.source,
@@ -499,8 +495,8 @@ describe('the relayed signup result and the SendZen webhook', () => {
 
   /** Waits until every stored webhook delivery of the onboarding has been applied. */
   async function applied(raw: string): Promise<void> {
-    await until(() => {
-      const rows = deliveriesOf(raw);
+    await until(async () => {
+      const rows = await deliveriesOf(raw);
       return rows.length > 0 && rows.every((r) => r.processedAt !== null) ? true : undefined;
     });
   }
@@ -512,7 +508,7 @@ describe('the relayed signup result and the SendZen webhook', () => {
     await relay(o, a);
     expect((await read(o.id)).signup).toMatchObject({ ...a, source: 'RELAY' });
 
-    expect(await post(sendzenPath(o.raw), signupBody(o, b))).toMatchObject({ status: 200 });
+    expect(await post(await sendzenPath(o.raw), signupBody(o, b))).toMatchObject({ status: 200 });
     await applied(o.raw);
 
     const after = await read(o.id);
@@ -525,7 +521,7 @@ describe('the relayed signup result and the SendZen webhook', () => {
     const o = await onboard('wh-webhook-then-other-relay');
     const a = { wabaId: '300000000000003', phoneNumberId: '400000000000003' };
     const b = { wabaId: '300000000000004', phoneNumberId: '400000000000004' };
-    expect(await post(sendzenPath(o.raw), signupBody(o, a))).toMatchObject({ status: 200 });
+    expect(await post(await sendzenPath(o.raw), signupBody(o, a))).toMatchObject({ status: 200 });
     await applied(o.raw);
     await relay(o, b);
 
@@ -539,7 +535,7 @@ describe('the relayed signup result and the SendZen webhook', () => {
     const o = await onboard('wh-relay-then-same-webhook');
     const ids = { wabaId: '300000000000005', phoneNumberId: '400000000000005' };
     await relay(o, ids);
-    expect(await post(sendzenPath(o.raw), signupBody(o, ids))).toMatchObject({ status: 200 });
+    expect(await post(await sendzenPath(o.raw), signupBody(o, ids))).toMatchObject({ status: 200 });
     await applied(o.raw);
 
     const after = await read(o.id);
@@ -563,7 +559,7 @@ describe('Conversation API callbacks', () => {
   it('are verified with the app webhook’s secret and stored once per message', async () => {
     const o = await onboard('wh-conversation');
     const path = `/webhooks/sinch/conversation/${o.raw}`;
-    const secret = secretOf(o.raw, 'app_webhook_secret');
+    const secret = await secretOf(o.raw, 'app_webhook_secret');
     const inbound = {
       app_id: 'APP',
       message: {
@@ -606,7 +602,7 @@ describe('Conversation API callbacks', () => {
     });
 
     // Signed with the wrong secret (here the onboarding's provisioning one): refused.
-    const wrong = signed(secretOf(o.raw, 'provisioning_webhook_secret'), {
+    const wrong = signed(await secretOf(o.raw, 'provisioning_webhook_secret'), {
       ...inbound,
       message: { ...inbound.message, id: 'message-inbound-0002' },
     });
@@ -619,8 +615,8 @@ describe('Conversation API callbacks', () => {
       json: { error: 'replayed_nonce' },
     });
 
-    const rows = await until(() => {
-      const all = deliveriesOf(o.raw, 'sinch-conversation');
+    const rows = await until(async () => {
+      const all = await deliveriesOf(o.raw, 'sinch-conversation');
       return all.every((r) => r.processedAt !== null) ? all : undefined;
     });
     expect(rows.map((r) => ({ key: r.dedupKey, outcome: r.outcome, body: r.body }))).toEqual([

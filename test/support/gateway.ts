@@ -21,6 +21,7 @@ import { type Gateway, startGateway } from '../../src/gateway.ts';
 import { ulid } from '../../src/ids.ts';
 import { createLogger, type LogLevel } from '../../src/logger.ts';
 import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { testStoreEnv } from './databases.ts';
 import { type Sandbox, startSandbox } from './fake.ts';
 import {
   type Document,
@@ -55,6 +56,8 @@ export interface TestGateway {
   gateway: Gateway;
   sandbox: Sandbox;
   dir: string;
+  /** The PostgreSQL database it runs on, when the suites run on PostgreSQL. */
+  databaseUrl: string | undefined;
   /** `Bearer <the admin key every test gateway is started with>`. */
   admin: string;
   /** GraphQL over HTTP as the admin key, or with the given Authorization (null: none). */
@@ -123,8 +126,9 @@ export async function startTestGateway(
   });
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const adminKey = newBootstrapKey();
+  const store = await testStoreEnv();
   const config = {
-    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...options.env })),
+    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...store.env, ...options.env })),
     upstreams: sandboxUpstreams(sandbox),
   };
   const gateway = await startGateway(
@@ -140,6 +144,7 @@ export async function startTestGateway(
     gateway,
     sandbox,
     dir,
+    databaseUrl: store.env.DATABASE_URL,
     admin,
     gql: (document, variables, authorization) =>
       graphql(gateway.url, document, variables, headers(authorization)),
@@ -160,6 +165,7 @@ export async function startTestGateway(
     async close() {
       await gateway.close();
       await sandbox.close();
+      await store.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

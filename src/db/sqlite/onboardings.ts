@@ -2,6 +2,7 @@
 // log. Every statement is prepared once. better-sqlite3 is synchronous, so a change's transaction
 // runs start to end without yielding; the interface is asynchronous for the dialects that are not.
 import type Database from 'better-sqlite3';
+import { copySnapshot, differs } from '../drafts.ts';
 import {
   type AppWebhookRow,
   appWebhooks,
@@ -26,7 +27,7 @@ import type {
   OnboardingStore,
   Page,
 } from '../store.ts';
-import { differs, rowCodec } from './rows.ts';
+import { rowCodec } from './rows.ts';
 
 const onboardingRow = rowCodec<OnboardingRow>(onboardings);
 const stepRow = rowCodec<StepRow>(steps);
@@ -104,7 +105,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
         'select min(reconcile_at) as at from steps where reconcile_at is not null',
       ),
       running: prepare(
-        `select onboarding_id as onboardingId, name, attempts from steps where status = 'RUNNING'`,
+        `select onboarding_id as onboardingId, name, attempts, claimed_by as claimedBy from steps where status = 'RUNNING'`,
       ),
       // Served from the index on (status, id) without touching the table.
       countByStatus: prepare('select status, count(*) as n from onboardings group by status'),
@@ -130,6 +131,11 @@ export class SqliteOnboardingStore implements OnboardingStore {
     const loaded = this.#load(id);
     if (loaded) this.#remember(loaded);
     return loaded;
+  }
+
+  /** For writes that bypass `update` on this connection (a key rotation), which data_version misses. */
+  forgetCached(): void {
+    this.#cache.clear();
   }
 
   #remember(snapshot: OnboardingSnapshot): void {
@@ -192,7 +198,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
     const outcome = this.#inTransaction(() => {
       const before = this.#read(id);
       if (!before) return null;
-      const draft = copy(before);
+      const draft = copySnapshot(before);
       const { events, result } = change(draft);
       this.#write(before, draft);
       this.#insertEvents(id, events);
@@ -268,12 +274,14 @@ export class SqliteOnboardingStore implements OnboardingStore {
   }
 
   async dueSteps(now: number, limit: number): Promise<DueStep[]> {
-    const due = (this.#s.due.all(now, limit) as Omit<DueStep, 'reconcile'>[]).map((d) => ({
+    // No 'recover': nothing else runs steps on this file, so a claim never outlives its holder
+    // but by a crash, which the next start recovers all at once.
+    const due = (this.#s.due.all(now, limit) as Omit<DueStep, 'kind'>[]).map((d) => ({
       ...d,
-      reconcile: false,
+      kind: 'attempt' as const,
     }));
-    const reconcile = (this.#s.reconcileDue.all(now, limit) as Omit<DueStep, 'reconcile'>[]).map(
-      (d) => ({ ...d, reconcile: true }),
+    const reconcile = (this.#s.reconcileDue.all(now, limit) as Omit<DueStep, 'kind'>[]).map(
+      (d) => ({ ...d, kind: 'reconcile' as const }),
     );
     return [...due, ...reconcile];
   }
@@ -285,26 +293,27 @@ export class SqliteOnboardingStore implements OnboardingStore {
     return reconcile === null ? next : Math.min(next, reconcile);
   }
 
-  async runningSteps(): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]> {
-    return this.#s.running.all() as Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[];
+  async runningSteps(
+    claimedBy?: string,
+  ): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]> {
+    const running = this.#s.running.all() as (Pick<
+      StepRow,
+      'onboardingId' | 'name' | 'attempts'
+    > & {
+      claimedBy: string | null;
+    })[];
+    return running
+      .filter((r) => claimedBy === undefined || r.claimedBy === claimedBy)
+      .map(({ onboardingId, name, attempts }) => ({ onboardingId, name, attempts }));
   }
 
   async countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>> {
     const rows = this.#s.countByStatus.all() as { status: OnboardingStatus; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
-}
 
-function copy(snapshot: OnboardingSnapshot): OnboardingSnapshot {
-  const senderRows = snapshot.senders.map((s) => ({ ...s }));
-  return {
-    onboarding: { ...snapshot.onboarding },
-    steps: snapshot.steps.map((s) => ({ ...s })),
-    senders: senderRows,
-    sender: senderRows[0] ?? null,
-    app: snapshot.app ? { ...snapshot.app } : null,
-    webhooks: snapshot.webhooks.map((w) => ({ ...w })),
-  };
+  /** Nothing to renew: claims on an unshared file are never taken over (see `dueSteps`). */
+  async renewClaims(): Promise<void> {}
 }
 
 export function isUniqueViolation(error: unknown): boolean {

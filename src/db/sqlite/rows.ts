@@ -57,11 +57,3 @@ export function rowCodec<Row>(table: Table): RowCodec<Row> {
     },
   };
 }
-
-/** Whether any field differs (by identity: drafts keep the objects they do not replace). */
-export function differs<Row extends object>(before: Row, after: Row): boolean {
-  for (const key of Object.keys(after) as (keyof Row)[]) {
-    if (before[key] !== after[key]) return true;
-  }
-  return false;
-}

@@ -1,0 +1,2 @@
+ALTER TABLE `steps` ADD `claimed_by` text;--> statement-breakpoint
+ALTER TABLE `steps` ADD `lease_until` integer;
