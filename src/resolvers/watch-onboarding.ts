@@ -24,7 +24,7 @@ async function* watchOnboarding(
   ctx: GraphQLContext,
   onboardingId: string,
 ): AsyncGenerator<OnboardingSnapshot> {
-  const updates = ctx.events.subscribe(onboardingId);
+  const updates = await ctx.events.subscribe(onboardingId);
   // A session token is good for an hour: its subscription ends with it (the browser asks its
   // backend for a fresh token and subscribes again).
   const expiry =

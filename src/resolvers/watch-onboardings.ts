@@ -20,7 +20,7 @@ async function* watchOnboardings(
   ctx: GraphQLContext,
   statuses: readonly OnboardingStatus[] | undefined,
 ): AsyncGenerator<OnboardingSnapshot> {
-  const updates = ctx.events.subscribeAll();
+  const updates = await ctx.events.subscribeAll();
   // Across instances a version can arrive after a newer one of the same onboarding: the feed does
   // not wait for gaps (it never read a starting state), it only never goes back in time.
   const isNewer = newerOnly();
