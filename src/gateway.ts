@@ -8,6 +8,7 @@ import { SessionTokens } from './auth/session-tokens.ts';
 import type { Config } from './config.ts';
 import { openSqliteStore, type SqliteStore } from './db/client.ts';
 import { createInProcessEvents } from './events/in-process.ts';
+import { createRedisEvents } from './events/redis.ts';
 import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
 import type { OnboardingDeps } from './onboarding/deps.ts';
@@ -52,6 +53,9 @@ export interface StartOptions {
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // First, so a Redis that does not answer stops the start before anything is opened.
+  const redis = config.redis ? await createRedisEvents({ ...config.redis, logger }) : undefined;
+  const events = redis ?? createInProcessEvents();
   const database = openSqliteStore(config.databaseFile);
   const keys = loadSecretKeys({
     configured: config.secretsKey,
@@ -83,7 +87,6 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     authBaseUrl: sinch.authBaseUrl,
     ...tuning,
   });
-  const events = createInProcessEvents();
 
   // The public URL goes into every webhook URL handed upstream; unset, it is where we listen.
   const deps: OnboardingDeps = {
@@ -144,7 +147,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     webhooks: { onboardings, inbox },
     logger,
     production: config.mode === 'live',
-    ready: () => database.ready(),
+    ready: async () => (await database.ready()) && (redis ? await redis.ready() : true),
   });
 
   // A burst of reconnecting subscribers must not be turned away by a short accept queue.
@@ -174,6 +177,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await runner.stop();
       await inbox.drain();
       await pools.close();
+      // After the runner, whose last changes still publish.
+      await redis?.close();
       await database.close();
     },
   };
