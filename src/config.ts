@@ -104,6 +104,11 @@ const envSchema = z.object({
   STEP_LEASE_MS: z.coerce.number().int().min(1_000).default(30_000),
   /** How long one upstream call may take, start to finish, before it counts as timed out. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+
+  /** Set: onboarding events go through this Redis, so every instance's subscribers see every change. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  /** Every channel name starts with it: several gateways (or tests) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).default('wog:'),
 });
 
 /** What live mode cannot start without (sandbox mode supplies all of it). */
@@ -150,6 +155,8 @@ export interface Config {
   };
   /** One upstream call's budget (each retry of it gets its own). */
   upstreamTimeoutMs: number;
+  /** Undefined: events stay in this process. */
+  redis: { url: string; keyPrefix: string } | undefined;
 }
 
 export interface UpstreamsConfig {
@@ -237,5 +244,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepLeaseMs: e.STEP_LEASE_MS,
     },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
   });
 }

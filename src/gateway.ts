@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { openStore } from './db/open.ts';
 import type { Store } from './db/store.ts';
 import { createInProcessEvents } from './events/in-process.ts';
+import { createRedisEvents } from './events/redis.ts';
 import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
 import { GatewayMetrics } from './metrics.ts';
@@ -57,6 +58,9 @@ export interface StartOptions {
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // First, so a Redis that does not answer stops the start before anything is opened.
+  const redis = config.redis ? await createRedisEvents({ ...config.redis, logger }) : undefined;
+  const events = redis ?? createInProcessEvents();
   const database = await openStore(config);
   const metrics = new GatewayMetrics({ processMetrics: config.metricsEnabled });
   metrics.collectOnboardings(() => database.onboardings.countByStatus(), logger);
@@ -90,7 +94,6 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     authBaseUrl: sinch.authBaseUrl,
     ...tuning,
   });
-  const events = createInProcessEvents();
 
   // The public URL goes into every webhook URL handed upstream; unset, it is where we listen.
   const deps: OnboardingDeps = {
@@ -152,7 +155,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     webhooks: { onboardings, inbox, metrics },
     logger,
     production: config.mode === 'live',
-    readiness: { database: () => database.ready() },
+    readiness: {
+      database: () => database.ready(),
+      ...(redis ? { redis: () => redis.ready() } : {}),
+    },
     metrics,
     serveMetrics: config.metricsEnabled,
   });
@@ -189,6 +195,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await runner.stop();
       await inbox.drain();
       await pools.close();
+      // After the runner, whose last changes still publish.
+      await redis?.close();
       await database.close();
     },
   };

@@ -2,6 +2,7 @@
 import { createPubSub } from 'graphql-yoga';
 import type { OnboardingSnapshot } from '../db/store.ts';
 import type { OnboardingEvents } from '../onboarding/events.ts';
+import { listening } from './listening.ts';
 
 export function createInProcessEvents(): OnboardingEvents {
   const pubsub = createPubSub<{
@@ -13,7 +14,7 @@ export function createInProcessEvents(): OnboardingEvents {
       pubsub.publish('onboarding', snapshot.onboarding.id, snapshot);
       pubsub.publish('onboardings', snapshot);
     },
-    subscribe: (onboardingId) => pubsub.subscribe('onboarding', onboardingId),
-    subscribeAll: () => pubsub.subscribe('onboardings'),
+    subscribe: async (onboardingId) => listening(pubsub.subscribe('onboarding', onboardingId)),
+    subscribeAll: async () => listening(pubsub.subscribe('onboardings')),
   };
 }

@@ -5,8 +5,11 @@ import type { OnboardingSnapshot } from '../db/store.ts';
 
 export interface OnboardingEvents {
   publish(snapshot: OnboardingSnapshot): void;
-  /** Every later snapshot of one onboarding. Ends when the iterator is returned. */
-  subscribe(onboardingId: string): AsyncIterableIterator<OnboardingSnapshot>;
-  /** Every later snapshot of every onboarding. */
-  subscribeAll(): AsyncIterableIterator<OnboardingSnapshot>;
+  /**
+   * Every later snapshot of one onboarding. Resolves once it is listening (so a read made after
+   * it cannot miss a change); ends when the iterator is returned.
+   */
+  subscribe(onboardingId: string): Promise<AsyncIterableIterator<OnboardingSnapshot>>;
+  /** Every later snapshot of every onboarding; resolves once it is listening. */
+  subscribeAll(): Promise<AsyncIterableIterator<OnboardingSnapshot>>;
 }

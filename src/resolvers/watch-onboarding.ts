@@ -1,8 +1,10 @@
 // A subscriber to one onboarding first receives its current state, then every later version in
-// order: it subscribes before reading, so no change can fall between the two.
+// order: it subscribes before reading, so no change can fall between the two. Events from other
+// instances can arrive out of order or not at all; inOrder puts them back (events/in-order.ts).
 import { GraphQLError } from 'graphql';
 import { mayAccess } from '../auth/onboarding-access.ts';
 import type { OnboardingSnapshot } from '../db/store.ts';
+import { inOrder } from '../events/in-order.ts';
 import { builder, type GraphQLContext } from '../schema/builder.ts';
 import { rawOnboardingId } from '../schema/ids.ts';
 import { OnboardingRef } from '../schema/onboarding.ts';
@@ -22,7 +24,7 @@ async function* watchOnboarding(
   ctx: GraphQLContext,
   onboardingId: string,
 ): AsyncGenerator<OnboardingSnapshot> {
-  const updates = ctx.events.subscribe(onboardingId);
+  const updates = await ctx.events.subscribe(onboardingId);
   // A session token is good for an hour: its subscription ends with it (the browser asks its
   // backend for a fresh token and subscribes again).
   const expiry =
@@ -36,13 +38,12 @@ async function* watchOnboarding(
     if (!current) {
       throw new GraphQLError('No onboarding with this id', { extensions: { code: 'NOT_FOUND' } });
     }
-    let version = current.onboarding.version;
     yield current;
-    for await (const snapshot of updates) {
-      if (snapshot.onboarding.version <= version) continue;
-      version = snapshot.onboarding.version;
-      yield snapshot;
-    }
+    yield* inOrder(updates, {
+      after: current.onboarding.version,
+      version: (snapshot) => snapshot.onboarding.version,
+      current: () => ctx.onboardings.get(onboardingId),
+    });
   } finally {
     clearTimeout(expiry);
     await updates.return?.();

@@ -56,4 +56,13 @@ describe('configuration', () => {
     expect(config.autoProvision).toBe(false);
     expect(config.publicUrl).toBe('https://gw.example.com');
   });
+
+  it('sends events through Redis only when REDIS_URL is set, and only to a redis:// URL', () => {
+    expect(loadConfig({}).redis).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://10.0.0.5:6379/2' }).redis).toEqual({
+      url: 'redis://10.0.0.5:6379/2',
+      keyPrefix: 'wog:',
+    });
+    expect(() => loadConfig({ REDIS_URL: 'http://10.0.0.5:6379' })).toThrow(/REDIS_URL/);
+  });
 });
