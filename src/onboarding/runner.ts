@@ -101,6 +101,7 @@ export class StepRunner {
    * happened rather than "scheduled". Waits for whatever is already running for the onboarding.
    */
   async runNow(onboardingId: string, name: StepName): Promise<void> {
+    let waitedElsewhere = false;
     for (;;) {
       const running = this.#inFlight.get(onboardingId);
       if (running) {
@@ -110,10 +111,39 @@ export class StepRunner {
       }
       const snapshot = await this.#deps.onboardingStore.get(onboardingId);
       const step = snapshot?.steps.find((s) => s.name === name);
+      if (this.#inFlight.has(onboardingId)) continue;
+      // Claimed by another instance (its runner looked first): its outcome is what to wait for.
+      // Once: its instance may have died, and the step, recovered, is due here.
+      if (step?.status === 'RUNNING') {
+        if (waitedElsewhere) return;
+        waitedElsewhere = true;
+        await this.#settledElsewhere(onboardingId, name);
+        continue;
+      }
       if (step?.status !== 'PENDING' || step.nextAttemptAt === null) return;
       if (step.nextAttemptAt > this.#deps.now()) return;
-      if (this.#inFlight.has(onboardingId)) continue;
-      return this.#launch({ onboardingId, name, status: 'PENDING', kind: 'attempt' });
+      // Then look again: the attempt ran here, or another instance claimed it first.
+      await this.#launch({ onboardingId, name, status: 'PENDING', kind: 'attempt' });
+    }
+  }
+
+  /**
+   * Waits until a step another instance runs is no longer RUNNING, as that instance's change
+   * reaches this one's events, or for one lease at most (the claim of an instance that died).
+   */
+  async #settledElsewhere(onboardingId: string, name: StepName): Promise<void> {
+    const updates = await this.#deps.events.subscribe(onboardingId);
+    const timer = setTimeout(() => void updates.return?.(), this.#deps.pipeline.stepLeaseMs);
+    try {
+      // Read after listening, so the change that settles it cannot fall between the two.
+      const now = await this.#deps.onboardingStore.get(onboardingId);
+      if (!now || stepOf(now, name).status !== 'RUNNING') return;
+      for await (const snapshot of updates) {
+        if (stepOf(snapshot, name).status !== 'RUNNING') return;
+      }
+    } finally {
+      clearTimeout(timer);
+      await updates.return?.();
     }
   }
 
