@@ -87,6 +87,11 @@ const envSchema = z.object({
   RECONCILE_LOOKS: z.coerce.number().int().min(1).max(20).default(4),
   /** How long one upstream call may take, start to finish, before it counts as timed out. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
+  /**
+   * On SIGTERM or SIGINT, how long upstream calls in flight may take to finish; a step still
+   * running then is recorded as having an unknown outcome, for the next start to adopt.
+   */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 /** What live mode cannot start without (sandbox mode supplies all of it). */
@@ -128,6 +133,8 @@ export interface Config {
   };
   /** One upstream call's budget (each retry of it gets its own). */
   upstreamTimeoutMs: number;
+  /** How long a shutdown waits for work in flight. */
+  shutdownTimeoutMs: number;
 }
 
 export interface UpstreamsConfig {
@@ -211,5 +218,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reconcileLooks: e.RECONCILE_LOOKS,
     },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

@@ -7,6 +7,7 @@ import { createCallerResolver } from './auth/caller.ts';
 import { SessionTokens } from './auth/session-tokens.ts';
 import type { Config } from './config.ts';
 import { openSqliteStore, type SqliteStore } from './db/client.ts';
+import { closable } from './events/closable.ts';
 import { createInProcessEvents } from './events/in-process.ts';
 import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
@@ -39,7 +40,12 @@ export interface Gateway {
   /** The store; SQLite's, so tests can look at the rows themselves. */
   database: SqliteStore;
   http: GatewayServer;
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully: stops accepting connections, completes every open subscription, lets
+   * the work in flight finish until `timeoutMs` (default SHUTDOWN_TIMEOUT_MS) has passed, records
+   * steps still running then as having an unknown outcome, and closes the database.
+   */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -83,7 +89,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     authBaseUrl: sinch.authBaseUrl,
     ...tuning,
   });
-  const events = createInProcessEvents();
+  const events = closable(createInProcessEvents());
 
   // The public URL goes into every webhook URL handed upstream; unset, it is where we listen.
   const deps: OnboardingDeps = {
@@ -169,12 +175,26 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     runner,
     database,
     http,
-    async close() {
-      await http.close();
-      await runner.stop();
-      await inbox.drain();
-      await pools.close();
+    async close(timeoutMs = config.shutdownTimeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      http.stopAccepting();
+      logger.info({ timeoutMs }, 'shutdown: no longer accepting connections');
+      const subscriptions = await events.endSubscriptions();
+      await http.closeSockets(deadline);
+      logger.info({ subscriptions }, 'shutdown: subscriptions completed, websockets closed');
+      const steps = await runner.stop(deadline);
+      logger.info(steps, 'shutdown: step runner stopped');
+      await Promise.race([inbox.drain(), sleepUntil(deadline)]);
+      await http.close(deadline);
+      logger.info({}, 'shutdown: every connection closed');
+      // Past the deadline, calls still in flight are cut off: their steps are already recorded.
+      await (Date.now() < deadline && steps.interrupted === 0 ? pools.close() : pools.destroy());
       await database.close();
+      logger.info({}, 'shutdown: database closed');
     },
   };
+}
+
+function sleepUntil(deadline: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
 }

@@ -2,7 +2,8 @@
 // that a crash could lose: it claims a due step in one change, calls the upstream outside any
 // transaction, and records the outcome in another. A step found RUNNING at start was interrupted
 // mid-call: it is rescheduled with `outcomeUnknown`, so it looks up what it may have created
-// before creating anything again.
+// before creating anything again. Stopping for a shutdown does the same, ahead of time, for the
+// steps this process still has running when its deadline passes.
 //
 // It asks the store only for steps that are due, and sleeps until the next one falls due or a
 // change schedules one sooner (`wakeAt`), rather than polling.
@@ -27,6 +28,10 @@ export class StepRunner {
   readonly #concurrency: number;
   /** What is running, per onboarding: one step of an onboarding at a time. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** The step each in-flight run holds RUNNING in the store (polls and reconciliations hold none). */
+  readonly #running = new Map<string, StepName>();
+  /** Set once a shutdown gave up waiting: what the abandoned runs learn afterwards is not recorded. */
+  #abandoned = false;
   /** Onboardings whose last run threw (not a step failure: the runner's own): left alone a while. */
   readonly #coolingDown = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -54,10 +59,34 @@ export class StepRunner {
     this.#timer = setTimeout(() => void this.#tick(), Math.max(0, at - this.#deps.now()));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Claims nothing more and waits for the steps in flight, until `deadline` (epoch ms). A step still
+   * running then is recorded as having an unknown outcome and due at once, exactly as a crash
+   * would leave it found at the next start, so that start adopts what the call may have created
+   * rather than creating it again. Returns how many steps finished and how many were interrupted.
+   */
+  async stop(
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<{ finished: number; interrupted: number }> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await Promise.allSettled([...this.#inFlight.values()]);
+    const waiting = this.#inFlight.size;
+    const settled = Promise.allSettled([...this.#inFlight.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<'time up'>((resolve) => {
+      if (deadline === Number.POSITIVE_INFINITY) return;
+      timer = setTimeout(() => resolve('time up'), Math.max(0, deadline - this.#deps.now()));
+    });
+    const outcome = await Promise.race([settled, timeUp]);
+    clearTimeout(timer);
+    if (outcome !== 'time up') return { finished: waiting, interrupted: 0 };
+
+    this.#abandoned = true;
+    const running = [...this.#running];
+    for (const [onboardingId, name] of running) {
+      await this.#markOutcomeUnknown(onboardingId, name, 'stopping');
+    }
+    return { finished: waiting - this.#inFlight.size, interrupted: running.length };
   }
 
   /**
@@ -132,6 +161,7 @@ export class StepRunner {
 
   #launch(step: DueStep): Promise<void> {
     const { onboardingId, name } = step;
+    const claims = !step.reconcile && step.status !== 'WAITING';
     const work = (
       step.reconcile
         ? this.#reconcile(onboardingId, name)
@@ -140,6 +170,8 @@ export class StepRunner {
           : this.#run(onboardingId, name)
     )
       .catch((error: unknown) => {
+        // An abandoned run fails as its connection is cut; its step is already recorded.
+        if (this.#abandoned) return;
         // Whatever threw would throw again at once: do not spin on it.
         this.#coolingDown.set(onboardingId, this.#deps.now() + COOL_DOWN_MS);
         this.#deps.logger.error(
@@ -153,9 +185,11 @@ export class StepRunner {
       })
       .finally(() => {
         this.#inFlight.delete(onboardingId);
+        this.#running.delete(onboardingId);
         this.wakeAt(0);
       });
     this.#inFlight.set(onboardingId, work);
+    if (claims) this.#running.set(onboardingId, name);
     return work;
   }
 
@@ -214,6 +248,8 @@ export class StepRunner {
         );
       }
     }
+    // Given up on by a shutdown: the step is already recorded as having an unknown outcome.
+    if (this.#abandoned) return;
     await change(deps, onboardingId, (draft) =>
       this.#record(draft, name, attempt, result, failure),
     );
@@ -406,22 +442,54 @@ export class StepRunner {
 
   /** Steps left RUNNING by a process that died mid-call. */
   async #recoverInterrupted(): Promise<void> {
+    for (const step of await this.#deps.onboardingStore.runningSteps()) {
+      await this.#markOutcomeUnknown(step.onboardingId, step.name, 'crashed');
+    }
+  }
+
+  /**
+   * A step whose attempt is RUNNING but whose answer will never be heard (the process that made
+   * the call died, or is stopping without waiting longer): due again at once, with an unknown
+   * outcome, so that the next attempt first looks for what this one may have created.
+   */
+  async #markOutcomeUnknown(
+    onboardingId: string,
+    name: StepName,
+    why: 'crashed' | 'stopping',
+  ): Promise<void> {
     const deps = this.#deps;
-    for (const step of await deps.onboardingStore.runningSteps()) {
-      await change(deps, step.onboardingId, (draft) => {
-        updateStep(draft, step.name, deps.now(), {
-          status: 'PENDING',
-          nextAttemptAt: deps.now(),
-          outcomeUnknown: true,
-        });
-        return [
-          {
-            type: 'step.recovered',
-            step: step.name,
-            message: `${STEPS[step.name].label}: the gateway stopped during attempt ${step.attempts}; it will check what that attempt created before going on`,
-          },
-        ];
+    let attempt = 0;
+    await change(deps, onboardingId, (draft) => {
+      const step = stepOf(draft, name);
+      if (step.status !== 'RUNNING') return [];
+      attempt = step.attempts;
+      updateStep(draft, name, deps.now(), {
+        status: 'PENDING',
+        nextAttemptAt: deps.now(),
+        outcomeUnknown: true,
       });
+      const label = STEPS[name].label;
+      return [
+        why === 'crashed'
+          ? {
+              type: 'step.recovered',
+              step: name,
+              message: `${label}: the gateway stopped during attempt ${attempt}; it will check what that attempt created before going on`,
+            }
+          : {
+              type: 'step.interrupted',
+              step: name,
+              message: `${label}: the gateway shut down before attempt ${attempt} was answered; the next start will check what that attempt created before going on`,
+            },
+      ];
+    });
+    if (attempt > 0) {
+      deps.logger.info(
+        { onboardingId, step: name, attempt },
+        why === 'crashed'
+          ? 'step interrupted by a crash: outcome unknown, due again'
+          : 'shutdown deadline passed with the step running: outcome unknown, due at the next start',
+      );
     }
   }
 }
