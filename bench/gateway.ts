@@ -1,5 +1,5 @@
-// The two kinds of server the bench starts: the gateway exactly as `npm start` runs it (sandbox
-// mode, the fake in the same process) and the plain graphql-yoga baseline.
+// The two kinds of server the bench starts: the gateway exactly as `npm start` runs it (the
+// compiled build through scripts/start.mjs; sandbox mode, the fake in the same process) and the plain graphql-yoga baseline.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ export function startScript(): string {
   return pkg.scripts.start!;
 }
 
-export const PLAIN_YOGA_COMMAND = 'tsx bench/plain-yoga.ts';
+export const PLAIN_YOGA_COMMAND = 'exec node bench/plain-yoga.mjs';
 
 export interface BenchSettings {
   pin: string[];

@@ -1,25 +1,14 @@
 // The bundled fake of SendZen and Sinch, served as a real HTTP server: msw's in-process
 // interception does not see undici Pool traffic, so the msw handlers answer real sockets here
 // (ARCHITECTURE decision 1). Also the `npm run sandbox` CLI.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createServerAdapter } from '@whatwg-node/server';
 import { z } from 'zod';
+import type { FakeApp } from './app.ts';
 import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.ts';
-import { createConversationHandlers } from './handlers/conversation.ts';
-import { createConversationWebhookHandlers } from './handlers/conversation-webhooks.ts';
-import { createProvisioningHandlers } from './handlers/provisioning.ts';
-import { createProvisioningWebhookHandlers } from './handlers/provisioning-webhooks.ts';
-import { createSendzenHandlers } from './handlers/sendzen.ts';
-import { createSendzenIframeHandlers } from './handlers/sendzen-iframe.ts';
-import { createSinchAuthHandlers } from './handlers/sinch-auth.ts';
-import { createSubprojectsHandlers } from './handlers/subprojects.ts';
 import { DEFAULT_CONFIG, type SandboxConfig, sandboxConfigSchema } from './sandbox/config.ts';
-import { createControlHandlers } from './sandbox/controls.ts';
-import { createDispatcher } from './sandbox/dispatch.ts';
-import { createSandbox } from './sandbox/sandbox.ts';
 import { type SandboxUrls, urlsFor } from './sandbox/upstreams.ts';
 
 export interface FakeUpstreamsOptions {
@@ -52,8 +41,6 @@ export interface FakeUpstreams {
   close(): Promise<void>;
 }
 
-type NodeContext = { req: IncomingMessage; res: ServerResponse };
-
 export const DEFAULT_PORT = 4010;
 export const DEFAULT_HOST = '127.0.0.1';
 
@@ -69,70 +56,36 @@ function configFrom(options: FakeUpstreamsOptions): SandboxConfig {
   return sandboxConfigSchema.parse({ ...DEFAULT_CONFIG, ...defined });
 }
 
-/** Resolves when the client goes away or the server starts closing, whichever comes first. */
-function untilGone(socket: Socket, closing: AbortSignal): Promise<void> {
-  if (socket.destroyed || closing.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      socket.off('close', done);
-      closing.removeEventListener('abort', done);
-      resolve();
-    };
-    socket.once('close', done);
-    closing.addEventListener('abort', done, { once: true });
-  });
-}
-
+/**
+ * Binds the port at once; the fake itself (msw's handlers, @msw/data's collections: about half of
+ * a sandbox gateway's start time and a fifth of its memory) is loaded by the first request that
+ * reaches it. The gateway needs only the fake's URLs to start, and a sandbox that is never called
+ * never pays for it.
+ */
 export async function startFakeUpstreams(
   options: FakeUpstreamsOptions = {},
 ): Promise<FakeUpstreams> {
   const host = options.host ?? DEFAULT_HOST;
-  const log = options.log ?? true;
-  const sandbox = createSandbox({ seed: options.seed, config: configFrom(options) });
-  const dispatch = createDispatcher(
-    sandbox,
-    [
-      ...createSendzenHandlers(sandbox),
-      ...createSendzenIframeHandlers(sandbox),
-      ...createSinchAuthHandlers(sandbox),
-      ...createSubprojectsHandlers(sandbox),
-      ...createProvisioningHandlers(sandbox),
-      ...createProvisioningWebhookHandlers(sandbox),
-      ...createConversationHandlers(sandbox),
-      ...createConversationWebhookHandlers(sandbox),
-    ],
-    createControlHandlers(sandbox),
-  );
-  const closing = new AbortController();
+  // Checked now, so a bad option fails the start rather than the first request.
+  const config = configFrom(options);
+  let app: Promise<FakeApp> | undefined;
+  let url = '';
+  const loadApp = () => {
+    app ??= import('./app.ts').then(({ createFakeApp }) =>
+      createFakeApp(options, config, urlsFor(url)),
+    );
+    return app;
+  };
 
-  const adapter = createServerAdapter<NodeContext>(
-    async (request, { req }) => {
-      const started = performance.now();
-      const { outcome, fault, settle } = await dispatch(request);
-      const report = (result: string | number) => {
-        if (!log) return;
-        const { pathname } = new URL(request.url);
-        const faulted = fault ? ` [fault ${fault.kind}]` : '';
-        const ms = Math.round(performance.now() - started);
-        console.log(`${request.method} ${pathname} -> ${result}${faulted} ${ms}ms`);
-      };
-      if (outcome.kind === 'response') {
-        const gone = req.socket.destroyed;
-        settle(gone ? 'client_gone' : 'answered');
-        report(gone ? `${outcome.response.status} (client gone)` : outcome.response.status);
-        return outcome.response;
-      }
-      if (outcome.kind === 'hang') await untilGone(req.socket, closing.signal);
-      req.socket.destroy();
-      settle(outcome.kind);
-      report(outcome.kind);
-      // Nobody receives this: the socket is already gone.
-      return new Response(null, { status: 500 });
-    },
-    { fetchAPI: { Request, Response, Headers, ReadableStream, URL, fetch } },
-  );
-
-  const server = createServer(adapter);
+  const server = createServer((req, res) => {
+    loadApp().then(
+      (loaded) => loaded.handle(req, res),
+      (error: unknown) => {
+        res.statusCode = 500;
+        res.end(`the fake upstreams could not load: ${String(error)}`);
+      },
+    );
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -147,21 +100,20 @@ export async function startFakeUpstreams(
   });
 
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  sandbox.urls = urlsFor(url);
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
   let closed: Promise<void> | undefined;
   return {
     url,
-    urls: sandbox.urls,
+    urls: urlsFor(url),
     credentials: SANDBOX_CREDENTIALS,
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        closing.abort();
-        sandbox.stop();
-        server.close(() => resolve());
+      closed ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        if (app) (await app.catch(() => undefined))?.stop();
         for (const socket of sockets) socket.destroy();
-      });
+        await stopped;
+      })();
       return closed;
     },
   };

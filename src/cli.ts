@@ -6,6 +6,7 @@
 //   keys revoke ID
 //   secrets rotate     sandbox mode: new key file key, every secret re-sealed, old key dropped
 //   secrets reseal     live mode: after setting SECRETS_KEY=new and SECRETS_PREVIOUS_KEYS=old
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApiKey, parseScopes } from './auth/api-keys.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -112,13 +113,18 @@ export async function runCli(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** Runs one command and sets the exit code; `scripts/start.mjs cli` and `node src/cli.ts` call it. */
+export async function cliMain(argv: string[]): Promise<void> {
   try {
-    process.exitCode = await runCli(process.argv.slice(2));
+    process.exitCode = await runCli(argv);
   } catch (error) {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
     else process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;
   }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await cliMain(process.argv.slice(2));
 }

@@ -109,6 +109,11 @@ const envSchema = z.object({
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Every channel name starts with it: several gateways (or tests) can share one Redis. */
   REDIS_KEY_PREFIX: z.string().min(1).default('wog:'),
+  /**
+   * On SIGTERM or SIGINT, how long upstream calls in flight may take to finish; a step still
+   * running then is recorded as having an unknown outcome, for the next start to adopt.
+   */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 /** What live mode cannot start without (sandbox mode supplies all of it). */
@@ -157,6 +162,8 @@ export interface Config {
   upstreamTimeoutMs: number;
   /** Undefined: events stay in this process. */
   redis: { url: string; keyPrefix: string } | undefined;
+  /** How long a shutdown waits for work in flight. */
+  shutdownTimeoutMs: number;
 }
 
 export interface UpstreamsConfig {
@@ -245,5 +252,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

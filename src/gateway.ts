@@ -9,6 +9,7 @@ import { SessionTokens } from './auth/session-tokens.ts';
 import type { Config } from './config.ts';
 import { openStore } from './db/open.ts';
 import type { Store } from './db/store.ts';
+import { closable } from './events/closable.ts';
 import { createInProcessEvents } from './events/in-process.ts';
 import { createRedisEvents } from './events/redis.ts';
 import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
@@ -45,7 +46,12 @@ export interface Gateway {
   http: GatewayServer;
   /** What /metrics serves. */
   metrics: GatewayMetrics;
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully: stops accepting connections, completes every open subscription, lets
+   * the work in flight finish until `timeoutMs` (default SHUTDOWN_TIMEOUT_MS) has passed, records
+   * steps still running then as having an unknown outcome, and closes the database.
+   */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 export interface StartOptions {
@@ -60,7 +66,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const logger = options.logger ?? createLogger(config.logLevel);
   // First, so a Redis that does not answer stops the start before anything is opened.
   const redis = config.redis ? await createRedisEvents({ ...config.redis, logger }) : undefined;
-  const events = redis ?? createInProcessEvents();
+  const events = closable(redis ?? createInProcessEvents());
   const database = await openStore(config);
   const metrics = new GatewayMetrics({ processMetrics: config.metricsEnabled });
   metrics.collectOnboardings(() => database.onboardings.countByStatus(), logger);
@@ -190,14 +196,28 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     database,
     http,
     metrics,
-    async close() {
-      await http.close();
-      await runner.stop();
-      await inbox.drain();
-      await pools.close();
+    async close(timeoutMs = config.shutdownTimeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      http.stopAccepting();
+      logger.info({ timeoutMs }, 'shutdown: no longer accepting connections');
+      const subscriptions = await events.endSubscriptions();
+      await http.closeSockets(deadline);
+      logger.info({ subscriptions }, 'shutdown: subscriptions completed, websockets closed');
+      const steps = await runner.stop(deadline);
+      logger.info(steps, 'shutdown: step runner stopped');
       // After the runner, whose last changes still publish.
       await redis?.close();
+      await Promise.race([inbox.drain(), sleepUntil(deadline)]);
+      await http.close(deadline);
+      logger.info({}, 'shutdown: every connection closed');
+      // Past the deadline, calls still in flight are cut off: their steps are already recorded.
+      await (Date.now() < deadline && steps.interrupted === 0 ? pools.close() : pools.destroy());
       await database.close();
+      logger.info({}, 'shutdown: database closed');
     },
   };
+}
+
+function sleepUntil(deadline: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref());
 }

@@ -1,16 +1,22 @@
-// `npm start`: load the configuration, start the bundled fake in sandbox mode, start the gateway.
+// `npm start`: load the configuration, start the bundled fake in sandbox mode, start the gateway;
+// on SIGTERM or SIGINT, shut down gracefully (Gateway.close) and exit 0. A second signal exits at
+// once, for an operator who will not wait.
+import { constants } from 'node:os';
 
 import type { FakeUpstreams } from '../mocks/serve.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createDemoRoutes } from './demo/routes.ts';
 import { startGateway } from './gateway.ts';
+import { createLogger } from './logger.ts';
 import { startSandboxUpstreams } from './sandbox.ts';
 
 async function main() {
   let config = loadConfig();
   let fake: FakeUpstreams | undefined;
   if (config.mode === 'sandbox') ({ fake, config } = await startSandboxUpstreams(config));
+  const logger = createLogger(config.logLevel);
   const gateway = await startGateway(config, {
+    logger,
     sandboxDevKey: config.mode === 'sandbox',
     // Sandbox mode only: the partner-panel demo at `/`, its backend holding the development key.
     extraRoutes: fake
@@ -48,12 +54,29 @@ async function main() {
   process.stdout.write(`${lines.join('\n')}\n\n`);
 
   let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'shutdown: second signal, exiting at once');
+      process.exit(128 + constants.signals[signal]);
+    }
     stopping = true;
-    await gateway.close();
-    await fake?.close();
-    process.exit(0);
+    logger.info({ signal }, 'shutdown: signal received');
+    gateway
+      .close()
+      .then(() => fake?.close())
+      .then(
+        () => {
+          logger.info({}, 'shutdown: done');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error(
+            { error: error instanceof Error ? error.stack : String(error) },
+            'shutdown failed',
+          );
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

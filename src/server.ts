@@ -186,7 +186,24 @@ function socketCredential(ctx: {
 export interface GatewayServer {
   server: Server;
   yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
-  close(): Promise<void>;
+  /**
+   * Shutdown, first step: no new connection is accepted, and a request arriving on a connection
+   * already open is answered 503 (`Connection: close`), so a balancer or an upstream retries
+   * elsewhere or later. Requests in flight go on.
+   */
+  stopAccepting(): void;
+  /**
+   * Waits, until `deadline` (epoch ms), for every graphql-ws operation to have sent its completion
+   * (the subscriptions were ended first), then closes every socket with 1001 Going away.
+   */
+  closeSockets(deadline: number): Promise<void>;
+  /** Waits for the requests in flight until `deadline`, then closes every connection. */
+  close(deadline?: number): Promise<void>;
+}
+
+/** Resolves once `done()` holds or `deadline` passes; for states nothing announces. */
+async function settledBy(done: () => boolean, deadline: number): Promise<void> {
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
 }
 
 export function createGatewayServer(deps: ServerDeps): GatewayServer {
@@ -250,7 +267,15 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     },
   });
 
+  let accepting = true;
+  let inFlight = 0;
   const server = createServer((req, res) => {
+    if (!accepting) {
+      res.setHeader('connection', 'close');
+      return sendJson(res, 503, { error: 'shutting_down' });
+    }
+    inFlight++;
+    res.once('close', () => inFlight--);
     route(deps, yoga, req as IncomingMessage & WithCaller, res).catch((error: unknown) => {
       deps.logger.error(
         { error: error instanceof Error ? error.stack : String(error), path: req.url },
@@ -262,6 +287,8 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   });
 
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  /** Open graphql-ws connections, whose `subscriptions` list the operations still running. */
+  const sockets = new Set<{ subscriptions: Record<string, unknown> }>();
   type EnvelopedArgs = ExecutionArgs & {
     rootValue: { execute: (a: unknown) => unknown; subscribe: (a: unknown) => unknown };
   };
@@ -272,7 +299,12 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       // The browser's WebSocket cannot set headers: the credential comes in connection params.
       onConnect: async (ctx) => {
         const caller = await authenticate(deps.callers, socketCredential(ctx));
-        return typeof caller !== 'string';
+        if (typeof caller === 'string') return false;
+        sockets.add(ctx);
+        return true;
+      },
+      onClose: (ctx) => {
+        sockets.delete(ctx);
       },
       onSubscribe: async (ctx, _id, params) => {
         // Checked again for every operation: a key revoked since the socket connected starts
@@ -301,14 +333,30 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     wss,
   );
 
+  let closed: Promise<void> | undefined;
+  let socketsClosed: Promise<void> | undefined;
   return {
     server,
     yoga,
-    async close() {
-      await ws.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    stopAccepting() {
+      if (!accepting) return;
+      accepting = false;
+      closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+    },
+    closeSockets(deadline) {
+      socketsClosed ??= settledBy(
+        () => [...sockets].every((ctx) => Object.keys(ctx.subscriptions).length === 0),
+        deadline,
+      ).then(() => ws.dispose());
+      return socketsClosed;
+    },
+    async close(deadline = Date.now()) {
+      this.stopAccepting();
+      await this.closeSockets(deadline);
+      await settledBy(() => inFlight === 0, deadline);
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closed;
     },
   };
 }

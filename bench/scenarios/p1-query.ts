@@ -105,7 +105,7 @@ export async function runP1({ options, settings, log }: Scenario): Promise<Scena
       ],
       notes: [
         `Closed loop: ${connections} connections (undici Pool, keep-alive), each sending its next POST /graphql as soon as the previous answer is read; ${warmupSeconds} s warm-up then ${seconds} s counted, per round; ${options.rounds} rounds each, interleaved.`,
-        'Baseline: `bench/plain-yoga.ts` (createYoga + node:http, `type Query { hello: String }`) answering `{ hello }`, started with tsx like the gateway.',
+        "Baseline: `bench/plain-yoga.mjs` (createYoga + node:http, `type Query { hello: String }`) answering `{ hello }`, started with plain node like the gateway's compiled build.",
         `Gateway: \`${P1_QUERY}\` for one onboarding made by onboardCustomer, with an admin API key (Authorization: Bearer).`,
         "Server CPU per request: user + system CPU time of the server's process tree (from /proc, 10 ms ticks) over the counted window ÷ answers counted. Unlike req/s it hardly depends on what else the machine runs.",
         `An answer counts only when it is a 200 with the expected data and no errors; errors seen: ${errors}.`,

@@ -1,4 +1,4 @@
-// P5: how long `npm start`'s command line takes from spawn to /readyz answering 200 (fresh
+// P5: how long `npm start`'s command line (the compiled build) takes from spawn to /readyz answering 200 (fresh
 // database, free ports), and the RSS of its whole process tree once idle; beside a plain yoga
 // process's time to its first answer and its RSS.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -104,10 +104,11 @@ export async function runP5({ options, settings, log }: Scenario): Promise<Scena
       },
     ],
     notes: [
-      `Gateway: \`sh -c "${startScript()}"\` (package.json's start script, as npm runs it, with node_modules/.bin on PATH; without npm's own process) in sandbox mode with a fresh DATABASE_FILE in a new temporary folder and free PORT and SANDBOX_PORT; timed from spawn to the first 200 from GET /readyz, polled every 10 ms.`,
+      `Gateway: \`sh -c "${startScript()}"\` (package.json's start script, as npm runs it, with node_modules/.bin on PATH; without npm's own process): sh execs node, which runs scripts/start.mjs (dist/ is checked for staleness, built before the bench began) and then dist/src/main.js in the same process, in sandbox mode with a fresh DATABASE_FILE in a new temporary folder and free PORT and SANDBOX_PORT; timed from spawn to the first 200 from GET /readyz, polled every 10 ms.`,
       `Baseline: \`sh -c "${PLAIN_YOGA_COMMAND}"\`, timed from spawn to the first 200 answer to POST /graphql \`{ hello }\`, polled every 10 ms.`,
-      `RSS: sum of VmRSS over the process tree (sh, tsx's launcher and the node running the server; shared pages are counted in each), ${idleSeconds} s after the first answer, with no load. "Alone" is the largest process: the node that runs the server.`,
-      `${count} rounds each, interleaved; tsx's transform cache is warm after the first start of each (as on any second \`npm start\`).`,
+      `RSS: sum of VmRSS over the process tree (one node process on each side, since sh execs it), ${idleSeconds} s after the first answer, with no load. "Alone" is the largest process.`,
+      'The bundled fake binds its port at start but loads its handlers (msw, @msw/data) on the first request it receives: no request reaches it here, so neither time nor RSS includes it. The first call to the fake after a start pays for that load once.',
+      `${count} rounds each, interleaved.`,
     ],
     rounds,
   };

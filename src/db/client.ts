@@ -2,10 +2,10 @@
 // a busy timeout), applies the committed migrations, and serves the repositories.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { projectPath } from '../paths.ts';
 import * as schema from './schema.ts';
 import { SEALED_COLUMNS } from './sealed-columns.ts';
 import { SqliteApiKeyStore } from './sqlite/api-keys.ts';
@@ -15,7 +15,7 @@ import type { SealedValueContext, Store } from './store.ts';
 
 export type Db = BetterSQLite3Database<typeof schema>;
 
-const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle/sqlite');
+const MIGRATIONS = projectPath('drizzle', 'sqlite');
 
 /** How many migrations are committed: /readyz holds back until that many are applied. */
 const COMMITTED_MIGRATIONS = (

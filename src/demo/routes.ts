@@ -15,9 +15,11 @@
 // demo has no users, so it skips that.
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { BodyTooLarge, readBody, sendJson } from '../http-messages.ts';
 import { PLAN } from '../onboarding/plan.ts';
+import { projectPath } from '../paths.ts';
 import type { RouteHandler } from '../server.ts';
 import {
   DemoError,
@@ -47,7 +49,8 @@ export interface DemoOptions {
   sendzenOrigin: string;
 }
 
-const PUBLIC_DIR = new URL('./public/', import.meta.url);
+// The page's files are not compiled: the build reads them from the source tree too.
+const PUBLIC_DIR = projectPath('src/demo/public');
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -99,7 +102,7 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
   };
 
   async function serveAsset(res: ServerResponse, asset: { file: string; type: string }) {
-    const body = await readFile(new URL(asset.file, PUBLIC_DIR));
+    const body = await readFile(join(PUBLIC_DIR, asset.file));
     res.writeHead(200, {
       ...securityHeaders,
       'content-type': asset.type,

@@ -2,7 +2,8 @@
 // that a crash could lose: it claims a due step in one change, calls the upstream outside any
 // transaction, and records the outcome in another. A step found RUNNING at start was interrupted
 // mid-call: it is rescheduled with `outcomeUnknown`, so it looks up what it may have created
-// before creating anything again.
+// before creating anything again. Stopping for a shutdown does the same, ahead of time, for the
+// steps this process still has running when its deadline passes.
 //
 // It asks the store only for steps that are due, and sleeps until the next one falls due or a
 // change schedules one sooner (`wakeAt`), rather than polling.
@@ -36,6 +37,10 @@ export class StepRunner {
   readonly #concurrency: number;
   /** What is running, per onboarding: one step of an onboarding at a time. */
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** The step each in-flight run holds RUNNING in the store (polls and reconciliations hold none). */
+  readonly #running = new Map<string, StepName>();
+  /** Set once a shutdown gave up waiting: what the abandoned runs learn afterwards is not recorded. */
+  #abandoned = false;
   /** Onboardings whose last run threw (not a step failure: the runner's own): left alone a while. */
   readonly #coolingDown = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -89,11 +94,36 @@ export class StepRunner {
     this.#timer = setTimeout(() => void this.#tick(), Math.max(0, at - this.#deps.now()));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Claims nothing more and waits for the steps in flight, until `deadline` (epoch ms). A step still
+   * running then is recorded as having an unknown outcome and due at once, exactly as a crash
+   * would leave it found at the next start, so that start adopts what the call may have created
+   * rather than creating it again. Returns how many steps finished and how many were interrupted.
+   */
+  async stop(
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<{ finished: number; interrupted: number }> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    const waiting = this.#inFlight.size;
+    const settled = Promise.allSettled([...this.#inFlight.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeUp = new Promise<'time up'>((resolve) => {
+      if (deadline === Number.POSITIVE_INFINITY) return;
+      timer = setTimeout(() => resolve('time up'), Math.max(0, deadline - this.#deps.now()));
+    });
+    const outcome = await Promise.race([settled, timeUp]);
+    clearTimeout(timer);
+    // Renewed while the calls in flight could still finish; past here, nothing runs.
     clearInterval(this.#renewal);
-    await Promise.allSettled([...this.#inFlight.values()]);
+    if (outcome !== 'time up') return { finished: waiting, interrupted: 0 };
+
+    this.#abandoned = true;
+    const running = [...this.#running];
+    for (const [onboardingId, name] of running) {
+      await this.#markOutcomeUnknown(onboardingId, name, 'stopping');
+    }
+    return { finished: waiting - this.#inFlight.size, interrupted: running.length };
   }
 
   /**
@@ -198,6 +228,7 @@ export class StepRunner {
 
   #launch(step: DueStep): Promise<void> {
     const { onboardingId, name } = step;
+    const claims = step.kind === 'attempt' && step.status !== 'WAITING';
     const work = (
       step.kind === 'reconcile'
         ? this.#reconcile(onboardingId, name)
@@ -208,6 +239,8 @@ export class StepRunner {
             : this.#run(onboardingId, name)
     )
       .catch((error: unknown) => {
+        // An abandoned run fails as its connection is cut; its step is already recorded.
+        if (this.#abandoned) return;
         // Whatever threw would throw again at once: do not spin on it.
         this.#coolingDown.set(onboardingId, this.#deps.now() + COOL_DOWN_MS);
         this.#deps.logger.error(
@@ -221,9 +254,11 @@ export class StepRunner {
       })
       .finally(() => {
         this.#inFlight.delete(onboardingId);
+        this.#running.delete(onboardingId);
         this.wakeAt(0);
       });
     this.#inFlight.set(onboardingId, work);
+    if (claims) this.#running.set(onboardingId, name);
     return work;
   }
 
@@ -287,6 +322,8 @@ export class StepRunner {
         );
       }
     }
+    // Given up on by a shutdown: the step is already recorded as having an unknown outcome.
+    if (this.#abandoned) return;
     let recorded: EventDraft | undefined;
     await change(deps, onboardingId, (draft) => {
       const events = this.#record(draft, name, attempt, result, failure);
@@ -500,33 +537,77 @@ export class StepRunner {
   /** Steps left RUNNING by a process that died mid-call (of this instance, when `claimedBy`). */
   async #recoverInterrupted(claimedBy: string | undefined): Promise<void> {
     for (const step of await this.#deps.onboardingStore.runningSteps(claimedBy)) {
-      await change(this.#deps, step.onboardingId, (draft) =>
-        interrupted(draft, step.name, this.#deps.now(), 'the gateway stopped'),
-      );
-      this.#recovered(step.onboardingId, step.name, step.attempts, 'a stop');
+      await this.#markOutcomeUnknown(step.onboardingId, step.name, 'crashed');
     }
-  }
-
-  #recovered(onboardingId: string, name: StepName, attempt: number, cause: string): void {
-    this.#deps.metrics.stepOutcome(name, 'recovered');
-    stepLogger(this.#deps.logger, onboardingId, name).info(
-      { attempt },
-      `recovered a step interrupted by ${cause}; its next attempt looks for what this one made`,
-    );
   }
 
   /** A step whose claim ran out: the instance running it stopped renewing, so it is gone. */
   async #recover(onboardingId: string, name: StepName): Promise<void> {
+    await this.#markOutcomeUnknown(onboardingId, name, 'expired');
+  }
+
+  /**
+   * A step whose attempt is RUNNING but whose answer will never be heard (the process that made
+   * the call died, the instance that claimed it stopped renewing its claim, or this process is
+   * stopping without waiting longer): due again at once, with an unknown outcome, so that the next
+   * attempt first looks for what this one may have created.
+   */
+  async #markOutcomeUnknown(
+    onboardingId: string,
+    name: StepName,
+    why: 'crashed' | 'expired' | 'stopping',
+  ): Promise<void> {
+    const deps = this.#deps;
     let attempt = 0;
-    await change(this.#deps, onboardingId, (draft) => {
+    let claimant: string | null = null;
+    await change(deps, onboardingId, (draft) => {
       const step = stepOf(draft, name);
-      const now = this.#deps.now();
-      // Renewed or finished since the look: still someone's.
-      if (step.status !== 'RUNNING' || step.leaseUntil === null || step.leaseUntil > now) return [];
+      if (step.status !== 'RUNNING') return [];
+      // Renewed since the look: still its instance's.
+      if (why === 'expired' && (step.leaseUntil === null || step.leaseUntil > deps.now()))
+        return [];
+      // Claimed by another instance after all (this one's claim found it taken).
+      if (why === 'stopping' && step.claimedBy !== this.#claims.instanceId) return [];
       attempt = step.attempts;
-      return interrupted(draft, name, now, `the instance running it (${step.claimedBy}) stopped`);
+      claimant = step.claimedBy;
+      updateStep(draft, name, deps.now(), {
+        status: 'PENDING',
+        nextAttemptAt: deps.now(),
+        outcomeUnknown: true,
+      });
+      const label = STEPS[name].label;
+      const next = 'it will check what that attempt created before going on';
+      return [
+        why === 'stopping'
+          ? {
+              type: 'step.interrupted',
+              step: name,
+              message: `${label}: the gateway shut down before attempt ${attempt} was answered; the next start will check what that attempt created before going on`,
+            }
+          : {
+              type: 'step.recovered',
+              step: name,
+              message:
+                why === 'crashed'
+                  ? `${label}: the gateway stopped during attempt ${attempt}; ${next}`
+                  : `${label}: the instance running it (${claimant}) stopped during attempt ${attempt}; ${next}`,
+            },
+      ];
     });
-    if (attempt > 0) this.#recovered(onboardingId, name, attempt, 'another instance’s end');
+    if (attempt === 0) return;
+    const log = stepLogger(deps.logger, onboardingId, name);
+    if (why === 'stopping') {
+      log.info(
+        { attempt },
+        'shutdown deadline passed with the step running: outcome unknown, due at the next start',
+      );
+      return;
+    }
+    deps.metrics.stepOutcome(name, 'recovered');
+    log.info(
+      { attempt, ...(why === 'expired' ? { claimedBy: claimant } : {}) },
+      `recovered a step interrupted by ${why === 'crashed' ? 'a stop' : 'the end of the instance running it'}; its next attempt looks for what this one made`,
+    );
   }
 }
 
@@ -535,28 +616,6 @@ export interface Claims {
   instanceId: string;
   /** Whether other instances share the store (claims then expire: see the file's head). */
   shared: boolean;
-}
-
-/**
- * Puts a step whose attempt was cut off back in line, as an attempt whose outcome is unknown: the
- * next one looks up what the cut-off one may have created before creating anything.
- */
-function interrupted(
-  draft: OnboardingSnapshot,
-  name: StepName,
-  now: number,
-  why: string,
-): EventDraft[] {
-  const step = stepOf(draft, name);
-  const attempt = step.attempts;
-  updateStep(draft, name, now, { status: 'PENDING', nextAttemptAt: now, outcomeUnknown: true });
-  return [
-    {
-      type: 'step.recovered',
-      step: name,
-      message: `${STEPS[name].label}: ${why} during attempt ${attempt}; it will check what that attempt created before going on`,
-    },
-  ];
 }
 
 function stepLogger(logger: GatewayLogger, onboardingId: string, step: StepName): GatewayLogger {

@@ -3,7 +3,7 @@
 // mapping every failure into one `UpstreamError`, validating every response body, and keeping
 // credentials out of errors and logs.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { z } from 'zod';
 import { kindForStatus, UpstreamError, type UpstreamName } from './errors.ts';
 import { redactor as processRedactor, type Redactor } from './redact.ts';
@@ -136,30 +136,47 @@ export interface CallOptions<T> {
  * on one port, and production hosts differ, so pooling by origin is right for both.
  */
 export class PoolRegistry {
-  readonly #pools = new Map<string, Pool>();
+  /**
+   * undici is loaded by the first upstream call, not at start: it is a tenth of the start's
+   * imports, and a gateway answers /readyz, GraphQL reads and subscriptions without it.
+   */
+  static #undici: Promise<typeof import('undici')> | undefined;
+  readonly #pools = new Map<string, Promise<Pool>>();
   readonly #connectMs: number;
 
   constructor(options: { connectTimeoutMs?: number } = {}) {
     this.#connectMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectMs;
   }
 
-  get(origin: string): Pool {
+  get(origin: string): Promise<Pool> {
     let pool = this.#pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
-        connections: 32,
-        keepAliveTimeout: 10_000,
-        connect: { timeout: this.#connectMs },
-      });
+      PoolRegistry.#undici ??= import('undici');
+      pool = PoolRegistry.#undici.then(
+        ({ Pool }) =>
+          new Pool(origin, {
+            connections: 32,
+            keepAliveTimeout: 10_000,
+            connect: { timeout: this.#connectMs },
+          }),
+      );
       this.#pools.set(origin, pool);
     }
     return pool;
   }
 
+  /** Lets the calls in flight finish, then closes every connection. */
   async close(): Promise<void> {
-    const pools = [...this.#pools.values()];
+    const pools = await Promise.all(this.#pools.values());
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.close()));
+  }
+
+  /** Aborts the calls in flight and closes every connection at once. */
+  async destroy(): Promise<void> {
+    const pools = await Promise.all(this.#pools.values());
+    this.#pools.clear();
+    await Promise.all(pools.map((p) => p.destroy()));
   }
 }
 
@@ -334,7 +351,7 @@ export class Transport {
     const timer = setTimeout(() => controller.abort(), Math.max(1, budget));
     sentAt = performance.now();
     try {
-      const response = await this.#pools.get(this.#origin).request({
+      const response = await (await this.#pools.get(this.#origin)).request({
         method: options.method,
         path: this.#url(options),
         headers,

@@ -1,5 +1,6 @@
-// The gateway as its own operating-system process (`node --import tsx src/main.ts`), for what an
-// in-process gateway cannot show: a process killed mid-call and started again on the same
+// The gateway as its own operating-system process (`node --import tsx src/main.ts`, or the
+// compiled `node dist/src/main.js` as production runs it), for what an in-process gateway cannot
+// show: a process killed mid-call or shut down by a signal and started again on the same
 // database, or a start refused before anything listens. Every child is remembered, so a suite can
 // kill the ones it started whatever happened.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -8,6 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FakeUpstreams } from '../../mocks/serve.ts';
+import { ensureBuilt } from '../../scripts/build.mjs';
 import { ulid } from '../../src/ids.ts';
 import { sandboxUpstreams } from '../../src/sandbox.ts';
 import { HANG_MS } from './windows.ts';
@@ -92,17 +94,34 @@ export interface ChildGateway {
   kill(signal?: NodeJS.Signals): Promise<ChildExit>;
 }
 
+export interface SpawnOptions {
+  /** Run the compiled build (`node dist/src/main.js`); the suite must call `buildOnce()` first. */
+  compiled?: boolean;
+}
+
 /**
- * Starts `src/main.ts` with exactly `env` (plus what node itself needs to run): nothing leaks in
- * from the test runner's own environment.
+ * Builds dist/ when it is missing or stale (scripts/build.mjs decides), for a suite that runs the
+ * compiled gateway: call it in beforeAll, whose limit a build fits in.
  */
-export function spawnGateway(env: Record<string, string>): ChildGateway {
+export function buildOnce(): void {
+  ensureBuilt({ log: () => {} });
+}
+
+/**
+ * Starts `src/main.ts` (or its build) with exactly `env` (plus what node itself needs to run):
+ * nothing leaks in from the test runner's own environment.
+ */
+export function spawnGateway(
+  env: Record<string, string>,
+  options: SpawnOptions = {},
+): ChildGateway {
   const base: Record<string, string> = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
     const value = process.env[key];
     if (value !== undefined) base[key] = value;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const argv = options.compiled ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,8 +162,9 @@ export function spawnGateway(env: Record<string, string>): ChildGateway {
 export async function startChildGateway(
   env: Record<string, string>,
   timeoutMs = HANG_MS,
+  options: SpawnOptions = {},
 ): Promise<ChildGateway & { url: string }> {
-  const child = spawnGateway(env);
+  const child = spawnGateway(env, options);
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
   let gone: ChildExit | undefined;
   void child.exited.then((exit) => {

@@ -1,12 +1,12 @@
 // The PostgreSQL store: a pool of connections, the committed migrations applied at start (by one
 // instance at a time), and the repositories.
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { projectPath } from '../../paths.ts';
 import { SEALED_COLUMNS } from '../sealed-columns.ts';
 import type { SealedValueContext, Store } from '../store.ts';
 import { PgApiKeyStore } from './api-keys.ts';
@@ -15,7 +15,7 @@ import { PgOnboardingStore } from './onboardings.ts';
 import { driverError, withoutParams } from './rows.ts';
 import * as schema from './schema.ts';
 
-const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../drizzle/pg');
+const MIGRATIONS = projectPath('drizzle', 'pg');
 
 /** How many migrations are committed: /readyz holds back until that many are applied. */
 const COMMITTED_MIGRATIONS = (

@@ -1,5 +1,6 @@
 // The baseline every gateway figure is compared with: a plain graphql-yoga server on node:http,
-// with nothing of the product in it. `npm run bench` starts it as its own process, like the gateway.
+// with nothing of the product in it. `npm run bench` starts it as its own process with plain node,
+// like the gateway's compiled build.
 import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
 
