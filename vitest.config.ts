@@ -12,7 +12,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The browser test needs Debian's Chromium: `npm run test:browser` (CI installs it first).
-    exclude: ['test/browser/**', '**/node_modules/**'],
+    // The three-instance run takes the whole machine for minutes: `npm run test:scale`, alone.
+    exclude: ['test/browser/**', 'test/scale/**', '**/node_modules/**'],
     // Every suite starts its own fake (and gateway) on ephemeral loopback ports, so files run in parallel.
     // Tests wait on events, and each wait gives up after test/support/gateway.ts's HANG_MS (60 s):
     // these limits are only the last stop for a hang, far past what a loaded machine needs.
