@@ -7,13 +7,14 @@
 // Flags:
 //   --quick                 P1 1 s rounds; P2 2 s rounds; P3 100 customers; P4 300 subscribers at 300
 //                           events/s; P5 1 s idle
-//   --only P1,P2,...        run only these scenarios (P1..P5)
+//   --only P1,P2,...        run only these scenarios (P1..P6)
 //   --rounds N              rounds per side (default 3; a figure is the median of the rounds)
 //   --connections N         P1's concurrent connections (default 32)
 //   --rate N                P2's open-loop rate per second (default: 100/s, or half the gateway's
 //                           onboardCustomer capacity measured just before when that is lower, so
 //                           that both sides sustain it)
 //   --customers N           P3's customers (default 1000)
+//   --instances-customers N P6's customers (default 300)
 //   --subscribers N         P4's SSE subscribers (default 5000)
 //   --events-per-second N   P4's event rate (default 1000)
 //   --p4-mutation M         what changes an onboarding in P4: cancel (default: one event per
@@ -34,6 +35,8 @@
 //       delivery latency, RSS per subscriber, events lost
 //   P5  cold start of `npm start`'s command line (the compiled build, through scripts/start.mjs) to
 //       /readyz, and idle RSS, against a plain yoga process under node
+//   P6  N customers to READY on PostgreSQL and Redis through 1, then 3 compiled instances:
+//       onboardings/s side by side (needs the machine's PostgreSQL and Redis)
 //
 // A benchmark reports; it never fails on a figure. The exit code is 1 only when a scenario crashed.
 import { writeFileSync } from 'node:fs';
@@ -55,6 +58,7 @@ import { runP2 } from './scenarios/p2-onboard-latency.ts';
 import { runP3 } from './scenarios/p3-to-ready.ts';
 import { runP4 } from './scenarios/p4-subscribers.ts';
 import { runP5 } from './scenarios/p5-cold-start.ts';
+import { runP6 } from './scenarios/p6-instances.ts';
 
 const RUNNERS: Record<
   ScenarioId,
@@ -63,7 +67,7 @@ const RUNNERS: Record<
     settings: BenchSettings;
     log: (l: string) => void;
   }) => Promise<ScenarioResult>
-> = { P1: runP1, P2: runP2, P3: runP3, P4: runP4, P5: runP5 };
+> = { P1: runP1, P2: runP2, P3: runP3, P4: runP4, P5: runP5, P6: runP6 };
 
 const TITLES: Record<ScenarioId, string> = {
   P1: 'onboarding(id) query, closed loop',
@@ -71,6 +75,7 @@ const TITLES: Record<ScenarioId, string> = {
   P3: 'customers to READY',
   P4: 'SSE subscribers',
   P5: 'cold start and idle RSS',
+  P6: '1 and 3 instances on PostgreSQL and Redis',
 };
 
 function log(line: string): void {

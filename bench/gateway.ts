@@ -46,7 +46,7 @@ export interface BenchGateway {
 }
 
 /** A partner API key in the form `keys create` makes (gwk_<ULID>_<secret>), for BOOTSTRAP_API_KEY. */
-function newApiKey(): string {
+export function newApiKey(): string {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   const id = [...randomBytes(26)].map((b, i) => alphabet[i === 0 ? b % 8 : b % 32]).join('');
   return `gwk_${id}_${randomBytes(32).toString('base64url')}`;

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { BenchSettings } from './gateway.ts';
 
-export const SCENARIOS = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+export const SCENARIOS = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {
@@ -19,6 +19,7 @@ export interface BenchOptions {
   p3: { customers: number; concurrency: number; timeoutSeconds: number };
   p4: { subscribers: number; rate: number; mutation: 'cancel' | 'refresh'; events: number };
   p5: { rounds: number; idleSeconds: number };
+  p6: { customers: number; concurrency: number; timeoutSeconds: number };
 }
 
 export interface Scenario {
@@ -44,6 +45,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       connections: { type: 'string' },
       rate: { type: 'string' },
       customers: { type: 'string' },
+      'instances-customers': { type: 'string' },
       subscribers: { type: 'string' },
       'events-per-second': { type: 'string' },
       'p4-mutation': { type: 'string' },
@@ -106,6 +108,11 @@ export function parseOptions(argv: string[]): BenchOptions {
       events: subscribers,
     },
     p5: { rounds: Math.max(rounds, quick ? 1 : 3), idleSeconds: quick ? 1 : 3 },
+    p6: {
+      customers: int('instances-customers', values['instances-customers'], quick ? 100 : 300),
+      concurrency: 32,
+      timeoutSeconds: quick ? 120 : 300,
+    },
   };
 }
 
