@@ -37,7 +37,7 @@ async function main() {
     lines.push(
       `  partner-panel demo   ${gateway.url}/`,
       `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox})`,
-      `  database             ${config.databaseFile}`,
+      `  database             ${config.database ? withoutPassword(config.database.url) : config.databaseFile}`,
     );
   }
   const devKey = gateway.devApiKey;
@@ -92,3 +92,10 @@ main().catch((error: unknown) => {
   }
   process.exit(1);
 });
+
+/** A database URL fit to print: the password, if any, masked. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
