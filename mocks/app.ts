@@ -11,12 +11,11 @@ import { createSendzenHandlers } from './handlers/sendzen.ts';
 import { createSendzenIframeHandlers } from './handlers/sendzen-iframe.ts';
 import { createSinchAuthHandlers } from './handlers/sinch-auth.ts';
 import { createSubprojectsHandlers } from './handlers/subprojects.ts';
-import type { SandboxConfig } from './sandbox/config.ts';
+import type { FakeUpstreamsOptions, SandboxConfig } from './sandbox/config.ts';
 import { createControlHandlers } from './sandbox/controls.ts';
 import { createDispatcher } from './sandbox/dispatch.ts';
 import { createSandbox } from './sandbox/sandbox.ts';
 import type { SandboxUrls } from './sandbox/upstreams.ts';
-import type { FakeUpstreamsOptions } from './serve.ts';
 
 export interface FakeApp {
   handle(req: IncomingMessage, res: ServerResponse): void;

@@ -8,29 +8,15 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { FakeApp } from './app.ts';
 import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.ts';
-import { DEFAULT_CONFIG, type SandboxConfig, sandboxConfigSchema } from './sandbox/config.ts';
+import {
+  DEFAULT_CONFIG,
+  type FakeUpstreamsOptions,
+  type SandboxConfig,
+  sandboxConfigSchema,
+} from './sandbox/config.ts';
 import { type SandboxUrls, urlsFor } from './sandbox/upstreams.ts';
 
-export interface FakeUpstreamsOptions {
-  /** 0 picks a free port (tests). Default 4010. */
-  port?: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** Makes every generated id deterministic. */
-  seed?: string | number;
-  /** Default 3000: how long a sender stays IN_PROGRESS when no outcome is scripted. */
-  senderActivationMs?: number;
-  /** Default 0: how long a new subproject is refused by Provisioning and Conversation. */
-  subprojectWarmupMs?: number;
-  /** Default 3600. */
-  tokenTtlSeconds?: number;
-  /** Default one hour. */
-  iframeTtlMs?: number;
-  /** Default [250, 1000, 4000]: waits between outbound delivery attempts. */
-  callbackRetryDelaysMs?: number[];
-  /** One line per request on stdout. Default true; tests pass false. */
-  log?: boolean;
-}
+export type { FakeUpstreamsOptions };
 
 export interface FakeUpstreams {
   /** e.g. http://127.0.0.1:4010 */

@@ -25,6 +25,26 @@ export function sandboxUpstreams(fake: FakeUpstreams): UpstreamsConfig {
   };
 }
 
+/**
+ * The same upstreams as environment variables: for a gateway process of its own (a test's child,
+ * a bench instance) in live mode against a fake it did not start.
+ */
+export function sandboxUpstreamEnv(fake: FakeUpstreams): Record<string, string> {
+  const { sendzen, sinch } = sandboxUpstreams(fake);
+  return {
+    SENDZEN_BASE_URL: sendzen.baseUrl,
+    SENDZEN_PARTNER_API_KEY: sendzen.partnerApiKey,
+    SINCH_AUTH_MODE: sinch.authMode,
+    SINCH_AUTH_BASE_URL: sinch.authBaseUrl,
+    SINCH_SUBPROJECTS_BASE_URL: sinch.subprojectsBaseUrl,
+    SINCH_PROVISIONING_BASE_URL: sinch.provisioningBaseUrl,
+    SINCH_CONVERSATION_BASE_URL: sinch.conversationBaseUrlTemplate,
+    SINCH_PROJECT_ID: sinch.projectId,
+    SINCH_KEY_ID: sinch.keyId,
+    SINCH_KEY_SECRET: sinch.keySecret,
+  };
+}
+
 export async function startSandboxUpstreams(
   config: Config,
 ): Promise<{ fake: FakeUpstreams; config: Config }> {

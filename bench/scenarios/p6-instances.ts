@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { Pool } from 'undici';
 import { startFakeUpstreams } from '../../mocks/serve.ts';
-import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { sandboxUpstreamEnv } from '../../src/sandbox.ts';
 import { dataOf, GRAPHQL_HEADERS, newApiKey, ONBOARD, type Onboarded } from '../gateway.ts';
 import { forEachLimited, post } from '../load.ts';
 import type { Scenario } from '../options.ts';
@@ -49,7 +49,6 @@ async function runWith(count: number, { options, settings, log }: Scenario): Pro
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
   const fake = await startFakeUpstreams({ port: 0, log: false, senderActivationMs: 0 });
-  const { sendzen, sinch } = sandboxUpstreams(fake);
   const dir = tempDir(`p6-${count}`);
   const key = newApiKey();
   const servers: Server[] = [];
@@ -66,16 +65,7 @@ async function runWith(count: number, { options, settings, log }: Scenario): Pro
       LOG_LEVEL: 'warn',
       STEP_RETRY_BASE_MS: '100',
       STEP_CONCURRENCY: String(settings.stepConcurrency),
-      SENDZEN_BASE_URL: sendzen.baseUrl,
-      SENDZEN_PARTNER_API_KEY: sendzen.partnerApiKey,
-      SINCH_AUTH_MODE: sinch.authMode,
-      SINCH_AUTH_BASE_URL: sinch.authBaseUrl,
-      SINCH_SUBPROJECTS_BASE_URL: sinch.subprojectsBaseUrl,
-      SINCH_PROVISIONING_BASE_URL: sinch.provisioningBaseUrl,
-      SINCH_CONVERSATION_BASE_URL: sinch.conversationBaseUrlTemplate,
-      SINCH_PROJECT_ID: sinch.projectId,
-      SINCH_KEY_ID: sinch.keyId,
-      SINCH_KEY_SECRET: sinch.keySecret,
+      ...sandboxUpstreamEnv(fake),
     };
     // One after the other: the first applies the migrations, as a rolling start would.
     for (let i = 0; i < count; i++) {

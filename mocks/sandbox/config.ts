@@ -22,3 +22,25 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   iframeTtlMs: 3_600_000,
   callbackRetryDelaysMs: [250, 1000, 4000],
 };
+
+/** How the fake is started (mocks/serve.ts): where it listens, and the knobs' first values. */
+export interface FakeUpstreamsOptions {
+  /** 0 picks a free port (tests). Default 4010. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Makes every generated id deterministic. */
+  seed?: string | number;
+  /** Default 3000: how long a sender stays IN_PROGRESS when no outcome is scripted. */
+  senderActivationMs?: number;
+  /** Default 0: how long a new subproject is refused by Provisioning and Conversation. */
+  subprojectWarmupMs?: number;
+  /** Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Default one hour. */
+  iframeTtlMs?: number;
+  /** Default [250, 1000, 4000]: waits between outbound delivery attempts. */
+  callbackRetryDelaysMs?: number[];
+  /** One line per request on stdout. Default true; tests pass false. */
+  log?: boolean;
+}

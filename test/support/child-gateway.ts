@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { FakeUpstreams } from '../../mocks/serve.ts';
 import { ensureBuilt } from '../../scripts/build.mjs';
 import { ulid } from '../../src/ids.ts';
-import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { sandboxUpstreamEnv } from '../../src/sandbox.ts';
 import { HANG_MS } from './windows.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -45,7 +45,6 @@ export function liveEnv(
   fake: FakeUpstreams,
   options: { port: number; dir: string; overrides?: Record<string, string> },
 ): Record<string, string> {
-  const { sendzen, sinch } = sandboxUpstreams(fake);
   return {
     GATEWAY_MODE: 'live',
     HOST: '127.0.0.1',
@@ -59,16 +58,7 @@ export function liveEnv(
     STEP_RETRY_BASE_MS: '20',
     SENDER_POLL_AFTER_MS: '1000',
     SUBPROJECT_WARMUP_GRACE_MS: '5000',
-    SENDZEN_BASE_URL: sendzen.baseUrl,
-    SENDZEN_PARTNER_API_KEY: sendzen.partnerApiKey,
-    SINCH_AUTH_MODE: sinch.authMode,
-    SINCH_AUTH_BASE_URL: sinch.authBaseUrl,
-    SINCH_SUBPROJECTS_BASE_URL: sinch.subprojectsBaseUrl,
-    SINCH_PROVISIONING_BASE_URL: sinch.provisioningBaseUrl,
-    SINCH_CONVERSATION_BASE_URL: sinch.conversationBaseUrlTemplate,
-    SINCH_PROJECT_ID: sinch.projectId,
-    SINCH_KEY_ID: sinch.keyId,
-    SINCH_KEY_SECRET: sinch.keySecret,
+    ...sandboxUpstreamEnv(fake),
     ...options.overrides,
   };
 }
