@@ -38,7 +38,7 @@ export type StepOutcome =
 export type SubscriptionTransport = 'sse' | 'graphql-ws';
 
 /** What became of a webhook delivery at the door (before it is applied). */
-export type WebhookOutcome = 'accepted' | 'duplicate' | 'unknown_onboarding' | 'rejected';
+export type WebhookOutcome = 'accepted' | 'duplicate' | 'rejected';
 
 const UPSTREAM_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 60];
 // A step is one or several upstream calls, a create-or-adopt look-up, and a retried transport.

@@ -6,14 +6,6 @@ import type { DeliveryStore, IncomingDelivery } from '../db/store.ts';
 import type { GatewayLogger } from '../logger.ts';
 import { redactFields } from '../upstreams/redact.ts';
 
-export const UNKNOWN_ONBOARDING = 'unknown_onboarding';
-
-/**
- * Deliveries for onboardings we do not know are kept (they may explain something later), but
- * anyone can send them: keep a week's worth, and at most this many.
- */
-export const UNKNOWN_RETENTION = { maxAgeMs: 7 * 24 * 60 * 60 * 1000, maxCount: 10_000 };
-
 /** Applies a stored delivery; returns a short outcome recorded beside it. */
 export type DeliveryHandler = (delivery: WebhookDeliveryRow) => string | Promise<string>;
 
@@ -23,30 +15,17 @@ export class WebhookInbox {
   readonly #handlers: Record<WebhookSource, DeliveryHandler>;
   readonly #now: () => number;
   readonly #pending = new Set<Promise<void>>();
-  readonly #retention: typeof UNKNOWN_RETENTION;
 
   constructor(options: {
     store: DeliveryStore;
     logger: GatewayLogger;
     handlers: Record<WebhookSource, DeliveryHandler>;
     now: () => number;
-    unknownRetention?: typeof UNKNOWN_RETENTION;
   }) {
     this.#store = options.store;
     this.#logger = options.logger;
     this.#handlers = options.handlers;
     this.#now = options.now;
-    this.#retention = options.unknownRetention ?? UNKNOWN_RETENTION;
-  }
-
-  /** Stores a delivery for an onboarding we do not know, dropping the oldest beyond the retention. */
-  storeUnknown(delivery: IncomingDelivery): Promise<void> {
-    return this.#store.insertBounded(
-      { ...delivery, body: redactFields(delivery.body) },
-      this.#now(),
-      UNKNOWN_ONBOARDING,
-      this.#retention,
-    );
   }
 
   /**

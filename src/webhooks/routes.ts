@@ -1,8 +1,9 @@
 // The routes upstreams call back on. Each names its onboarding in the path and proves itself with
 // that onboarding's own secret: SendZen signs nothing, so its URL carries an unguessable token;
 // Sinch signs every callback with the secret we registered. A delivery is verified, stored,
-// acknowledged, and only then applied. One for an onboarding we do not know is stored, not dropped.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// acknowledged, and only then applied; nothing that fails verification is written anywhere, so a
+// request without a credential cannot grow the database.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebhookSource } from '../db/schema.ts';
 import { BodyTooLarge, parseJson, readBody, sendJson } from '../http-messages.ts';
@@ -30,6 +31,14 @@ const ROUTES: { pattern: RegExp; source: WebhookSource }[] = [
   { pattern: /^\/webhooks\/sinch\/provisioning\/([0-9A-Z]{26})$/, source: 'sinch-provisioning' },
   { pattern: /^\/webhooks\/sinch\/conversation\/([0-9A-Z]{26})$/, source: 'sinch-conversation' },
 ];
+
+/**
+ * What a delivery naming an onboarding we do not know is verified against. It fails there exactly
+ * as a wrong token or signature fails for one we know (same checks, same 401, same reason, same
+ * metric), so the answer never tells a caller which ids exist; a 404 for unknown ids would. Random
+ * per process and never handed out, so nothing can be signed with it.
+ */
+const UNKNOWN_ONBOARDING_SECRET = randomBytes(32).toString('base64url');
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
@@ -75,25 +84,17 @@ export async function handleWebhook(
   if (!json.ok) return reject(400, 'invalid_json');
 
   const onboardingId = route.match[1]!;
-  const secret = await deps.onboardings.callbackSecret(onboardingId, SECRET_OF[source]);
-  if (secret === undefined) {
-    // Nothing to verify it against yet: keep it (it may explain something later), apply nothing.
-    await deps.inbox.storeUnknown({
-      source,
-      dedupKey: `unknown:${sha256(raw).toString('hex')}`,
-      onboardingRef: onboardingId,
-      body: json.value,
-    });
-    deps.metrics.webhookDelivery(source, 'unknown_onboarding');
-    sendJson(res, 202, { status: 'stored' });
-    return true;
-  }
-
+  const known = await deps.onboardings.callbackSecret(onboardingId, SECRET_OF[source]);
+  const secret = known ?? UNKNOWN_ONBOARDING_SECRET;
   const verdict =
     source === 'sendzen'
       ? verifySendzen(secret, route.match[2]!, json.value, raw)
       : await verifySinch(deps, secret, source, req, raw, json.value);
   if (!verdict.ok) return reject(verdict.status, verdict.error, verdict.message);
+  // Unreachable without the process's own random secret; kept so that nothing is ever stored
+  // for an onboarding that does not exist.
+  if (known === undefined)
+    return reject(401, source === 'sendzen' ? 'invalid_token' : 'bad_signature');
 
   const id = await deps.inbox.store({
     source,

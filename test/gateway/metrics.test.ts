@@ -3,6 +3,7 @@
 // counters an operator alerts and graphs on say what happened, the text parses as Prometheus'
 // exposition format, and nothing in it names a customer or carries a secret.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ulid } from '../../src/ids.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { OnboardCustomer, WatchOnboarding } from '../support/operations.ts';
@@ -127,6 +128,14 @@ describe('/metrics after an onboarding reached READY', () => {
       body: JSON.stringify({ status: 'completed' }),
     });
     expect(refused.status).toBe(401);
+    // The same at an onboarding that does not exist: counted exactly alike, so the metrics do not
+    // tell which ids exist either.
+    const unknown = await fetch(`${t.gateway.url}/webhooks/sendzen/${ulid()}/not-the-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'completed' }),
+    });
+    expect(unknown.status).toBe(401);
 
     scraped = await scrape();
   });
@@ -222,7 +231,7 @@ describe('/metrics after an onboarding reached READY', () => {
         outcome: 'rejected',
         reason: 'invalid_token',
       }),
-    ).toBe(1);
+    ).toBe(2);
     // The fake's signed activation callback.
     expect(
       sampled(scraped.samples, 'gateway_webhook_deliveries_total', {

@@ -1,6 +1,7 @@
 // The routes SendZen and Sinch call back on, over real HTTP: a delivery is verified with the
 // onboarding's own secret, stored, acknowledged and applied once; anything forged, stale, replayed,
-// malformed or oversized is refused and leaves no trace; one for an unknown onboarding is kept.
+// malformed or oversized, or naming an onboarding the gateway does not know, is refused and leaves
+// no trace.
 // Valid Sinch callbacks are signed here with the onboarding's real secret, opened with the
 // gateway's own sealing key.
 import { join } from 'node:path';
@@ -428,55 +429,94 @@ describe('a sender report before the gateway asked for a sender', () => {
   });
 });
 
-describe('a delivery for an onboarding the gateway does not know', () => {
-  it('is stored (202) on every route, not dropped, and applied to nothing', async () => {
-    const unknown = ulid();
-    const bodies = {
-      sendzen: {
-        status: 'completed',
-        client_identifier: 'nobody',
-        waba_id: '1',
-        phone_number_id: '2',
-      },
-      provisioning: { type: 'WHATSAPP_SENDER_ACTIVE', payload: { id: 'sender-of-nobody' } },
-      conversation: { message: { id: 'message-for-nobody' } },
-    };
-    const answers = [
-      await post(`/webhooks/sendzen/${unknown}/some-token`, JSON.stringify(bodies.sendzen)),
-      await post(
-        `/webhooks/sinch/provisioning/${unknown}`,
-        JSON.stringify(bodies.provisioning),
-        signCallback({ secret: 'whatever', rawBody: JSON.stringify(bodies.provisioning) }),
-      ),
-      await post(`/webhooks/sinch/conversation/${unknown}`, JSON.stringify(bodies.conversation)),
-    ];
-    expect(answers).toEqual(Array(3).fill({ status: 202, json: { status: 'stored' } }));
+describe('a delivery that cannot be verified, or names an onboarding the gateway does not know', () => {
+  // What an attacker with no credential can send each route: a made-up token, a signature made
+  // with a made-up secret, or none.
+  const bodies = {
+    sendzen: JSON.stringify({
+      status: 'completed',
+      client_identifier: 'nobody',
+      waba_id: '1',
+      phone_number_id: '2',
+    }),
+    provisioning: JSON.stringify({
+      type: 'WHATSAPP_SENDER_ACTIVE',
+      payload: { id: 'sender-of-nobody' },
+    }),
+    conversation: JSON.stringify({ message: { id: 'message-for-nobody' } }),
+  };
+  const forgeries = (raw: string) => [
+    post(`/webhooks/sendzen/${raw}/some-token`, bodies.sendzen),
+    post(
+      `/webhooks/sinch/provisioning/${raw}`,
+      bodies.provisioning,
+      signCallback({ secret: 'whatever', rawBody: bodies.provisioning }),
+    ),
+    post(`/webhooks/sinch/provisioning/${raw}`, bodies.provisioning),
+    post(
+      `/webhooks/sinch/conversation/${raw}`,
+      bodies.conversation,
+      signCallback({ secret: 'whatever', rawBody: bodies.conversation }),
+    ),
+    post(`/webhooks/sinch/conversation/${raw}`, bodies.conversation),
+  ];
+  const REFUSED = [
+    { status: 401, json: { error: 'invalid_token' } },
+    { status: 401, json: { error: 'bad_signature' } },
+    { status: 401, json: { error: 'missing_signature' } },
+    { status: 401, json: { error: 'bad_signature' } },
+    { status: 401, json: { error: 'missing_signature' } },
+  ];
 
-    const rows = await deliveriesOf(unknown);
-    expect(
-      rows.map((r) => ({
-        source: r.source,
-        body: r.body,
-        outcome: r.outcome,
-        processedAt: r.processedAt,
-      })),
-    ).toEqual([
-      { source: 'sendzen', body: bodies.sendzen, outcome: 'unknown_onboarding', processedAt: null },
-      {
-        source: 'sinch-provisioning',
-        body: bodies.provisioning,
-        outcome: 'unknown_onboarding',
-        processedAt: null,
-      },
-      {
-        source: 'sinch-conversation',
-        body: bodies.conversation,
-        outcome: 'unknown_onboarding',
-        processedAt: null,
-      },
-    ]);
+  it('is refused (401) on every route the same way whether the onboarding exists or not, and nothing is stored', async () => {
+    const o = await onboard('wh-forged-known');
+    const unknown = ulid();
+    const rowsBefore = (await tableRows(t.gateway.database, 'webhookDeliveries')).length;
+
+    const known = await Promise.all(forgeries(o.raw));
+    const unknownAnswers = await Promise.all(forgeries(unknown));
+    expect(known).toEqual(REFUSED);
+    // The answer does not tell an attacker which ids exist.
+    expect(unknownAnswers).toEqual(known);
+
+    expect(await deliveriesOf(o.raw)).toEqual([]);
+    expect(await deliveriesOf(unknown)).toEqual([]);
+    expect(await tableRows(t.gateway.database, 'webhookDeliveries')).toHaveLength(rowsBefore);
+    expect((await read(o.id)).version).toBe(o.version);
     const res = await t.gql(LookUpOnboarding, { id: unknown });
     expect(res.body.data?.onboarding).toBeNull();
+  });
+
+  it('in a burst of 200 does not grow the database; a valid delivery after it is stored once and applied', async () => {
+    const o = await onboard('wh-forged-burst');
+    const rowsBefore = (await tableRows(t.gateway.database, 'webhookDeliveries')).length;
+
+    // 40 sets of the five forgeries, eight sets at a time: half at the real onboarding, half at
+    // fresh ids.
+    const answers: { status: number }[] = [];
+    for (let round = 0; round < 40; round += 8) {
+      const batch = Array.from({ length: 8 }, (_, i) =>
+        forgeries((round + i) % 2 === 0 ? o.raw : ulid()),
+      ).flat();
+      answers.push(...(await Promise.all(batch)));
+    }
+    expect(await tableRows(t.gateway.database, 'webhookDeliveries')).toHaveLength(rowsBefore);
+    expect(answers).toHaveLength(200);
+    expect(answers.every((a) => a.status === 401)).toBe(true);
+
+    const ids = { wabaId: '100000000000009', phoneNumberId: '200000000000009' };
+    expect(await post(await sendzenPath(o.raw), signupBody(o, ids))).toEqual({
+      status: 200,
+      json: { status: 'accepted' },
+    });
+    const after = await t.waitForOnboarding(o.id, (now) => now.signup !== null);
+    expect(after.signup).toMatchObject({ status: 'COMPLETED', ...ids, source: 'WEBHOOK' });
+    const stored = await until(async () => {
+      const rows = await deliveriesOf(o.raw);
+      return rows.every((r) => r.processedAt !== null) ? rows : undefined;
+    });
+    expect(stored.map((r) => [r.source, r.outcome])).toEqual([['sendzen', 'applied']]);
+    expect(await tableRows(t.gateway.database, 'webhookDeliveries')).toHaveLength(rowsBefore + 1);
   });
 });
 
