@@ -114,21 +114,7 @@ export interface IncomingDelivery {
 
 export interface DeliveryStore {
   /** The new delivery's id; undefined when the same event was stored before. */
-  insert(
-    delivery: IncomingDelivery,
-    receivedAt: number,
-    outcome?: string,
-  ): Promise<number | undefined>;
-  /**
-   * Stores a delivery for an onboarding the gateway does not know under `outcome`, keeping only
-   * the newest `maxCount` such deliveries and none older than `maxAgeMs`.
-   */
-  insertBounded(
-    delivery: IncomingDelivery,
-    receivedAt: number,
-    outcome: string,
-    retention: { maxAgeMs: number; maxCount: number },
-  ): Promise<void>;
+  insert(delivery: IncomingDelivery, receivedAt: number): Promise<number | undefined>;
   nonceSeen(source: WebhookSource, nonce: string): Promise<boolean>;
   get(id: number): Promise<WebhookDeliveryRow | undefined>;
   markProcessed(id: number, outcome: string, at: number): Promise<void>;

@@ -1,6 +1,6 @@
 // Webhook deliveries in PostgreSQL: stored before they are acknowledged, deduplicated by their key
 // across every instance (the unique index decides which instance's insert stores a repeat).
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { WebhookDeliveryRow, WebhookSource } from '../schema.ts';
 import type { DeliveryStore, IncomingDelivery } from '../store.ts';
@@ -9,7 +9,6 @@ import * as schema from './schema.ts';
 
 const { webhookDeliveries, onboardings } = schema;
 type Db = NodePgDatabase<typeof schema>;
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export class PgDeliveryStore implements DeliveryStore {
   readonly #db: Db;
@@ -18,63 +17,22 @@ export class PgDeliveryStore implements DeliveryStore {
     this.#db = db;
   }
 
-  async #insert(
-    db: Db | Tx,
-    delivery: IncomingDelivery,
-    receivedAt: number,
-    outcome?: string,
-  ): Promise<number | undefined> {
-    const [row] = await db
-      .insert(webhookDeliveries)
-      .values({
-        source: delivery.source,
-        dedupKey: delivery.dedupKey,
-        nonce: delivery.nonce ?? null,
-        onboardingRef: delivery.onboardingRef,
-        body: delivery.body,
-        receivedAt,
-        outcome: outcome ?? null,
-      })
-      .onConflictDoNothing()
-      .returning({ id: webhookDeliveries.id });
-    return row?.id;
-  }
-
-  insert(
-    delivery: IncomingDelivery,
-    receivedAt: number,
-    outcome?: string,
-  ): Promise<number | undefined> {
-    return withoutParams(() => this.#insert(this.#db, delivery, receivedAt, outcome));
-  }
-
-  insertBounded(
-    delivery: IncomingDelivery,
-    receivedAt: number,
-    outcome: string,
-    retention: { maxAgeMs: number; maxCount: number },
-  ): Promise<void> {
-    return withoutParams(() =>
-      this.#db.transaction(async (tx) => {
-        // One trimmer at a time across instances, or two could each keep maxCount.
-        await tx.execute(
-          sql`select pg_advisory_xact_lock(hashtext('webhook_deliveries:' || ${outcome}))`,
-        );
-        await tx
-          .delete(webhookDeliveries)
-          .where(
-            and(
-              eq(webhookDeliveries.outcome, outcome),
-              lt(webhookDeliveries.receivedAt, receivedAt - retention.maxAgeMs),
-            ),
-          );
-        await this.#insert(tx, delivery, receivedAt, outcome);
-        await tx.execute(sql`
-          delete from webhook_deliveries where outcome = ${outcome} and id not in
-            (select id from webhook_deliveries where outcome = ${outcome}
-              order by id desc limit ${retention.maxCount})`);
-      }),
-    );
+  insert(delivery: IncomingDelivery, receivedAt: number): Promise<number | undefined> {
+    return withoutParams(async () => {
+      const [row] = await this.#db
+        .insert(webhookDeliveries)
+        .values({
+          source: delivery.source,
+          dedupKey: delivery.dedupKey,
+          nonce: delivery.nonce ?? null,
+          onboardingRef: delivery.onboardingRef,
+          body: delivery.body,
+          receivedAt,
+        })
+        .onConflictDoNothing()
+        .returning({ id: webhookDeliveries.id });
+      return row?.id;
+    });
   }
 
   nonceSeen(source: WebhookSource, nonce: string): Promise<boolean> {

@@ -8,28 +8,13 @@ const deliveryRow = rowCodec<WebhookDeliveryRow>(webhookDeliveries);
 
 export class SqliteDeliveryStore implements DeliveryStore {
   readonly #s;
-  readonly #bounded: Database.Transaction<
-    (
-      delivery: IncomingDelivery,
-      receivedAt: number,
-      outcome: string,
-      retention: { maxAgeMs: number; maxCount: number },
-    ) => void
-  >;
 
   constructor(sqlite: Database.Database) {
-    const s = {
+    this.#s = {
       insert: sqlite.prepare(
-        `insert into webhook_deliveries (source, dedup_key, nonce, onboarding_ref, body, received_at, outcome)
-         values (@source, @dedupKey, @nonce, @onboardingRef, @body, @receivedAt, @outcome)
+        `insert into webhook_deliveries (source, dedup_key, nonce, onboarding_ref, body, received_at)
+         values (@source, @dedupKey, @nonce, @onboardingRef, @body, @receivedAt)
          on conflict do nothing returning id`,
-      ),
-      dropOlder: sqlite.prepare(
-        'delete from webhook_deliveries where outcome = ? and received_at < ?',
-      ),
-      dropBeyond: sqlite.prepare(
-        `delete from webhook_deliveries where outcome = @outcome and id not in
-           (select id from webhook_deliveries where outcome = @outcome order by id desc limit @keep)`,
       ),
       nonce: sqlite.prepare('select 1 from webhook_deliveries where source = ? and nonce = ?'),
       get: sqlite.prepare(`select ${deliveryRow.select} from webhook_deliveries where id = ?`),
@@ -41,15 +26,9 @@ export class SqliteDeliveryStore implements DeliveryStore {
           where d.processed_at is null order by d.id`,
       ),
     };
-    this.#s = s;
-    this.#bounded = sqlite.transaction((delivery, receivedAt, outcome, retention) => {
-      s.dropOlder.run(outcome, receivedAt - retention.maxAgeMs);
-      this.#insert(delivery, receivedAt, outcome);
-      s.dropBeyond.run({ outcome, keep: retention.maxCount });
-    });
   }
 
-  #insert(delivery: IncomingDelivery, receivedAt: number, outcome?: string): number | undefined {
+  async insert(delivery: IncomingDelivery, receivedAt: number): Promise<number | undefined> {
     const row = this.#s.insert.get({
       source: delivery.source,
       dedupKey: delivery.dedupKey,
@@ -57,26 +36,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
       onboardingRef: delivery.onboardingRef,
       body: JSON.stringify(delivery.body),
       receivedAt,
-      outcome: outcome ?? null,
     }) as { id: number } | undefined;
     return row?.id;
-  }
-
-  async insert(
-    delivery: IncomingDelivery,
-    receivedAt: number,
-    outcome?: string,
-  ): Promise<number | undefined> {
-    return this.#insert(delivery, receivedAt, outcome);
-  }
-
-  async insertBounded(
-    delivery: IncomingDelivery,
-    receivedAt: number,
-    outcome: string,
-    retention: { maxAgeMs: number; maxCount: number },
-  ): Promise<void> {
-    this.#bounded.immediate(delivery, receivedAt, outcome, retention);
   }
 
   async nonceSeen(source: WebhookSource, nonce: string): Promise<boolean> {
