@@ -310,6 +310,18 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       onClose: (ctx) => {
         sockets.delete(ctx);
       },
+      // Yoga turns an error's `extensions.http` (a 429's status and Retry-After) into the HTTP
+      // response and leaves it out of the body; a socket has no response to set, so it goes.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.some((error) => error.extensions?.http)) return;
+        return {
+          ...result,
+          errors: result.errors.map((error) => {
+            const { http: _http, ...extensions } = error.extensions ?? {};
+            return { ...error.toJSON(), extensions };
+          }),
+        };
+      },
       onSubscribe: async (ctx, _id, params) => {
         // Checked again for every operation: a key revoked since the socket connected starts
         // nothing more (the operation answers UNAUTHENTICATED).

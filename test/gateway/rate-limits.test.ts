@@ -112,6 +112,22 @@ describe('mutation rate limits', () => {
     expect(rateLimited(other)).toBe(false);
   });
 
+  it('refuses a mutation over WebSocket with the same error', async () => {
+    const spent = await t.keyWith('write');
+    for (let i = 0; i < 3; i++) await harmless(spent);
+    const ws = t.ws(CancelOnboarding, { id: onboardingId }, spent);
+    try {
+      const [error] = (await ws.waitForErrors()) as { extensions?: Record<string, unknown> }[];
+      expect(error?.extensions).toEqual({
+        code: 'RATE_LIMITED',
+        retryAfterSeconds: expect.any(Number),
+      });
+    } finally {
+      await ws.close();
+    }
+    expect((await t.onboarding(onboardingId)).status).not.toBe('CANCELLED');
+  });
+
   it("gives an onboarding's session tokens a budget of their own, shared by every token for it", async () => {
     const spentKey = await t.keyWith('write');
     for (let i = 0; i < 3; i++) await harmless(spentKey);
