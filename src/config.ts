@@ -5,6 +5,7 @@
 // fake of SendZen and Sinch in the same process and points every upstream at it; `live` talks to the
 // real hosts and requires the real credentials.
 import { z } from 'zod';
+import type { RateLimits } from './auth/rate-limit.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -114,7 +115,21 @@ const envSchema = z.object({
    * running then is recorded as having an unknown outcome, for the next start to adopt.
    */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+
+  /** Mutations per minute each API key may make, on average; 0: no limit. */
+  RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().min(0).default(600),
+  /** How many of them at once after a quiet spell; unset, 120 or the per-minute rate if lower. */
+  RATE_LIMIT_KEY_BURST: z.coerce.number().int().min(1).optional(),
+  /** The same for each onboarding's session tokens (all of one onboarding's tokens together). */
+  RATE_LIMIT_SESSION_PER_MINUTE: z.coerce.number().min(0).default(120),
+  /** Unset, 30 or the per-minute rate if lower. */
+  RATE_LIMIT_SESSION_BURST: z.coerce.number().int().min(1).optional(),
 });
+
+/** A burst above the per-minute rate would let a low limit be spent many times over at once. */
+function bucketLimit(perMinute: number, burst: number | undefined, defaultBurst: number) {
+  return { perMinute, burst: burst ?? Math.max(1, Math.min(defaultBurst, Math.floor(perMinute))) };
+}
 
 /** What live mode cannot start without (sandbox mode supplies all of it). */
 const LIVE_REQUIRED = [
@@ -164,6 +179,8 @@ export interface Config {
   redis: { url: string; keyPrefix: string } | undefined;
   /** How long a shutdown waits for work in flight. */
   shutdownTimeoutMs: number;
+  /** Mutation budgets per API key and per onboarding's session tokens (perMinute 0: none). */
+  rateLimits: RateLimits;
 }
 
 export interface UpstreamsConfig {
@@ -253,5 +270,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    rateLimits: {
+      apiKey: bucketLimit(e.RATE_LIMIT_KEY_PER_MINUTE, e.RATE_LIMIT_KEY_BURST, 120),
+      session: bucketLimit(e.RATE_LIMIT_SESSION_PER_MINUTE, e.RATE_LIMIT_SESSION_BURST, 30),
+    },
   });
 }

@@ -167,6 +167,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     },
     metrics,
     serveMetrics: config.metricsEnabled,
+    rateLimits: config.rateLimits,
   });
 
   // A burst of reconnecting subscribers must not be turned away by a short accept queue.

@@ -16,6 +16,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { type Caller, type CallerResolver, INVALID } from './auth/caller.ts';
+import { mutationRateLimit, type RateLimits } from './auth/rate-limit.ts';
 import { schema } from './graphql-schema.ts';
 import { sendJson } from './http-messages.ts';
 import type { GatewayLogger } from './logger.ts';
@@ -43,6 +44,8 @@ export interface ServerDeps {
   metrics: GatewayMetrics;
   /** Serve /metrics (METRICS_ENABLED). */
   serveMetrics: boolean;
+  /** Mutation budgets per caller (RATE_LIMIT_*). */
+  rateLimits: RateLimits;
 }
 
 /** The limits a query must stay within; each is refused just past its bound. */
@@ -211,6 +214,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     subscriptionGauge(deps.metrics),
     errorsForClients,
     useCSRFPrevention(),
+    mutationRateLimit(deps.rateLimits),
     maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, ...reportAsValidationError }),
     maxAliasesPlugin({ n: GRAPHQL_LIMITS.maxAliases, ...reportAsValidationError }),
     // Counted while parsing, where a thrown limit is already a 400 parse error.
@@ -305,6 +309,18 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       },
       onClose: (ctx) => {
         sockets.delete(ctx);
+      },
+      // Yoga turns an error's `extensions.http` (a 429's status and Retry-After) into the HTTP
+      // response and leaves it out of the body; a socket has no response to set, so it goes.
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors?.some((error) => error.extensions?.http)) return;
+        return {
+          ...result,
+          errors: result.errors.map((error) => {
+            const { http: _http, ...extensions } = error.extensions ?? {};
+            return { ...error.toJSON(), extensions };
+          }),
+        };
       },
       onSubscribe: async (ctx, _id, params) => {
         // Checked again for every operation: a key revoked since the socket connected starts
