@@ -113,6 +113,47 @@ const reportAsValidationError = {
 };
 
 /**
+ * Live mode keeps the schema to itself (no introspection), but graphql-js' "Did you mean ...?"
+ * would hand it out anyway, one misspelled field, argument, type or enum value at a time.
+ * Validation can leave them out (graphql's own option); yoga's executor coerces variables without
+ * that option, so what it reports loses the sentence instead.
+ */
+const noSuggestions: Plugin = {
+  onValidate: ({ params, validateFn, setValidationFn }) => {
+    setValidationFn((schema, document, rules) =>
+      validateFn(schema, document, rules, { ...params.options, hideSuggestions: true }),
+    );
+  },
+  onExecute: () => ({ onExecuteDone: ({ result, setResult }) => setResult(unsuggested(result)) }),
+  onSubscribe: () => ({
+    onSubscribeResult: ({ result, setResult }) => setResult(unsuggested(result)),
+  }),
+};
+
+/** " Did you mean "READY"?", " Did you mean the enum value "READY"?": names hold no "?". */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+function unsuggested<R>(result: R): R {
+  if (!result || typeof result !== 'object' || !('errors' in result)) return result;
+  const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+  if (!errors?.some((error) => error.message.includes('Did you mean'))) return result;
+  return {
+    ...result,
+    errors: errors.map(
+      (error) =>
+        new GraphQLError(error.message.replace(SUGGESTION, ''), {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          originalError: error.originalError,
+          extensions: error.extensions,
+        }),
+    ),
+  };
+}
+
+/**
  * Counts every subscription while it is open. Whatever ends it (the source completes or fails, the
  * client goes away, the socket closes, the server shuts down) reaches the iterator's `next`,
  * `return` or `throw`, and each of those closes the count, at most once.
@@ -218,9 +259,12 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     costLimitPlugin({ maxCost: GRAPHQL_LIMITS.maxCost, ...reportAsValidationError }),
   ] as Plugin[];
   if (deps.production) {
-    hardening.push({
-      onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
-    });
+    hardening.push(
+      {
+        onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
+      },
+      noSuggestions,
+    );
   }
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
