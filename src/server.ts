@@ -100,6 +100,38 @@ const errorsForClients: Plugin = {
 };
 
 /**
+ * A request that is not well-formed GraphQL over HTTP (its body is not JSON, an empty one included)
+ * is a 400 whatever the client accepts. Yoga marks that error `spec`, which answers a client that
+ * accepts `application/json` (or names no type) 200; GraphQL over HTTP and its audit expect 400.
+ */
+const malformedRequestsAre400: Plugin = {
+  onResultProcess({ result, setResult }) {
+    if (!result || Array.isArray(result) || !('errors' in result) || !result.errors) return;
+    const malformed = (error: GraphQLError) => {
+      const http = error.extensions?.http as { spec?: boolean } | undefined;
+      return error.extensions?.code === 'BAD_REQUEST' && http?.spec === true;
+    };
+    if (!result.errors.some(malformed)) return;
+    setResult({
+      ...result,
+      errors: result.errors.map((error) => {
+        if (!malformed(error)) return error;
+        const { http, ...extensions } = error.extensions;
+        const { spec: _spec, ...status } = http as Record<string, unknown>;
+        return new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          originalError: error.originalError,
+          extensions: { ...extensions, http: status },
+        });
+      }),
+    });
+  },
+};
+
+/**
  * Armor throws from inside validation by default: over HTTP that answered 200 with a code-less
  * error, and graphql-ws closed the whole socket. Reported, it is an ordinary validation error (400,
  * GRAPHQL_VALIDATION_FAILED; an error message on the socket).
@@ -251,6 +283,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const hardening: Plugin[] = [
     subscriptionGauge(deps.metrics),
     errorsForClients,
+    malformedRequestsAre400,
     useCSRFPrevention(),
     maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, ...reportAsValidationError }),
     maxAliasesPlugin({ n: GRAPHQL_LIMITS.maxAliases, ...reportAsValidationError }),
