@@ -103,6 +103,38 @@ const errorsForClients: Plugin = {
 };
 
 /**
+ * A request that is not well-formed GraphQL over HTTP (its body is not JSON, an empty one included)
+ * is a 400 whatever the client accepts. Yoga marks that error `spec`, which answers a client that
+ * accepts `application/json` (or names no type) 200; GraphQL over HTTP and its audit expect 400.
+ */
+const malformedRequestsAre400: Plugin = {
+  onResultProcess({ result, setResult }) {
+    if (!result || Array.isArray(result) || !('errors' in result) || !result.errors) return;
+    const malformed = (error: GraphQLError) => {
+      const http = error.extensions?.http as { spec?: boolean } | undefined;
+      return error.extensions?.code === 'BAD_REQUEST' && http?.spec === true;
+    };
+    if (!result.errors.some(malformed)) return;
+    setResult({
+      ...result,
+      errors: result.errors.map((error) => {
+        if (!malformed(error)) return error;
+        const { http, ...extensions } = error.extensions;
+        const { spec: _spec, ...status } = http as Record<string, unknown>;
+        return new GraphQLError(error.message, {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          originalError: error.originalError,
+          extensions: { ...extensions, http: status },
+        });
+      }),
+    });
+  },
+};
+
+/**
  * Armor throws from inside validation by default: over HTTP that answered 200 with a code-less
  * error, and graphql-ws closed the whole socket. Reported, it is an ordinary validation error (400,
  * GRAPHQL_VALIDATION_FAILED; an error message on the socket).
@@ -114,6 +146,47 @@ const reportAsValidationError = {
     (context: ValidationContext | null, error: GraphQLError) => context?.reportError(error),
   ],
 };
+
+/**
+ * Live mode keeps the schema to itself (no introspection), but graphql-js' "Did you mean ...?"
+ * would hand it out anyway, one misspelled field, argument, type or enum value at a time.
+ * Validation can leave them out (graphql's own option); yoga's executor coerces variables without
+ * that option, so what it reports loses the sentence instead.
+ */
+const noSuggestions: Plugin = {
+  onValidate: ({ params, validateFn, setValidationFn }) => {
+    setValidationFn((schema, document, rules) =>
+      validateFn(schema, document, rules, { ...params.options, hideSuggestions: true }),
+    );
+  },
+  onExecute: () => ({ onExecuteDone: ({ result, setResult }) => setResult(unsuggested(result)) }),
+  onSubscribe: () => ({
+    onSubscribeResult: ({ result, setResult }) => setResult(unsuggested(result)),
+  }),
+};
+
+/** " Did you mean "READY"?", " Did you mean the enum value "READY"?": names hold no "?". */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+function unsuggested<R>(result: R): R {
+  if (!result || typeof result !== 'object' || !('errors' in result)) return result;
+  const errors = (result as { errors?: readonly GraphQLError[] }).errors;
+  if (!errors?.some((error) => error.message.includes('Did you mean'))) return result;
+  return {
+    ...result,
+    errors: errors.map(
+      (error) =>
+        new GraphQLError(error.message.replace(SUGGESTION, ''), {
+          nodes: error.nodes,
+          source: error.source,
+          positions: error.positions,
+          path: error.path,
+          originalError: error.originalError,
+          extensions: error.extensions,
+        }),
+    ),
+  };
+}
 
 /**
  * Counts every subscription while it is open. Whatever ends it (the source completes or fails, the
@@ -213,6 +286,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
   const hardening: Plugin[] = [
     subscriptionGauge(deps.metrics),
     errorsForClients,
+    malformedRequestsAre400,
     useCSRFPrevention(),
     mutationRateLimit(deps.rateLimits),
     maxDepthPlugin({ n: GRAPHQL_LIMITS.maxDepth, ...reportAsValidationError }),
@@ -222,9 +296,12 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     costLimitPlugin({ maxCost: GRAPHQL_LIMITS.maxCost, ...reportAsValidationError }),
   ] as Plugin[];
   if (deps.production) {
-    hardening.push({
-      onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
-    });
+    hardening.push(
+      {
+        onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),
+      },
+      noSuggestions,
+    );
   }
 
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({

@@ -6,6 +6,7 @@ import {
   OnboardingRef,
   OnboardingStatusEnum,
 } from '../schema/onboarding.ts';
+import { plainText } from '../schema/plain-text.ts';
 
 builder.queryField('onboardings', (t) =>
   t.connection({
@@ -20,7 +21,7 @@ builder.queryField('onboardings', (t) =>
       search: t.arg.string({
         required: false,
         description: 'Part of the client identifier, case-insensitive.',
-        validate: z.string().max(255),
+        validate: plainText().max(255),
       }),
     },
     validate: forwardPage(

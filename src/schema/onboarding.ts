@@ -10,6 +10,7 @@ import type {
 } from '../onboarding/service.ts';
 import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
 import { builder } from './builder.ts';
+import { plainText } from './plain-text.ts';
 import { StepNameEnum, StepRef } from './step.ts';
 
 export const OnboardingStatusEnum = builder.enumType('OnboardingStatus', {
@@ -193,13 +194,12 @@ const LabelInput = builder.inputType('LabelInput', {
   fields: (t) => ({
     key: t.string({
       required: true,
-      validate: z
-        .string()
+      validate: plainText()
         .min(1)
         .max(63)
         .regex(/^[A-Za-z0-9_.-]+$/, 'use letters, digits, _ . -'),
     }),
-    value: t.string({ required: true, validate: z.string().min(1).max(255) }),
+    value: t.string({ required: true, validate: plainText().min(1).max(255) }),
   }),
 });
 
@@ -211,9 +211,9 @@ export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
         required: true,
         description:
           'Your id for the customer (email, user id, ...). Onboarding the same one again returns the existing onboarding.',
-        validate: z.string().trim().min(1, 'must not be empty').max(255),
+        validate: plainText().trim().min(1, 'must not be empty').max(255),
       }),
-      displayName: t.string({ required: false, validate: z.string().trim().min(1).max(255) }),
+      displayName: t.string({ required: false, validate: plainText().trim().min(1).max(255) }),
       region: t.field({ type: RegionEnum, required: false, description: 'Defaults to US.' }),
       metaLocalStorage: t.field({ type: MetaLocalStorageEnum, required: false }),
       labels: t.field({
@@ -279,12 +279,12 @@ export const RelaySignupResultInput = builder.inputType('RelaySignupResultInput'
         required: false,
         validate: z.string().regex(/^\d{1,32}$/, 'must be a numeric id'),
       }),
-      projectId: t.string({ required: false, validate: z.string().min(1).max(255) }),
-      clientIdentifier: t.string({ required: false, validate: z.string().min(1).max(255) }),
+      projectId: t.string({ required: false, validate: plainText().min(1).max(255) }),
+      clientIdentifier: t.string({ required: false, validate: plainText().min(1).max(255) }),
       code: t.string({
         required: false,
         description: 'Meta’s Embedded Signup code, if your page has it.',
-        validate: z.string().min(1).max(4096),
+        validate: plainText().min(1).max(4096),
       }),
       message: t.string({ required: false, validate: z.string().max(2000) }),
     }) satisfies Record<keyof RelayedSignup | 'onboardingId', unknown>,

@@ -76,6 +76,57 @@ describe('requests that are not valid GraphQL over HTTP', () => {
     expect(JSON.stringify(res.body)).not.toContain('sk_live_would_be_echoed');
   });
 
+  // GraphQL over HTTP: a body that is not a well-formed request is a 400 for every client. Yoga
+  // answered an `application/json` client (and one that names no type, which it treats as one)
+  // 200 with the same errors.
+  describe.each([
+    ['application/json', 'application/json'],
+    ['application/graphql-response+json', 'application/graphql-response+json'],
+    ['no accept header', undefined],
+  ])('accepting %s', (_, accept) => {
+    const send = async (body?: string) => {
+      const res = await fetch(`${t.gateway.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: t.admin,
+          ...(accept ? { accept } : {}),
+        },
+        body,
+      });
+      const text = await res.text();
+      expectNothingInternal(text);
+      return {
+        status: res.status,
+        contentType: res.headers.get('content-type'),
+        body: JSON.parse(text) as GraphQLResponse['body'],
+      };
+    };
+
+    it.each([
+      ['a body that is not JSON', '{"query": "{ __typename }"'],
+      ['a body that is not JSON at all', 'query { __typename }'],
+      ['an empty body', ''],
+      ['no body at all (Content-Length: 0)', undefined],
+    ])('%s is a 400 with a GraphQL error and no data', async (_, body) => {
+      const res = await send(body);
+      expect(res.status).toBe(400);
+      expect(res.contentType).toMatch(/^application\/(graphql-response\+)?json/);
+      expect(res.body.data).toBeUndefined();
+      expect(res.body.errors).toEqual([
+        expect.objectContaining({
+          message: 'POST body sent invalid JSON.',
+          extensions: { code: 'BAD_REQUEST' },
+        }),
+      ]);
+    });
+
+    it('a well-formed request still answers 200', async () => {
+      const res = await send(JSON.stringify({ query: '{ __typename }' }));
+      expect(res).toMatchObject({ status: 200, body: { data: { __typename: 'Query' } } });
+    });
+  });
+
   it('a mutation over GET is refused with 405 and Allow: POST, and does nothing', async () => {
     const query = 'mutation { onboardCustomer(input: {clientIdentifier: "via-get"}) { created } }';
     const res = await fetch(`${t.gateway.url}/graphql?query=${encodeURIComponent(query)}`, {

@@ -1,8 +1,9 @@
 // The GraphQL endpoint holds up against what a careless or hostile client sends: every armor limit
 // (depth, aliases, tokens, cost) accepts a query at its bound and refuses one just past it, bodies
 // are bounded and must declare their length, cross-site requests are refused, batches are refused,
-// unexpected errors are masked (the log has the detail), and live mode serves no introspection and
-// no GraphiQL. In sandbox mode the sealing key file is readable by its owner only.
+// unexpected errors are masked (the log has the detail), and live mode serves no introspection, no
+// field suggestions and no GraphiQL. In sandbox mode the sealing key file is readable by its owner
+// only.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -382,6 +383,53 @@ describe('live mode', () => {
     // Sandbox mode, the same introspection is answered.
     const sandboxed = await gql(INTROSPECTION);
     expect(sandboxed.body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+  });
+
+  it('suggests no field names, where sandbox mode does', async () => {
+    // A misspelled field, argument, type and enum value: graphql-js would suggest the real name of
+    // each, which maps the schema that introspection keeps hidden.
+    const misspelled = [
+      '{ onboardings(first: 1) { edge { cursor } } }',
+      '{ onboardings(frist: 1) { edges { cursor } } }',
+      'query($s: [OnboardingStatu!]) { onboardings(status: $s) { edges { cursor } } }',
+      '{ onboardings(status: [READDY]) { edges { cursor } } }',
+    ];
+    for (const query of misspelled) {
+      const res = await post(live.url, query, authorization(env));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as GraphQLResponse['body'];
+      expect(body.errors?.length).toBeGreaterThan(0);
+      for (const error of body.errors!) {
+        expect(error.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+        expect(error.message).not.toMatch(/did you mean/i);
+      }
+    }
+    // A variable's value is coerced as the operation starts, with its own suggestions.
+    const variable = await fetch(`${live.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json',
+        ...authorization(env),
+      },
+      body: JSON.stringify({
+        query: 'query($s: [OnboardingStatus!]) { onboardings(status: $s) { edges { cursor } } }',
+        variables: { s: ['READDY'] },
+      }),
+    });
+    const coerced = (await variable.json()) as GraphQLResponse['body'];
+    expect(coerced.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(coerced.errors![0]!.message).toMatch(/READDY/);
+    expect(coerced.errors![0]!.message).not.toMatch(/did you mean/i);
+
+    const sandboxed = await gql(misspelled[0]!);
+    expect(sandboxed.body.errors![0]!.message).toMatch(/Did you mean "edges"\?/);
+    const sandboxedVariable = await gql(misspelled[2]!.replace('Statu!', 'Status!'), {
+      s: ['READDY'],
+    });
+    expect(sandboxedVariable.body.errors![0]!.message).toMatch(
+      /Did you mean the enum value "READY"\?/,
+    );
   });
 
   it('serves no GraphiQL page, where sandbox mode serves it without a credential', async () => {

@@ -14,6 +14,7 @@ import {
   ListOnboardings,
   LookUpOnboarding,
   OnboardCustomer,
+  OnboardCustomerEveryField,
   type Outcome,
   ReadNode,
   ReadOnboarding,
@@ -144,6 +145,101 @@ describe('onboardCustomer with bad input', () => {
     expect(variable.body.errors![0]!.message).toMatch(/input\.region/);
     expect(variable.body.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await onboardingCount()).toBe(before);
+  });
+});
+
+// Each class of character that is invisible, ends a line, or reorders what is shown around it: a
+// representative of each, and the bounds of every range.
+const FORBIDDEN_CHARACTERS: [string, string][] = [
+  ['NUL (U+0000)', '\u0000'],
+  ['LF (U+000A)', '\n'],
+  ['CR (U+000D)', '\r'],
+  ['ESC (U+001B)', '\u001b'],
+  ['U+001F', '\u001f'],
+  ['DEL (U+007F)', '\u007f'],
+  ['C1 U+0080', '\u0080'],
+  ['C1 CSI (U+009B)', '\u009b'],
+  ['C1 U+009F', '\u009f'],
+  ['LEFT-TO-RIGHT EMBEDDING (U+202A)', '\u202a'],
+  ['RIGHT-TO-LEFT OVERRIDE (U+202E)', '\u202e'],
+  ['LEFT-TO-RIGHT ISOLATE (U+2066)', '\u2066'],
+  ['POP DIRECTIONAL ISOLATE (U+2069)', '\u2069'],
+];
+
+/** Where each text field of onboardCustomer sits in its input, and the path its error names. */
+const ONBOARD_TEXT_FIELDS: [string, (text: string) => Record<string, unknown>][] = [
+  ['input.clientIdentifier', (text) => ({ clientIdentifier: `acme${text}42` })],
+  ['input.displayName', (text) => ({ clientIdentifier: 'ctl-name', displayName: `Acme${text}` })],
+  [
+    'input.labels.0.key',
+    (text) => ({ clientIdentifier: 'ctl-key', labels: [{ key: `team${text}`, value: 'a' }] }),
+  ],
+  [
+    'input.labels.0.value',
+    (text) => ({ clientIdentifier: 'ctl-value', labels: [{ key: 'team', value: `a${text}b` }] }),
+  ],
+];
+
+describe('control characters and bidirectional overrides in text fields', () => {
+  const cases = ONBOARD_TEXT_FIELDS.flatMap(([path, input]) =>
+    FORBIDDEN_CHARACTERS.map(([name, char]) => [path, name, input(char)] as const),
+  );
+
+  it.each(cases)(
+    'onboardCustomer refuses %s with %s, naming the field, and creates nothing',
+    async (path, _, input) => {
+      const before = await onboardingCount();
+      const journalBefore = (await t.sandbox.journal('sendzen')).length;
+      const error = badUserInput(await gql(OnboardCustomer, { input }), path);
+      expect(error.message).toMatch(/control characters or bidirectional/);
+      expect(await onboardingCount()).toBe(before);
+      expect((await t.sandbox.journal('sendzen')).length).toBe(journalBefore);
+    },
+  );
+
+  it('ordinary Unicode is accepted: accents, emoji, CJK, Arabic and Hebrew', async () => {
+    const names = {
+      'café-zoë-ñandú': 'Crème Brûlée & Co',
+      'emoji-🍞-42': 'Bakery 🥐🇫🇷',
+      '顧客-東京-7': '東京ベーカリー',
+      'عميل-٤٢': 'مخبز الأمل',
+      'לקוח-42': 'מאפיית השחר',
+    };
+    for (const [clientIdentifier, displayName] of Object.entries(names)) {
+      const res = await gql(OnboardCustomerEveryField, {
+        input: { clientIdentifier, displayName, labels: [{ key: 'city', value: displayName }] },
+      });
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.onboardCustomer.onboarding).toMatchObject({
+        clientIdentifier,
+        displayName,
+        labels: [{ key: 'city', value: displayName }],
+      });
+    }
+  });
+
+  it('relaySignupResult refuses them in its free-text ids, and the signup stays open', async () => {
+    const created = await gql(OnboardCustomer, { input: { clientIdentifier: 'relay-ctl' } });
+    const onboardingId = created.body.data!.onboardCustomer.onboarding.id;
+    for (const field of ['clientIdentifier', 'projectId', 'code']) {
+      for (const [name, char] of FORBIDDEN_CHARACTERS) {
+        const res = await gql(RelaySignupResult, {
+          input: { onboardingId, status: 'FAILED', [field]: `id${char}1` },
+        });
+        const error = badUserInput(res, `input.${field}`);
+        expect({ field, name, message: error.message }).toMatchObject({
+          message: expect.stringMatching(/control characters or bidirectional/),
+        });
+      }
+    }
+    const after = await gql(ReadOnboarding, { id: onboardingId });
+    expect(after.body.data!.onboarding).toMatchObject({ status: 'AWAITING_SIGNUP', signup: null });
+  });
+
+  it('a search for a client identifier refuses them too', async () => {
+    for (const [, char] of FORBIDDEN_CHARACTERS) {
+      badUserInput(await gql(ListOnboardings, { search: `acme${char}` }), 'search');
+    }
   });
 });
 
