@@ -37,6 +37,11 @@ const envSchema = z.object({
   METRICS_ENABLED: bool.default(true),
 
   SANDBOX_PORT: port.default(4010),
+  /**
+   * Sandbox mode listens on loopback only: GraphiQL there carries the development key (admin). Set
+   * to listen on HOST anyway; GraphiQL then asks for a key and the demo is not served.
+   */
+  SANDBOX_ALLOW_REMOTE: bool.default(false),
   SANDBOX_SENDER_ACTIVATION_MS: z.coerce.number().int().min(0).default(3_000),
 
   SENDZEN_BASE_URL: httpUrl.default('https://api.sendzen.io'),
@@ -141,6 +146,11 @@ const LIVE_REQUIRED = [
   'SECRETS_KEY',
 ] as const;
 
+/** Where a sandbox may listen without SANDBOX_ALLOW_REMOTE: this machine only. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
@@ -156,8 +166,11 @@ export interface Config {
   autoProvision: boolean;
   logLevel: Env['LOG_LEVEL'];
   metricsEnabled: boolean;
-  /** Only in sandbox mode: where the bundled fake listens and how fast its senders activate. */
-  sandbox: { port: number; senderActivationMs: number } | undefined;
+  /**
+   * Only in sandbox mode: where the bundled fake listens, how fast its senders activate, and
+   * whether the gateway was deliberately opened beyond loopback (SANDBOX_ALLOW_REMOTE).
+   */
+  sandbox: { port: number; senderActivationMs: number; allowRemote: boolean } | undefined;
   /** Undefined in sandbox mode until the fake has started and filled in its own URLs. */
   upstreams: UpstreamsConfig;
   secretsKey: string | undefined;
@@ -217,11 +230,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           (key) => `${key}: is required in live mode`,
         )
       : [];
-  if (!parsed.success || missing.length > 0) {
+  // Read raw for the same reason; a bad SANDBOX_ALLOW_REMOTE is already listed by the schema.
+  const allowRemote = bool.safeParse(present.SANDBOX_ALLOW_REMOTE ?? 'false');
+  const exposed =
+    present.GATEWAY_MODE !== 'live' &&
+    present.HOST !== undefined &&
+    !isLoopback(present.HOST) &&
+    !(allowRemote.success && allowRemote.data)
+      ? [
+          `HOST: ${present.HOST} is not a loopback address, and sandbox mode serves GraphiQL with ` +
+            'the development key (admin) and the demo: use 127.0.0.1, ::1 or localhost, or set ' +
+            'SANDBOX_ALLOW_REMOTE=true to open it to the network deliberately',
+        ]
+      : [];
+  if (!parsed.success || missing.length > 0 || exposed.length > 0) {
     const invalid = parsed.success
       ? []
       : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError([...invalid, ...missing]);
+    throw new ConfigError([...invalid, ...missing, ...exposed]);
   }
   const e = parsed.data;
   const sandbox = e.GATEWAY_MODE === 'sandbox';
@@ -237,7 +263,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     metricsEnabled: e.METRICS_ENABLED,
     sandbox: sandbox
-      ? { port: e.SANDBOX_PORT, senderActivationMs: e.SANDBOX_SENDER_ACTIVATION_MS }
+      ? {
+          port: e.SANDBOX_PORT,
+          senderActivationMs: e.SANDBOX_SENDER_ACTIVATION_MS,
+          allowRemote: e.SANDBOX_ALLOW_REMOTE,
+        }
       : undefined,
     upstreams: {
       sendzen: { baseUrl: e.SENDZEN_BASE_URL, partnerApiKey: e.SENDZEN_PARTNER_API_KEY ?? '' },

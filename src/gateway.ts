@@ -56,7 +56,10 @@ export interface Gateway {
 
 export interface StartOptions {
   logger?: GatewayLogger;
-  /** Sandbox: make (or reuse) the development API key and pre-fill GraphiQL with it. */
+  /**
+   * Sandbox: make (or reuse) the development API key and pre-fill GraphiQL with it, unless the
+   * sandbox was opened beyond loopback (SANDBOX_ALLOW_REMOTE), where anyone could load that page.
+   */
   sandboxDevKey?: boolean;
   /** More routes once the gateway listens (the sandbox demo); it is told where the gateway is. */
   extraRoutes?: (gateway: { url: string; devApiKey: string | undefined }) => RouteHandler;
@@ -152,7 +155,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     routes,
     graphiql: devKey
       ? {
-          headers: JSON.stringify({ authorization: `Bearer ${devKey.key}` }),
+          ...(config.sandbox?.allowRemote
+            ? {}
+            : { headers: JSON.stringify({ authorization: `Bearer ${devKey.key}` }) }),
           defaultQuery: GRAPHIQL_WALKTHROUGH,
         }
       : undefined,
@@ -176,7 +181,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     http.server.listen({ port: config.port, host: config.host, backlog: 4096 }, () => resolve());
   });
   const { port } = http.server.address() as AddressInfo;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  // Every interface (0.0.0.0, ::) includes loopback, which is the address this machine can use.
+  const reachable = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
+  const url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
   deps.publicUrl = config.publicUrl ?? url;
 
   if (options.extraRoutes) routes.push(options.extraRoutes({ url, devApiKey: devKey?.key }));

@@ -15,14 +15,18 @@ async function main() {
   let fake: FakeUpstreams | undefined;
   if (config.mode === 'sandbox') ({ fake, config } = await startSandboxUpstreams(config));
   const logger = createLogger(config.logLevel);
+  // The demo's backend acts with the development key (admin) for whoever loads its page, and its
+  // feed shows every onboarding: never served once the sandbox is opened to the network.
+  const demo = fake !== undefined && !config.sandbox?.allowRemote;
   const gateway = await startGateway(config, {
     logger,
     sandboxDevKey: config.mode === 'sandbox',
     // Sandbox mode only: the partner-panel demo at `/`, its backend holding the development key.
-    extraRoutes: fake
-      ? ({ url, devApiKey }) =>
-          createDemoRoutes({ gatewayUrl: url, apiKey: devApiKey!, sendzenOrigin: fake.url })
-      : undefined,
+    extraRoutes:
+      fake && demo
+        ? ({ url, devApiKey }) =>
+            createDemoRoutes({ gatewayUrl: url, apiKey: devApiKey!, sendzenOrigin: fake.url })
+        : undefined,
   });
 
   const lines = [
@@ -35,21 +39,33 @@ async function main() {
   if (config.metricsEnabled) lines.push(`  metrics              ${gateway.url}/metrics`);
   if (fake) {
     lines.push(
-      `  partner-panel demo   ${gateway.url}/`,
-      `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox})`,
+      demo
+        ? `  partner-panel demo   ${gateway.url}/`
+        : '  partner-panel demo   not served (SANDBOX_ALLOW_REMOTE=true)',
+      `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox}; this machine only)`,
       `  database             ${config.database ? withoutPassword(config.database.url) : config.databaseFile}`,
     );
   }
   const devKey = gateway.devApiKey;
+  const inGraphiql = config.sandbox?.allowRemote
+    ? 'GraphiQL does not have it: paste it into its Headers tab as {"authorization": "Bearer <key>"}'
+    : 'GraphiQL already uses it';
   if (devKey?.created) {
     lines.push(
       '',
       'Created a development API key (read, write, admin). It is shown only this once, and kept in',
-      `${devKey.file} (GraphiQL already uses it):`,
+      `${devKey.file} (${inGraphiql}):`,
       `  ${devKey.key}`,
     );
   } else if (devKey) {
-    lines.push(`  development API key  in ${devKey.file} (GraphiQL already uses it)`);
+    lines.push(`  development API key  in ${devKey.file} (${inGraphiql})`);
+  }
+  if (config.sandbox?.allowRemote) {
+    lines.push(
+      '',
+      `SANDBOX_ALLOW_REMOTE=true: listening on ${config.host}, port ${new URL(gateway.url).port}.`,
+      'Anyone who can reach it can load GraphiQL, which asks for a key; the demo is not served.',
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 

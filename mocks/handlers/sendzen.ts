@@ -7,6 +7,7 @@ import {
 } from '../../src/upstreams/sendzen/contract.ts';
 import type { SendzenProject } from '../data/sendzen-projects.ts';
 import type { SandboxState } from '../sandbox/sandbox.ts';
+import { webhookUrlSecret } from '../sandbox/scrub.ts';
 import { conform } from './conform.ts';
 import { sendzenError } from './error-bodies.ts';
 import { parseJsonBody, problemText } from './request-body.ts';
@@ -55,6 +56,10 @@ export function createSendzenHandlers(sandbox: SandboxState): HttpHandler[] {
       const body = await parseJsonBody(request, onboardRequestSchema);
       if (!body.ok) return sendzenError(400, 'invalid_request', problemText(body.problems));
 
+      // Only what the fake shows is redacted: deliveries still go to the URL as given.
+      if (body.data.client_webhook_url) {
+        sandbox.secrets.remember(webhookUrlSecret(body.data.client_webhook_url));
+      }
       const project = await findOrCreateProject(
         body.data.client_identifier,
         body.data.client_webhook_url,

@@ -12,3 +12,14 @@ export function scrubSecrets<T>(value: T, redactor: Redactor): T {
   }
   return value;
 }
+
+/**
+ * What in a webhook URL the caller handed us lets anyone post to it: its path and query. SendZen
+ * signs nothing it sends, so a partner's webhook URL carries its own credential (the gateway's
+ * ends in a per-onboarding token), and the fake cannot tell which part that is. Shown as the
+ * origin followed by `/[REDACTED]`: where a delivery went stays readable.
+ */
+export function webhookUrlSecret(url: string): string {
+  const { pathname, search } = new URL(url);
+  return `${pathname.slice(1)}${search}`;
+}

@@ -169,4 +169,28 @@ describe('the request journal', () => {
     }
     expect(JSON.parse(journal).entries.length).toBeGreaterThan(8);
   });
+
+  it("delivers to a SendZen webhook URL's full path, but shows only its origin", async () => {
+    const path =
+      '/webhooks/sendzen/01J0000000000000000000000/path-token-0123456789abcdef?k=query-token';
+    await call('POST', `${fake.urls.sendzen}/v1/partner/onboard`, {
+      auth: `Bearer ${fake.credentials.sendzenPartnerKey}`,
+      body: { client_identifier: 'hooked', client_webhook_url: `${receiver.url}${path}` },
+    });
+    await control(fake, 'POST', '/sendzen/signups', {
+      clientIdentifier: 'hooked',
+      status: 'completed',
+    });
+    await eventually(() => receiver.deliveries.find((d) => d.path === path));
+
+    const journal = (await control(fake, 'GET', '/journal')).body.entries;
+    expect(journal.find((e: Loose) => e.kind === 'sendzen_signup_webhook')).toMatchObject({
+      target: `${receiver.url}/[REDACTED]`,
+      status: 200,
+    });
+    const shown = JSON.stringify(journal) + (await control(fake, 'GET', '/state')).text;
+    for (const secret of ['path-token-0123456789abcdef', 'query-token']) {
+      expect(shown).not.toContain(secret);
+    }
+  });
 });

@@ -5,7 +5,8 @@ describe('configuration', () => {
   it('starts in sandbox mode with no configuration at all', () => {
     const config = loadConfig({});
     expect(config.mode).toBe('sandbox');
-    expect(config.sandbox).toEqual({ port: 4010, senderActivationMs: 3_000 });
+    expect(config.sandbox).toEqual({ port: 4010, senderActivationMs: 3_000, allowRemote: false });
+    expect(config.host).toBe('127.0.0.1');
     expect(config.port).toBe(4000);
     expect(config.autoProvision).toBe(true);
     expect(config.databaseFile).toBe('./data/gateway.sqlite');
@@ -64,5 +65,58 @@ describe('configuration', () => {
       keyPrefix: 'wog:',
     });
     expect(() => loadConfig({ REDIS_URL: 'http://10.0.0.5:6379' })).toThrow(/REDIS_URL/);
+  });
+
+  describe('sandbox mode listens only on loopback unless told otherwise', () => {
+    it.each(['127.0.0.1', '::1', 'localhost', '127.0.1.1'])('accepts HOST=%s', (host) => {
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    });
+
+    it.each(['0.0.0.0', '::', '192.168.1.20', 'gateway.example.com'])(
+      'refuses HOST=%s, naming both variables',
+      (host) => {
+        const error = (() => {
+          try {
+            loadConfig({ HOST: host });
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(error).toBeInstanceOf(ConfigError);
+        const problem = (error as ConfigError).problems.join('\n');
+        expect(problem).toContain(`HOST: ${host}`);
+        expect(problem).toContain('SANDBOX_ALLOW_REMOTE=true');
+      },
+    );
+
+    it('lists the HOST problem beside the others', () => {
+      expect(() => loadConfig({ HOST: '0.0.0.0', PORT: 'eighty' })).toThrow(
+        /PORT[\s\S]*HOST: 0\.0\.0\.0|HOST: 0\.0\.0\.0[\s\S]*PORT/,
+      );
+    });
+
+    it('opens to the network only with SANDBOX_ALLOW_REMOTE=true', () => {
+      const config = loadConfig({ HOST: '0.0.0.0', SANDBOX_ALLOW_REMOTE: 'true' });
+      expect(config.host).toBe('0.0.0.0');
+      expect(config.sandbox?.allowRemote).toBe(true);
+      expect(() => loadConfig({ HOST: '0.0.0.0', SANDBOX_ALLOW_REMOTE: 'false' })).toThrow(
+        /SANDBOX_ALLOW_REMOTE/,
+      );
+      expect(loadConfig({ SANDBOX_ALLOW_REMOTE: 'true' }).sandbox?.allowRemote).toBe(true);
+      expect(() => loadConfig({ SANDBOX_ALLOW_REMOTE: 'maybe' })).toThrow(/SANDBOX_ALLOW_REMOTE/);
+    });
+
+    it('leaves live mode free to listen where it is told', () => {
+      const live = {
+        GATEWAY_MODE: 'live',
+        PUBLIC_URL: 'https://gw.example.com',
+        SENDZEN_PARTNER_API_KEY: 'k',
+        SINCH_PROJECT_ID: 'p',
+        SINCH_KEY_ID: 'i',
+        SINCH_KEY_SECRET: 's',
+        SECRETS_KEY: Buffer.alloc(32).toString('base64'),
+      };
+      expect(loadConfig({ ...live, HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    });
   });
 });
