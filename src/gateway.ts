@@ -193,6 +193,8 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     shared: database.shared,
   });
   await inbox.processPending();
+  // Shared, another instance may have stored a delivery and died: as long as a step's claim.
+  if (database.shared) inbox.sweepEvery(config.pipeline.stepLeaseMs);
 
   return {
     url,
@@ -215,6 +217,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       logger.info(steps, 'shutdown: step runner stopped');
       // After the runner, whose last changes still publish.
       await redis?.close();
+      inbox.stopSweeping();
       await Promise.race([inbox.drain(), sleepUntil(deadline)]);
       await http.close(deadline);
       logger.info({}, 'shutdown: every connection closed');

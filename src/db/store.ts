@@ -119,7 +119,7 @@ export interface DeliveryStore {
   get(id: number): Promise<WebhookDeliveryRow | undefined>;
   markProcessed(id: number, outcome: string, at: number): Promise<void>;
   /** Deliveries stored but not processed whose onboarding exists. */
-  pendingIds(): Promise<number[]>;
+  pendingIds(receivedBefore?: number): Promise<number[]>;
 }
 
 /** Where a sealed value lives, which is what its seal is bound to. */

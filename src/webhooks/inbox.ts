@@ -15,6 +15,7 @@ export class WebhookInbox {
   readonly #handlers: Record<WebhookSource, DeliveryHandler>;
   readonly #now: () => number;
   readonly #pending = new Set<Promise<void>>();
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(options: {
     store: DeliveryStore;
@@ -72,8 +73,31 @@ export class WebhookInbox {
   }
 
   /** Deliveries stored but not processed (the process stopped in between) whose onboarding exists. */
-  async processPending(): Promise<void> {
-    for (const id of await this.#store.pendingIds()) await this.process(id);
+  async processPending(receivedBefore?: number): Promise<void> {
+    for (const id of await this.#store.pendingIds(receivedBefore)) await this.process(id);
+  }
+
+  /**
+   * With several instances, the one that stored a delivery may die before it processes it, and
+   * no restart of that instance may come: every `everyMs` each instance processes what has waited
+   * that long. Applying a delivery twice is harmless (a repeated signup or sender report changes
+   * nothing), so two instances sweeping at once need no claim.
+   */
+  sweepEvery(everyMs: number): void {
+    clearInterval(this.#sweep);
+    this.#sweep = setInterval(() => {
+      this.processPending(this.#now() - everyMs).catch((error: unknown) =>
+        this.#logger.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          'could not process waiting webhook deliveries; will look again',
+        ),
+      );
+    }, everyMs);
+    this.#sweep.unref();
+  }
+
+  stopSweeping(): void {
+    clearInterval(this.#sweep);
   }
 
   async drain(): Promise<void> {

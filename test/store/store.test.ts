@@ -321,6 +321,9 @@ describe.each(subjects)('$name store', (subject) => {
     expect(await store.deliveries.nonceSeen('sinch-provisioning', 'nonce-1')).toBe(true);
     expect(await store.deliveries.nonceSeen('sendzen', 'nonce-1')).toBe(false);
     expect(await store.deliveries.pendingIds()).toContain(id);
+    // What waited since before a time, for an instance sweeping up after another that died.
+    expect(await store.deliveries.pendingIds(101)).toContain(id);
+    expect(await store.deliveries.pendingIds(100)).not.toContain(id);
     expect((await store.deliveries.get(id!))?.body).toEqual(delivery.body);
     await store.deliveries.markProcessed(id!, 'applied', 200);
     expect(await store.deliveries.get(id!)).toMatchObject({ processedAt: 200, outcome: 'applied' });

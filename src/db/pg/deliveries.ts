@@ -1,6 +1,6 @@
 // Webhook deliveries in PostgreSQL: stored before they are acknowledged, deduplicated by their key
 // across every instance (the unique index decides which instance's insert stores a repeat).
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, lt } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { WebhookDeliveryRow, WebhookSource } from '../schema.ts';
 import type { DeliveryStore, IncomingDelivery } from '../store.ts';
@@ -65,13 +65,18 @@ export class PgDeliveryStore implements DeliveryStore {
     });
   }
 
-  pendingIds(): Promise<number[]> {
+  pendingIds(receivedBefore = Number.MAX_SAFE_INTEGER): Promise<number[]> {
     return withoutParams(async () => {
       const rows = await this.#db
         .select({ id: webhookDeliveries.id })
         .from(webhookDeliveries)
         .innerJoin(onboardings, eq(onboardings.id, webhookDeliveries.onboardingRef))
-        .where(isNull(webhookDeliveries.processedAt))
+        .where(
+          and(
+            isNull(webhookDeliveries.processedAt),
+            lt(webhookDeliveries.receivedAt, receivedBefore),
+          ),
+        )
         .orderBy(webhookDeliveries.id);
       return rows.map((r) => r.id);
     });

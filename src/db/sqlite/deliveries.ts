@@ -23,7 +23,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
       ),
       pending: sqlite.prepare(
         `select d.id from webhook_deliveries d join onboardings o on o.id = d.onboarding_ref
-          where d.processed_at is null order by d.id`,
+          where d.processed_at is null and d.received_at < ? order by d.id`,
       ),
     };
   }
@@ -53,7 +53,7 @@ export class SqliteDeliveryStore implements DeliveryStore {
     this.#s.processed.run(at, outcome, id);
   }
 
-  async pendingIds(): Promise<number[]> {
-    return (this.#s.pending.all() as { id: number }[]).map((r) => r.id);
+  async pendingIds(receivedBefore = Number.MAX_SAFE_INTEGER): Promise<number[]> {
+    return (this.#s.pending.all(receivedBefore) as { id: number }[]).map((r) => r.id);
   }
 }
