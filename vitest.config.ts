@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-build.ts'],
     // The browser test needs Debian's Chromium: `npm run test:browser` (CI installs it first).
     // The three-instance run takes the whole machine for minutes: `npm run test:scale`, alone.
     exclude: ['test/browser/**', 'test/scale/**', '**/node_modules/**'],
