@@ -122,8 +122,8 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 
   /** Mutations per minute each API key may make, on average; 0: no limit. */
-  RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().min(0).default(600),
-  /** How many of them at once after a quiet spell; unset, 120 or the per-minute rate if lower. */
+  RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().min(0).default(6_000),
+  /** How many of them at once after a quiet spell; unset, 1,000 or the per-minute rate if lower. */
   RATE_LIMIT_KEY_BURST: z.coerce.number().int().min(1).optional(),
   /** The same for each onboarding's session tokens (all of one onboarding's tokens together). */
   RATE_LIMIT_SESSION_PER_MINUTE: z.coerce.number().min(0).default(120),
@@ -301,7 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     rateLimits: {
-      apiKey: bucketLimit(e.RATE_LIMIT_KEY_PER_MINUTE, e.RATE_LIMIT_KEY_BURST, 120),
+      apiKey: bucketLimit(e.RATE_LIMIT_KEY_PER_MINUTE, e.RATE_LIMIT_KEY_BURST, 1_000),
       session: bucketLimit(e.RATE_LIMIT_SESSION_PER_MINUTE, e.RATE_LIMIT_SESSION_BURST, 30),
     },
   });

@@ -80,7 +80,7 @@ describe('a token bucket per caller', () => {
 describe('rate limit configuration', () => {
   it('defaults that leave the demo and the tests room', () => {
     expect(loadConfig({}).rateLimits).toEqual({
-      apiKey: { perMinute: 600, burst: 120 },
+      apiKey: { perMinute: 6_000, burst: 1_000 },
       session: { perMinute: 120, burst: 30 },
     });
   });
