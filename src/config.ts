@@ -5,7 +5,6 @@
 // fake of SendZen and Sinch in the same process and points every upstream at it; `live` talks to the
 // real hosts and requires the real credentials.
 import { z } from 'zod';
-import type { RateLimits } from './auth/rate-limit.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -208,6 +207,20 @@ export interface UpstreamsConfig {
     keyId: string;
     keySecret: string;
   };
+}
+
+/** A token bucket's budget (src/auth/rate-limit.ts spends it). */
+export interface BucketLimit {
+  /** Tokens added per minute; 0 turns the limit off. */
+  perMinute: number;
+  /** How many a full bucket holds: what a caller idle long enough may spend at once. */
+  burst: number;
+}
+
+/** Mutation budgets per API key and per onboarding's session tokens. */
+export interface RateLimits {
+  apiKey: BucketLimit;
+  session: BucketLimit;
 }
 
 export class ConfigError extends Error {

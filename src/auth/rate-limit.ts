@@ -7,14 +7,8 @@
 // the armor limits and subscriptions by the transports.
 import { GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { BucketLimit, RateLimits } from '../config.ts';
 import type { Caller } from './caller.ts';
-
-export interface BucketLimit {
-  /** Tokens added per minute; 0 turns the limit off. */
-  perMinute: number;
-  /** How many a full bucket holds: what a caller idle long enough may spend at once. */
-  burst: number;
-}
 
 export type Take = { ok: true } | { ok: false; retryAfterMs: number };
 
@@ -68,11 +62,6 @@ export class TokenBuckets {
       if (now - bucket.at >= this.fullAfterMs) this.buckets.delete(key);
     }
   }
-}
-
-export interface RateLimits {
-  apiKey: BucketLimit;
-  session: BucketLimit;
 }
 
 /** What a caller is told when over its budget; over HTTP, 429 with Retry-After in whole seconds. */
