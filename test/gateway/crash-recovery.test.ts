@@ -139,8 +139,9 @@ async function subprojectOf(onboardingId: string) {
 
 /**
  * The scenario every test here plays: the fake holds the next call `fault` matches, `reach` drives
- * a new onboarding until the gateway has made that call, and the gateway is SIGKILLed while the
- * fake still holds it. Once the fake has finished the call (`createdUpstream`: what it creates
+ * a new onboarding toward that call, and once the fake's journal shows the gateway made it, the
+ * gateway is SIGKILLed while the fake still holds it. (Not a wait for the step to show RUNNING: a
+ * subscription that connects late on a loaded machine can miss that version altogether.) Once the fake has finished the call (`createdUpstream`: what it creates
  * exists upstream), the gateway starts again on the same database.
  *
  * The kill must land within the hold. A machine too slow for that lets the fake answer first, and
@@ -271,7 +272,8 @@ describe('a gateway killed mid-provisioning and started again', () => {
     const { id, clientIdentifier } = await killWhileHeld(
       'crash-subproject',
       { upstream: 'subprojects', method: 'POST', path: '/v1/projects/*/subprojects' },
-      (id) => waitForStep(id, 'SINCH_SUBPROJECT', 'RUNNING'),
+      // Made by the runner straight after the SendZen project: nothing to drive.
+      async () => {},
       async (id) => (await subprojectOf(id)) !== undefined,
     );
 
@@ -286,7 +288,7 @@ describe('a gateway killed mid-provisioning and started again', () => {
     const { id, clientIdentifier } = await killWhileHeld(
       'crash-provisioning-webhook',
       { upstream: 'provisioning', method: 'POST', path: '/v1/projects/*/webhooks' },
-      (id) => waitForStep(id, 'PROVISIONING_WEBHOOK', 'RUNNING'),
+      async () => {},
       async (id) => {
         const sub = await subprojectOf(id);
         return (await fakeRecords()).provisioningWebhooks.some(
@@ -308,7 +310,6 @@ describe('a gateway killed mid-provisioning and started again', () => {
       async (id, clientIdentifier) => {
         await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
         await completeSignup(clientIdentifier);
-        await waitForStep(id, 'WHATSAPP_SENDER', 'RUNNING');
       },
       async (id) => {
         const sub = await subprojectOf(id);
@@ -329,7 +330,6 @@ describe('a gateway killed mid-provisioning and started again', () => {
       async (id, clientIdentifier) => {
         await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
         await completeSignup(clientIdentifier);
-        await waitForStep(id, 'CONVERSATION_APP', 'RUNNING');
       },
       async (id) => {
         const sub = await subprojectOf(id);
@@ -352,7 +352,6 @@ describe('a gateway killed mid-provisioning and started again', () => {
       async (id, clientIdentifier) => {
         await waitForStep(id, 'PROVISIONING_WEBHOOK', 'SUCCEEDED');
         await completeSignup(clientIdentifier);
-        await waitForStep(id, 'APP_WEBHOOK', 'RUNNING');
       },
       async (id) => {
         const sub = await subprojectOf(id);
