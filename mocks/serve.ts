@@ -36,6 +36,7 @@ function configFrom(options: FakeUpstreamsOptions): SandboxConfig {
     subprojectWarmupMs: options.subprojectWarmupMs,
     tokenTtlSeconds: options.tokenTtlSeconds,
     iframeTtlMs: options.iframeTtlMs,
+    metaCodeTtlMs: options.metaCodeTtlMs,
     callbackRetryDelaysMs: options.callbackRetryDelaysMs,
   };
   const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));

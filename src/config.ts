@@ -89,6 +89,8 @@ const envSchema = z.object({
 
   /** Poll the sender when no provisioning callback has arrived this long after creating it. */
   SENDER_POLL_AFTER_MS: z.coerce.number().int().min(100).default(60_000),
+  // SendZen retries its webhook for minutes; a relayed result not confirmed by then never will be.
+  SIGNUP_CONFIRMATION_WINDOW_MS: z.coerce.number().int().min(100).default(900_000),
   /** A new Sinch subproject may answer 404/403 this long before it is usable (Sinch says ~30 s). */
   SUBPROJECT_WARMUP_GRACE_MS: z.coerce.number().int().min(0).default(90_000),
   STEP_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
@@ -177,6 +179,8 @@ export interface Config {
   bootstrapApiKey: { key: string; scopes: string } | undefined;
   pipeline: {
     senderPollAfterMs: number;
+    /** How long a signup result the page relayed waits for SendZen's webhook to confirm it. */
+    signupConfirmationWindowMs: number;
     subprojectWarmupGraceMs: number;
     stepMaxAttempts: number;
     stepRetryBaseMs: number;
@@ -302,6 +306,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     pipeline: {
       senderPollAfterMs: e.SENDER_POLL_AFTER_MS,
+      signupConfirmationWindowMs: e.SIGNUP_CONFIRMATION_WINDOW_MS,
       subprojectWarmupGraceMs: e.SUBPROJECT_WARMUP_GRACE_MS,
       stepMaxAttempts: e.STEP_MAX_ATTEMPTS,
       stepRetryBaseMs: e.STEP_RETRY_BASE_MS,

@@ -5,6 +5,7 @@ import { accessTokenSchema } from './access-tokens.ts';
 import { conversationAppSchema } from './conversation-apps.ts';
 import { conversationWebhookRecordSchema } from './conversation-webhooks.ts';
 import { iframeSessionSchema } from './iframe-sessions.ts';
+import { metaCodeSchema } from './meta-codes.ts';
 import { provisioningWebhookRecordSchema } from './provisioning-webhooks.ts';
 import { senderRecordSchema } from './senders.ts';
 import { sendzenProjectSchema } from './sendzen-projects.ts';
@@ -15,6 +16,7 @@ export function createDatabase() {
     sendzenProjects: new Collection({ schema: sendzenProjectSchema }),
     iframeSessions: new Collection({ schema: iframeSessionSchema }),
     accessTokens: new Collection({ schema: accessTokenSchema }),
+    metaCodes: new Collection({ schema: metaCodeSchema }),
     subprojects: new Collection({ schema: subprojectRecordSchema }),
     senders: new Collection({ schema: senderRecordSchema }),
     provisioningWebhooks: new Collection({ schema: provisioningWebhookRecordSchema }),

@@ -12,6 +12,7 @@ import {
   senderSchema,
 } from '../../src/upstreams/sinch/contract.ts';
 import type { SenderRecord } from '../data/senders.ts';
+import { redeemMetaCode } from '../sandbox/meta-codes.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { conform } from './conform.ts';
 import { papiError } from './error-bodies.ts';
@@ -93,6 +94,20 @@ export function createProvisioningHandlers(sandbox: Sandbox): HttpHandler[] {
           'Use the existing sender, or delete it before creating a new one.',
           { senderId: holder.id, projectId: holder.projectId },
         );
+      }
+
+      // After the phone number check: a retry of a create that went through meets the 409 (and
+      // adopts what it made) before its code, used up by that create, is looked at.
+      if (body.data.authenticationCode !== undefined) {
+        const refused = await redeemMetaCode(sandbox, body.data.authenticationCode, body.data);
+        if (refused) {
+          return papiError(
+            400,
+            'invalid_facebook_token',
+            refused,
+            'Run Embedded Signup again for a new code, and create the sender within its lifetime.',
+          );
+        }
       }
 
       const now = new Date().toISOString();

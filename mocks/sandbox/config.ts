@@ -8,6 +8,8 @@ export const sandboxConfigSchema = z.object({
   subprojectWarmupMs: z.number().int().nonnegative(),
   tokenTtlSeconds: z.number().int().positive(),
   iframeTtlMs: z.number().int().positive(),
+  /** How long a Meta authorization code the fake issues stays good (Meta's: about 30 s). */
+  metaCodeTtlMs: z.number().int().positive(),
   /** Waits between outbound delivery attempts; its length is the number of retries. */
   callbackRetryDelaysMs: z.array(z.number().int().nonnegative()).max(20),
 });
@@ -20,6 +22,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   subprojectWarmupMs: 0,
   tokenTtlSeconds: 3600,
   iframeTtlMs: 3_600_000,
+  metaCodeTtlMs: 30_000,
   callbackRetryDelaysMs: [250, 1000, 4000],
 };
 
@@ -39,6 +42,8 @@ export interface FakeUpstreamsOptions {
   tokenTtlSeconds?: number;
   /** Default one hour. */
   iframeTtlMs?: number;
+  /** Default 30 s: how long a Meta authorization code the fake issues stays good. */
+  metaCodeTtlMs?: number;
   /** Default [250, 1000, 4000]: waits between outbound delivery attempts. */
   callbackRetryDelaysMs?: number[];
   /** One line per request on stdout. Default true; tests pass false. */

@@ -7,6 +7,7 @@ import { type Problem, parseJsonBody, problemText } from '../handlers/request-bo
 import { senderView } from '../handlers/sender-view.ts';
 import { configPatchSchema } from './config.ts';
 import { faultInputSchema } from './faults.ts';
+import { issueMetaCode, metaCodeRequestSchema } from './meta-codes.ts';
 import type { Sandbox } from './sandbox.ts';
 import { senderOutcomeSchema } from './sender-outcomes.ts';
 import { completeSignup, signupOutcomeSchema } from './signups.ts';
@@ -73,6 +74,17 @@ export function createControlHandlers(sandbox: Sandbox): HttpHandler[] {
         );
       }
       return HttpResponse.json({ result });
+    }),
+
+    // What the customer's browser holds after Meta's signup window: a code for these ids.
+    http.post(at('/meta/codes'), async ({ request }) => {
+      const body = await parseJsonBody(request, metaCodeRequestSchema, {});
+      if (!body.ok) return invalid(body.problems);
+      const { code, wabaId, phoneNumberId, expiresAt } = await issueMetaCode(sandbox, body.data);
+      return HttpResponse.json(
+        { code, wabaId, phoneNumberId, expiresAt: new Date(expiresAt).toISOString() },
+        { status: 201 },
+      );
     }),
 
     http.post(at('/sinch/sender-outcomes'), async ({ request }) => {

@@ -7,9 +7,9 @@
 import type { OnboardingStatus, StepStatus } from '../db/schema.ts';
 import type { NewEvent, OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
 import type { ChangeContext } from './deps.ts';
-import { type EventDraft, updateStep } from './draft.ts';
+import { type EventDraft, stepOf, updateStep } from './draft.ts';
 import { OnboardingNotFoundError } from './errors.ts';
-import { deriveStatus, STEPS, startable } from './plan.ts';
+import { deriveStatus, startable, waitingFor } from './plan.ts';
 
 /**
  * Edits the draft and returns what happened. A change that reports no event still writes what it
@@ -92,7 +92,7 @@ function settle(draft: OnboardingDraft, drafts: EventDraft[], now: number): NewE
       drafts.push({
         type: 'step.waiting',
         step: schedule.name,
-        message: `Waiting for ${STEPS[schedule.name].waitingFor}`,
+        message: `Waiting for ${waitingFor(stepOf(draft, schedule.name))}`,
       });
     }
   }

@@ -21,6 +21,11 @@ export interface ChangeContext {
 
 export interface PipelineSettings {
   senderPollAfterMs: number;
+  /**
+   * How long a signup result the vendor's page relayed (a hint, unverified) waits for SendZen's
+   * webhook to confirm it before the onboarding asks for action.
+   */
+  signupConfirmationWindowMs: number;
   subprojectWarmupGraceMs: number;
   stepMaxAttempts: number;
   /** First retry delay of a failed step; doubles per attempt up to a minute. */

@@ -27,8 +27,8 @@ export interface StepDefinition {
   start: 'always' | 'provisioning' | 'external';
   /** What PreconditionFailed says when an operation needs this step and it has not succeeded. */
   unmet: string;
-  /** What the step waits for while it is WAITING. */
-  waitingFor: string;
+  /** What the step waits for while it is WAITING (read it through `waitingFor`). */
+  waitingFor: string | ((step: StepRow) => string);
   /** The upstream work (absent for a step something outside completes). */
   run?: StepRun;
   /**
@@ -80,7 +80,12 @@ export const STEPS: Definitions = {
     start: 'external',
     unmet:
       'The customer has not completed the signup yet; a sender needs its WABA id and phone number id',
-    waitingFor: 'the customer to complete the signup in the onboarding iframe',
+    // Due while WAITING only when the frontend relayed a completion: the end of its wait for
+    // SendZen's confirmation (src/onboarding/signup.ts).
+    waitingFor: (step) =>
+      step.nextAttemptAt === null
+        ? 'the customer to complete the signup in the onboarding iframe'
+        : "SendZen's webhook to confirm the signup result the frontend relayed; nothing is created until it does",
   },
   WHATSAPP_SENDER: {
     name: 'WHATSAPP_SENDER',
@@ -117,6 +122,12 @@ export const STEPS: Definitions = {
 
 /** The definitions in order: what the demo and the GraphQL enum list. */
 export const PLAN: readonly StepDefinition[] = STEP_NAMES.map((name) => STEPS[name]);
+
+/** What a WAITING step waits for, in a person's words. */
+export function waitingFor(step: StepRow): string {
+  const says = STEPS[step.name].waitingFor;
+  return typeof says === 'string' ? says : says(step);
+}
 
 /** A new onboarding's steps, in plan order, none started. */
 export function newSteps(onboardingId: string, now: number): StepRow[] {

@@ -23,6 +23,7 @@ import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
 import { STEPS } from './plan.ts';
 import { failureOf, nextAttempt, type StepError } from './retry.ts';
 import { applySenderReport } from './sender-state.ts';
+import { signupConfirmationOverdue } from './signup.ts';
 import type { StepName } from './step-names.ts';
 import type { StepResult } from './steps/types.ts';
 
@@ -448,9 +449,17 @@ export class StepRunner {
     ];
   }
 
-  /** The fallback when no provisioning callback arrives: ask Sinch for the sender's state. */
+  /**
+   * A WAITING step fell due: for the sender, the fallback when no provisioning callback arrives
+   * (ask Sinch for its state); for the signup, the end of the wait for SendZen to confirm what the
+   * frontend relayed.
+   */
   async #poll(onboardingId: string, name: StepName): Promise<void> {
     const deps = this.#deps;
+    if (name === 'CUSTOMER_SIGNUP') {
+      await change(deps, onboardingId, (draft) => signupConfirmationOverdue(draft, deps.now()));
+      return;
+    }
     let claimed = false;
     const snapshot = await change(deps, onboardingId, (draft) => {
       const now = deps.now();

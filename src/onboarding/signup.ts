@@ -1,7 +1,16 @@
-// The customer's signup result can arrive twice: from the frontend relaying the iframe's
-// postMessage, and from SendZen's webhook. Both go through here. A repeat changes nothing; a
-// disagreement is written to the event log and the webhook wins (the relay passed through a
-// browser); a failure reported after a completion never moves the signup backwards.
+// The customer's signup result can arrive twice: from the vendor's page relaying the iframe's
+// postMessage, and from SendZen's webhook. Both go through here.
+//
+// What a browser says is a hint, never a reason to create anything upstream: anyone holding the
+// onboarding's session token can say it. A relayed completion is shown at once and held, with the
+// step still WAITING, until a source the gateway can verify confirms it: SendZen's webhook (which
+// proves it knows the onboarding's secret webhook path), or Meta's authorization code relayed with
+// it, which Sinch verifies when the sender is created with it (a forged one is refused there, and
+// nothing is made). A hint nobody confirms within the configured window asks for action. A
+// relayed failure is applied at once: it creates nothing, it only stops.
+//
+// A repeat changes nothing; a disagreement is written to the event log and the webhook wins; a
+// failure reported after a completion never moves the signup backwards.
 import type { OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
 import { change } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
@@ -24,12 +33,35 @@ export interface SignupReport {
   source: SignupSource;
 }
 
+/** The code the step's error carries while a relayed completion went unconfirmed too long. */
+export const SIGNUP_NOT_CONFIRMED = 'SIGNUP_NOT_CONFIRMED';
+
 function sameResult(snapshot: OnboardingSnapshot, result: SignupResult): boolean {
   const o = snapshot.onboarding;
   if (o.signupStatus !== result.status) return false;
   return (
     result.status === 'failed' ||
     (o.wabaId === result.wabaId && o.phoneNumberId === result.phoneNumberId)
+  );
+}
+
+/** Whether a report may move the onboarding on by itself (see the file's head). */
+function isVerifiable(report: SignupReport): boolean {
+  return (
+    report.source !== 'relay' || report.result.status === 'failed' || report.code !== undefined
+  );
+}
+
+/**
+ * Whether the onboarding holds a completion the page relayed that no verifiable source has
+ * confirmed yet: shown, but the signup step still waits.
+ */
+export function awaitingConfirmation(snapshot: Pick<OnboardingSnapshot, 'onboarding' | 'steps'>) {
+  const { onboarding } = snapshot;
+  return (
+    onboarding.signupSource === 'relay' &&
+    onboarding.signupStatus === 'completed' &&
+    stepOf(snapshot, 'CUSTOMER_SIGNUP').status !== 'SUCCEEDED'
   );
 }
 
@@ -63,16 +95,23 @@ export function recordSignupResult(
     }
 
     const previous = onboarding.signupStatus ? onboarding.signupSource : null;
+    const now = deps.now();
+    const hint = awaitingConfirmation(current);
     if (previous && sameResult(current, result)) {
-      if (previous === source || source !== 'webhook') return [];
-      onboarding.signupSource = 'webhook';
-      return [
-        {
+      if (source === 'webhook' && previous !== 'webhook') {
+        const confirmed: EventDraft = {
           type: 'signup.confirmed',
           step: 'CUSTOMER_SIGNUP',
           message: `SendZen's webhook confirmed the signup result relayed by the frontend`,
-        },
-      ];
+        };
+        if (!hint) {
+          onboarding.signupSource = 'webhook';
+          return [confirmed];
+        }
+        return [confirmed, ...setSignup(current, deps, report, now)];
+      }
+      // The same completion again, now with Meta's code: verifiable at last.
+      if (!(hint && isVerifiable(report))) return [];
     }
 
     const events: EventDraft[] = [];
@@ -114,9 +153,79 @@ export function recordSignupResult(
         });
       }
     }
-    events.push(...setSignup(current, deps, report, deps.now()));
+    events.push(
+      ...(isVerifiable(report)
+        ? setSignup(current, deps, report, now)
+        : holdForConfirmation(current, report, now, deps.pipeline.signupConfirmationWindowMs)),
+    );
     return events;
   });
+}
+
+/**
+ * Shows a completion the page relayed without Meta's code, and waits for SendZen's webhook: the
+ * step stays WAITING, due again when the window closes (`signupConfirmationOverdue`).
+ */
+function holdForConfirmation(
+  draft: OnboardingDraft,
+  report: SignupReport,
+  at: number,
+  windowMs: number,
+): EventDraft[] {
+  const { result } = report;
+  if (result.status !== 'completed') return [];
+  Object.assign(draft.onboarding, {
+    signupStatus: 'completed',
+    signupSource: 'relay',
+    wabaId: result.wabaId,
+    phoneNumberId: result.phoneNumberId,
+    signupMessage: null,
+    signupCodeSealed: null,
+  });
+  const until = at + windowMs;
+  updateStep(draft, 'CUSTOMER_SIGNUP', at, {
+    status: 'WAITING',
+    nextAttemptAt: until,
+    finishedAt: null,
+    upstreamId: null,
+    ...errorColumns(null),
+  });
+  return [
+    {
+      type: 'signup.relayed',
+      step: 'CUSTOMER_SIGNUP',
+      message: `The frontend reported the signup completed (WABA ${result.wabaId}, phone number id ${result.phoneNumberId}); nothing is created until SendZen's webhook confirms it (waiting until ${new Date(until).toISOString()})`,
+      data: { wabaId: result.wabaId, phoneNumberId: result.phoneNumberId, until },
+    },
+  ];
+}
+
+/**
+ * The confirmation window of a relayed completion has closed with no word from SendZen: the
+ * signup step asks for action. A late webhook still confirms it (the webhook always wins).
+ */
+export function signupConfirmationOverdue(draft: OnboardingDraft, now: number): EventDraft[] {
+  const step = stepOf(draft, 'CUSTOMER_SIGNUP');
+  if (step.status !== 'WAITING' || step.nextAttemptAt === null || step.nextAttemptAt > now) {
+    return [];
+  }
+  step.nextAttemptAt = null;
+  if (draft.onboarding.cancelledAt !== null || !awaitingConfirmation(draft)) return [];
+  const message =
+    "The frontend reported the signup completed, but SendZen's webhook has not confirmed it, so nothing was created for it. Check that SendZen can reach the gateway's webhook URL; a late confirmation still continues the onboarding, and retrying gives the customer a new link to sign up again.";
+  updateStep(draft, 'CUSTOMER_SIGNUP', now, {
+    status: 'FAILED',
+    finishedAt: now,
+    ...errorColumns({ upstream: 'sendzen', code: SIGNUP_NOT_CONFIRMED, message, retryable: true }),
+  });
+  return [
+    {
+      type: 'signup.unconfirmed',
+      step: 'CUSTOMER_SIGNUP',
+      message,
+      data: { code: SIGNUP_NOT_CONFIRMED },
+    },
+  ];
 }
 
 function setSignup(
@@ -146,6 +255,7 @@ function setSignup(
     updateStep(draft, 'CUSTOMER_SIGNUP', at, {
       status: 'SUCCEEDED',
       finishedAt: at,
+      nextAttemptAt: null,
       upstreamId: result.wabaId,
       ...errorColumns(null),
     });
@@ -153,6 +263,7 @@ function setSignup(
     updateStep(draft, 'CUSTOMER_SIGNUP', at, {
       status: 'FAILED',
       finishedAt: at,
+      nextAttemptAt: null,
       ...errorColumns({
         upstream: 'sendzen',
         code: 'SIGNUP_FAILED',

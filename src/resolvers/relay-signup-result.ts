@@ -8,7 +8,7 @@ builder.mutationField('relaySignupResult', (t) =>
   t.field({
     type: OnboardingRef,
     description:
-      'Relays the signup result the iframe posted. SendZen’s webhook reports it too; when the two disagree the webhook wins and the event log says so.',
+      'Relays the signup result the iframe posted, with the onboarding’s session token. A relayed completion is shown at once (`signup.awaitingConfirmation`) but creates nothing: provisioning starts when SendZen’s webhook confirms it, or at once when it carries Meta’s authorization code (`code`), which Sinch verifies when it creates the sender. Unconfirmed after SIGNUP_CONFIRMATION_WINDOW_MS, the onboarding asks for action (SIGNUP_NOT_CONFIRMED). When the relay and the webhook disagree, the webhook wins and the event log says so. A relayed failure is applied at once.',
     errors: onboardingResult('RelaySignupResult'),
     args: { input: t.arg({ type: RelaySignupResultInput, required: true }) },
     authScopes: { write: true, session: true },

@@ -8,6 +8,7 @@ import type {
   OnboardCustomerInput as DomainOnboardCustomerInput,
   RelayedSignup,
 } from '../onboarding/service.ts';
+import { awaitingConfirmation } from '../onboarding/signup.ts';
 import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
 import { builder } from './builder.ts';
 import { plainText } from './plain-text.ts';
@@ -41,16 +42,21 @@ const LabelRef = builder
   .objectRef<{ key: string; value: string }>('Label')
   .implement({ fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }) });
 
-const SignupRef = builder.objectRef<OnboardingSnapshot['onboarding']>('Signup').implement({
-  description: 'What the customer’s signup in the iframe came to.',
+const SignupRef = builder.objectRef<OnboardingSnapshot>('Signup').implement({
+  description: 'What the customer’s signup in the iframe came to, as last reported.',
   fields: (t) => ({
-    status: t.string({ resolve: (o) => (o.signupStatus ?? '').toUpperCase() }),
-    wabaId: t.exposeString('wabaId', { nullable: true }),
-    phoneNumberId: t.exposeString('phoneNumberId', { nullable: true }),
-    message: t.exposeString('signupMessage', { nullable: true }),
+    status: t.string({ resolve: (s) => (s.onboarding.signupStatus ?? '').toUpperCase() }),
+    wabaId: t.string({ nullable: true, resolve: (s) => s.onboarding.wabaId }),
+    phoneNumberId: t.string({ nullable: true, resolve: (s) => s.onboarding.phoneNumberId }),
+    message: t.string({ nullable: true, resolve: (s) => s.onboarding.signupMessage }),
     source: t.string({
       description: 'Who reported it: WEBHOOK (SendZen), RELAY (your frontend) or MANUAL.',
-      resolve: (o) => (o.signupSource ?? '').toUpperCase(),
+      resolve: (s) => (s.onboarding.signupSource ?? '').toUpperCase(),
+    }),
+    awaitingConfirmation: t.boolean({
+      description:
+        'True while a completion your frontend relayed waits for SendZen’s webhook to confirm it: until then nothing is created upstream (a browser’s word is not proof). The signup step’s `nextAttemptAt` is when the wait ends.',
+      resolve: (s) => awaitingConfirmation(s),
     }),
   }),
 });
@@ -150,7 +156,7 @@ builder.node(OnboardingRef, {
     signup: t.field({
       type: SignupRef,
       nullable: true,
-      resolve: (s) => (s.onboarding.signupStatus ? s.onboarding : null),
+      resolve: (s) => (s.onboarding.signupStatus ? s : null),
     }),
     steps: t.field({ type: [StepRef], resolve: (s) => s.steps }),
     actionRequired: t.field({
@@ -283,7 +289,8 @@ export const RelaySignupResultInput = builder.inputType('RelaySignupResultInput'
       clientIdentifier: t.string({ required: false, validate: plainText().min(1).max(255) }),
       code: t.string({
         required: false,
-        description: 'Meta’s Embedded Signup code, if your page has it.',
+        description:
+          'Meta’s Embedded Signup authorization code (`FB.login`’s `authResponse.code`), if your page has it. With it, provisioning starts at once: the gateway hands it to Sinch with the sender create, and Sinch verifies it (it lives about 30 seconds and is good once).',
         validate: plainText().min(1).max(4096),
       }),
       message: t.string({ required: false, validate: z.string().max(2000) }),

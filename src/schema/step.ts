@@ -1,7 +1,7 @@
 // A step of an onboarding: what it is doing, how often it tried, what it produced, and what went
 // wrong last.
 import type { STEP_STATUSES, StepRow } from '../db/schema.ts';
-import { PLAN, STEPS } from '../onboarding/plan.ts';
+import { PLAN, STEPS, waitingFor } from '../onboarding/plan.ts';
 import { builder } from './builder.ts';
 
 export const StepNameEnum = builder.enumType('StepName', {
@@ -54,8 +54,14 @@ export const StepRef = builder.objectRef<StepRow>('Step').implement({
     nextAttemptAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: 'When the gateway will act on this step next (a retry or a poll).',
+      description:
+        'When the gateway will act on this step next: a retry, a poll, or the end of a wait for confirmation.',
       resolve: (s) => (s.status === 'PENDING' || s.status === 'WAITING' ? s.nextAttemptAt : null),
+    }),
+    waitingFor: t.string({
+      nullable: true,
+      description: 'While WAITING: what the step waits for, in plain words.',
+      resolve: (s) => (s.status === 'WAITING' ? waitingFor(s) : null),
     }),
     upstreamId: t.exposeString('upstreamId', {
       nullable: true,

@@ -84,6 +84,7 @@ describe('the sandbox controls', () => {
         subprojectWarmupMs: 0,
         tokenTtlSeconds: 3600,
         iframeTtlMs: 3_600_000,
+        metaCodeTtlMs: 30_000,
         callbackRetryDelaysMs: [20, 50],
       },
     });

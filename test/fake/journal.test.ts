@@ -99,9 +99,12 @@ describe('the request journal', () => {
       auth: bearer,
       body: { target: `${receiver.url}/papi`, secret: 'papi-webhook-secret', triggers: ['ALL'] },
     });
+    const metaCode = (
+      await control(fake, 'POST', '/meta/codes', { wabaId: '1', phoneNumberId: '2' })
+    ).body.code;
     const created = await call('POST', `${provisioning}/whatsapp/senders`, {
       auth: sandboxBasic(fake),
-      body: { wabaId: '1', phoneNumberId: '2', authenticationCode: 'meta-exchange-code' },
+      body: { wabaId: '1', phoneNumberId: '2', authenticationCode: metaCode },
     });
     const sender = await eventually(async () => {
       const read = (
@@ -154,7 +157,7 @@ describe('the request journal', () => {
       iframeToken,
       accessToken,
       'papi-webhook-secret',
-      'meta-exchange-code',
+      metaCode,
       sender.bearerToken,
       'whatsapp-callback-secret',
       'conversation-webhook-secret',

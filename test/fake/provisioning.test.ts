@@ -48,7 +48,6 @@ let phone = 200000000000000;
 const esBody = (overrides: Record<string, unknown> = {}) => ({
   wabaId: '524126980791429',
   phoneNumberId: String(++phone),
-  authenticationCode: 'es-code',
   ...overrides,
 });
 
@@ -257,6 +256,50 @@ describe('a WhatsApp sender', () => {
 
     expect((await call('DELETE', `${senders()}/${holder.id}`, { auth })).status).toBe(204);
     expect((await call('POST', senders(), { auth, body })).status).toBe(201);
+  });
+
+  it('verifies an authenticationCode as Meta would: one issued for these ids, once, while it lives', async () => {
+    const issue = async (ids: Record<string, string> = {}) =>
+      (await control(fake, 'POST', '/meta/codes', ids)).body as {
+        code: string;
+        wabaId: string;
+        phoneNumberId: string;
+      };
+    const refusal = async (body: Record<string, string>) => {
+      const answer = await call('POST', senders(), { auth, body });
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ errorCode: 'invalid_facebook_token' });
+      return answer.body.message as string;
+    };
+
+    const good = await issue();
+    const ids = { wabaId: good.wabaId, phoneNumberId: good.phoneNumberId };
+    const sender = await createSender({ ...ids, authenticationCode: good.code });
+    expect(sender.id).toBeTruthy();
+
+    expect(await refusal(esBody({ authenticationCode: 'made-up' }))).toMatch(/not valid/);
+    const forOthers = await issue();
+    expect(await refusal(esBody({ authenticationCode: forOthers.code }))).toMatch(
+      /not issued for this WABA/,
+    );
+    // Used once already: refused even once the number is free again.
+    expect((await call('DELETE', `${senders()}/${sender.id}`, { auth })).status).toBe(204);
+    expect(await refusal({ ...ids, authenticationCode: good.code })).toMatch(/already been used/);
+
+    await control(fake, 'PATCH', '/config', { metaCodeTtlMs: 1 });
+    const stale = await issue();
+    await sleep(5);
+    expect(
+      await refusal({
+        wabaId: stale.wabaId,
+        phoneNumberId: stale.phoneNumberId,
+        authenticationCode: stale.code,
+      }),
+    ).toMatch(/expired/);
+    await control(fake, 'PATCH', '/config', { metaCodeTtlMs: 30_000 });
+    // None of the refusals made a sender.
+    const listed = (await call('GET', senders(), { auth })).body.senders as { state: string }[];
+    expect(listed.filter((s) => s.state !== 'INACTIVE')).toEqual([]);
   });
 
   it('creates one sender when the same phone number is sent twice at once', async () => {

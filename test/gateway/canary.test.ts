@@ -3,7 +3,6 @@
 // the gateway's own upstream credentials), and none of them shows up where it must not: in a
 // GraphQL response (but the one deliberate, admin-only reveal), in an error, in a log line, or in
 // the bytes of the database files. What GraphQL may show of a secret is its last four characters.
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/auth/api-keys.ts';
@@ -57,7 +56,8 @@ const logLines: string[] = [];
 const answers: string[] = [];
 const revealAnswers: string[] = [];
 
-const CODE = `CANARY-ES-CODE-${randomBytes(16).toString('hex')}`;
+/** Meta's authorization code for the customer's number: the fake issues it (Sinch verifies it). */
+let CODE: string;
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -202,6 +202,13 @@ describe('a whole onboarding with canary secrets', () => {
         status('PROVISIONING_WEBHOOK') === 'SUCCEEDED' && status('CUSTOMER_SIGNUP') === 'WAITING'
       );
     });
+
+    CODE = (
+      await sandbox.control<{ code: string }>('POST', '/meta/codes', {
+        wabaId: '411111111111111',
+        phoneNumberId: '422222222222222',
+      })
+    ).code;
 
     // What a careless or hostile page might do with the code first: each is refused.
     const wrongCustomer = await gql(

@@ -47,7 +47,11 @@ const adminKey = newBootstrapKey();
 const admin = `Bearer ${adminKey}`;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ senderActivationMs: 50, callbackRetryDelaysMs: [20, 50, 100] });
+  sandbox = await startSandbox({
+    senderActivationMs: 50,
+    callbackRetryDelaysMs: [20, 50, 100],
+    metaCodeTtlMs: 600_000,
+  });
 });
 afterAll(async () => {
   for (const gateway of running) await gateway.close();
@@ -288,6 +292,12 @@ async function prepare(gateway: Gateway, sealer: Sealer, prefix: string): Promis
     readyId,
     (now) => stepStatus(now, 'PROVISIONING_WEBHOOK') === 'SUCCEEDED',
   );
+  // Meta's code for the customer's number, which Sinch verifies: a secret the onboarding seals.
+  const issued = await sandbox.control<{ code: string; wabaId: string; phoneNumberId: string }>(
+    'POST',
+    '/meta/codes',
+    {},
+  );
   const relayed = await graphql(
     gateway.url,
     RelaySignupResult,
@@ -295,9 +305,9 @@ async function prepare(gateway: Gateway, sealer: Sealer, prefix: string): Promis
       input: {
         onboardingId: readyId,
         status: 'COMPLETED',
-        wabaId: String(100_000_000_000_000 + Math.floor(Math.random() * 1e9)),
-        phoneNumberId: String(200_000_000_000_000 + Math.floor(Math.random() * 1e9)),
-        code: `ES-CODE-${randomBytes(8).toString('hex')}`,
+        wabaId: issued.wabaId,
+        phoneNumberId: issued.phoneNumberId,
+        code: issued.code,
       },
     },
     { authorization: `Bearer ${first.body.data!.onboardCustomer.sessionToken}` },

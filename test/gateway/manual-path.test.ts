@@ -1,6 +1,7 @@
 // A partner that drives every step by hand: onboardCustomer with `autoProvision: false`, then
 // createSender and createConversationApp, each refused until the step before it is done. And the
-// frontend relaying the iframe's postMessage instead of waiting for SendZen's webhook.
+// frontend relaying the iframe's postMessage (shown at once; what it may cause is in
+// signup-confirmation.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import {
@@ -97,6 +98,7 @@ describe('manual provisioning (autoProvision: false)', () => {
       status: 'PENDING',
       attempts: 0,
       nextAttemptAt: null,
+      waitingFor: null,
       error: null,
     });
     expect(signedUp.sender).toBeNull();
@@ -185,9 +187,8 @@ describe('manual provisioning (autoProvision: false)', () => {
 });
 
 describe('relaySignupResult', () => {
-  it('completes the signup from what the frontend relays (source RELAY) and provisioning proceeds to READY', async () => {
-    const o = await onboard('relay-ok');
-    expect(o.autoProvision).toBe(true);
+  it('shows what the frontend relays at once, and on a manual onboarding createSender waits for SendZen’s confirmation', async () => {
+    const o = await onboard('relay-manual', { autoProvision: false });
     const wabaId = '524126980791429';
     const phoneNumberId = '106540352242922';
 
@@ -201,23 +202,22 @@ describe('relaySignupResult', () => {
       wabaId,
       phoneNumberId,
       message: null,
+      awaitingConfirmation: true,
     });
-    expect(relayed.onboarding!.status).toBe('PROVISIONING');
+    // The partner's own key cannot skip the confirmation either: a browser's word is no proof.
+    const early = await mutate(CreateSender, { id: o.id });
+    expect(early).toMatchObject({ __typename: 'PreconditionFailed', step: 'CUSTOMER_SIGNUP' });
 
-    const ready = await waitFor(
-      o.id,
-      (x) => x.status === 'READY' || x.status === 'ACTION_REQUIRED',
-    );
-    expect(ready.status).toBe('READY');
-    expect(ready.sender).toMatchObject({ state: 'ACTIVE', wabaId, phoneNumberId });
-    // The sender Sinch made is the customer's number, as relayed.
-    const state = await t.sandbox.control<{
-      records: { senders: { id: string; wabaId: string; phoneNumberId: string }[] };
-    }>('GET', '/state');
-    expect(state.records.senders.find((s) => s.id === ready.sender!.id)).toMatchObject({
+    await t.sandbox.control('POST', '/sendzen/signups', {
+      clientIdentifier: o.clientIdentifier,
+      status: 'completed',
       wabaId,
       phoneNumberId,
     });
+    await waitFor(o.id, (x) => step(x, 'CUSTOMER_SIGNUP').status === 'SUCCEEDED');
+    const created = await mutate(CreateSender, { id: o.id });
+    expect(created.__typename).toBe('CreateSenderSuccess');
+    expect(created.onboarding!.sender).toMatchObject({ wabaId, phoneNumberId });
   });
 
   it('refuses a result relayed for another customer or another SendZen project with InvalidInput, and changes nothing', async () => {

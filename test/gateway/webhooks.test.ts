@@ -144,6 +144,7 @@ describe('the SendZen signup webhook', () => {
       phoneNumberId: '200000000000001',
       source: 'WEBHOOK',
       message: null,
+      awaitingConfirmation: false,
     });
     expect(stepStatus(after, 'CUSTOMER_SIGNUP')).toBe('SUCCEEDED');
     const stored = await until(async () => {
@@ -546,13 +547,23 @@ describe('the relayed signup result and the SendZen webhook', () => {
     const a = { wabaId: '300000000000001', phoneNumberId: '400000000000001' };
     const b = { wabaId: '300000000000002', phoneNumberId: '400000000000002' };
     await relay(o, a);
-    expect((await read(o.id)).signup).toMatchObject({ ...a, source: 'RELAY' });
+    expect((await read(o.id)).signup).toMatchObject({
+      ...a,
+      source: 'RELAY',
+      awaitingConfirmation: true,
+    });
 
     expect(await post(await sendzenPath(o.raw), signupBody(o, b))).toMatchObject({ status: 200 });
     await applied(o.raw);
 
     const after = await read(o.id);
-    expect(after.signup).toEqual({ status: 'COMPLETED', ...b, source: 'WEBHOOK', message: null });
+    expect(after.signup).toEqual({
+      status: 'COMPLETED',
+      ...b,
+      source: 'WEBHOOK',
+      message: null,
+      awaitingConfirmation: false,
+    });
     expect(eventTypes(after)).toContain('signup.disagreement');
     expect(eventTypes(after)).not.toContain('signup.confirmed');
   });
@@ -566,7 +577,13 @@ describe('the relayed signup result and the SendZen webhook', () => {
     await relay(o, b);
 
     const after = await read(o.id);
-    expect(after.signup).toEqual({ status: 'COMPLETED', ...a, source: 'WEBHOOK', message: null });
+    expect(after.signup).toEqual({
+      status: 'COMPLETED',
+      ...a,
+      source: 'WEBHOOK',
+      message: null,
+      awaitingConfirmation: false,
+    });
     expect(eventTypes(after)).toContain('signup.disagreement');
     expect(eventTypes(after).filter((type) => type === 'signup.completed')).toHaveLength(1);
   });
@@ -584,6 +601,7 @@ describe('the relayed signup result and the SendZen webhook', () => {
       ...ids,
       source: 'WEBHOOK',
       message: null,
+      awaitingConfirmation: false,
     });
     expect(eventTypes(after)).toContain('signup.confirmed');
     expect(eventTypes(after)).not.toContain('signup.disagreement');

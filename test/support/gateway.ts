@@ -122,6 +122,8 @@ export async function startTestGateway(
   const sandbox = await startSandbox({
     senderActivationMs: 50,
     callbackRetryDelaysMs: [20, 50, 100],
+    // Meta's 30 s would be a window a loaded machine can miss between a relay and the sender.
+    metaCodeTtlMs: 600_000,
     ...options.sandbox,
   });
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));

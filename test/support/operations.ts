@@ -67,7 +67,7 @@ function operation<TResult>(source: string): Operation<TResult> {
 
 fragment(/* GraphQL */ `
   fragment StepView on Step {
-    name status attempts nextAttemptAt
+    name status attempts nextAttemptAt waitingFor
     error { code upstream retryable message }
   }
 `);
@@ -77,7 +77,7 @@ fragment(/* GraphQL */ `
     id version status clientIdentifier autoProvision
     iframeUrl iframeUrlExpiresAt sendzenProjectId subprojectId cancelledAt
     hasSendzenApiKey sendzenApiKeyPreview
-    signup { status source wabaId phoneNumberId message }
+    signup { status source wabaId phoneNumberId message awaitingConfirmation }
     steps { ...StepView }
     actionRequired { step code upstream retryable message }
     sender {
@@ -120,6 +120,7 @@ export interface StepView {
   status: StepStatus;
   attempts: number;
   nextAttemptAt: string | null;
+  waitingFor: string | null;
   error: { code: string; upstream: string | null; retryable: boolean; message: string } | null;
 }
 
@@ -149,6 +150,7 @@ export interface OnboardingView {
     wabaId: string | null;
     phoneNumberId: string | null;
     message: string | null;
+    awaitingConfirmation: boolean;
   } | null;
   steps: StepView[];
   actionRequired: {
