@@ -1,11 +1,13 @@
 // The PAPI errors every Provisioning endpoint shares (contracts D.1).
-import { papiError } from './error-bodies.ts';
+import { papiError, SINCH_CHALLENGE } from './error-bodies.ts';
 import { type Problem, problemText } from './request-body.ts';
 
 export const PROJECT_RESOLUTION = 'Verify that projectId is correct.';
 
 export const unauthorized = () =>
-  papiError(401, 'unauthorized_error', 'Unauthorized.', PROJECT_RESOLUTION);
+  papiError(401, 'unauthorized_error', 'Unauthorized.', PROJECT_RESOLUTION, undefined, {
+    'www-authenticate': SINCH_CHALLENGE,
+  });
 
 export const projectNotFound = (projectId: string) =>
   papiError(404, 'project_not_found', `Project ${projectId} was not found.`, PROJECT_RESOLUTION);

@@ -74,13 +74,20 @@ describe('Provisioning credentials and errors', () => {
   it('accepts a token or the key over Basic, and refuses anything else with its own 401', async () => {
     expect((await call('GET', senders(), { auth })).status).toBe(200);
     expect((await call('GET', senders(), { auth: sandboxBasic(fake) })).status).toBe(200);
-    const answer = await call('GET', senders(), { auth: 'Bearer nope' });
-    expect(answer.status).toBe(401);
-    expect(papiErrorBodySchema.parse(answer.body)).toEqual({
-      errorCode: 'unauthorized_error',
-      message: expect.any(String),
-      resolution: 'Verify that projectId is correct.',
-    });
+    const refusals = [
+      await call('GET', senders(), { auth: 'Bearer nope' }),
+      await call('GET', senders()),
+      await call('POST', senders(), { auth: 'Bearer nope', body: esBody() }),
+    ];
+    for (const answer of refusals) {
+      expect(answer.status).toBe(401);
+      expect(papiErrorBodySchema.parse(answer.body)).toEqual({
+        errorCode: 'unauthorized_error',
+        message: expect.any(String),
+        resolution: 'Verify that projectId is correct.',
+      });
+      expect(answer.headers.get('www-authenticate')).toBe('Basic realm="Realm"');
+    }
   });
 
   it('refuses an invalid body with invalid_input and its validation errors', async () => {
