@@ -12,6 +12,15 @@ export const unauthorized = () =>
 export const projectNotFound = (projectId: string) =>
   papiError(404, 'project_not_found', `Project ${projectId} was not found.`, PROJECT_RESOLUTION);
 
+/** A body not declared as `application/json` is not read at all (contracts D.2). */
+export const notJson = () =>
+  papiError(
+    400,
+    'invalid_payload',
+    'Invalid payload.',
+    'Send the body as JSON with Content-Type: application/json.',
+  );
+
 export function invalidBody(problems: Problem[], malformed: boolean) {
   if (malformed) {
     return papiError(400, 'invalid_payload', 'Invalid payload.', 'Send a valid JSON body.');

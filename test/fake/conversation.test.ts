@@ -89,6 +89,17 @@ describe('Conversation API apps', () => {
     }
   });
 
+  it('still reads a JSON body sent as text/plain (no evidence the real API refuses it)', async () => {
+    const answer = await call('POST', apps('us', fake.credentials.sinchProjectId), {
+      auth,
+      headers: { 'content-type': 'text/plain' },
+      body: { channel_credentials: [] },
+    });
+    // The body was read: the refusal names the missing field, not the media type.
+    expect(answer.status).toBe(400);
+    expect(rpcErrorBodySchema.parse(answer.body).error.message).toMatch(/display_name/);
+  });
+
   it('refuses an invalid body with INVALID_ARGUMENT', async () => {
     const project = fake.credentials.sinchProjectId;
     for (const body of [

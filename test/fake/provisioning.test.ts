@@ -90,6 +90,30 @@ describe('Provisioning credentials and errors', () => {
     }
   });
 
+  it('refuses a sender create whose body is not declared as application/json', async () => {
+    // Bytes, so that fetch adds no Content-Type of its own: the case without one is real.
+    const body = new TextEncoder().encode(JSON.stringify(esBody()));
+    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', undefined]) {
+      const headers: Record<string, string> = { authorization: auth };
+      if (contentType) headers['content-type'] = contentType;
+      const response = await fetch(senders(), { method: 'POST', headers, body });
+      expect(response.status).toBe(400);
+      expect(papiErrorBodySchema.parse(await response.json())).toEqual({
+        errorCode: 'invalid_payload',
+        message: 'Invalid payload.',
+        resolution: expect.stringContaining('application/json'),
+      });
+    }
+    expect((await call('GET', senders(), { auth })).body.totalSize).toBe(0);
+
+    const json = await call('POST', senders(), {
+      auth,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: esBody(),
+    });
+    expect(json.status).toBe(201);
+  });
+
   it('refuses an invalid body with invalid_input and its validation errors', async () => {
     const answer = await call('POST', senders(), { auth, body: { phoneNumberId: '1' } });
     expect(answer.status).toBe(400);
