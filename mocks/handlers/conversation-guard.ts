@@ -6,7 +6,7 @@ import {
   conversationRegionSchema,
 } from '../../src/upstreams/sinch/contract.ts';
 import type { SandboxState } from '../sandbox/sandbox.ts';
-import { badRequestDetail, rpcError } from './error-bodies.ts';
+import { badRequestDetail, rpcError, rpcUnauthenticated } from './error-bodies.ts';
 import { isUsableProject } from './project-access.ts';
 import { type Problem, problemText } from './request-body.ts';
 import { isAuthorizedForSinch } from './sinch-credentials.ts';
@@ -23,12 +23,7 @@ export function guardConversation(
 ): ConversationAccess | undefined {
   const region = conversationRegionSchema.safeParse(params.region);
   if (!region.success) return undefined;
-  if (!isAuthorizedForSinch(sandbox, request)) {
-    return {
-      ok: false,
-      response: rpcError(401, 'UNAUTHENTICATED', 'Request had invalid credentials.'),
-    };
-  }
+  if (!isAuthorizedForSinch(sandbox, request)) return { ok: false, response: rpcUnauthenticated() };
   const projectId = String(params.projectId);
   if (!isUsableProject(sandbox, projectId)) {
     return {

@@ -5,6 +5,15 @@ import type { UpstreamName } from '../sandbox/upstreams.ts';
 
 type ExtraHeaders = Record<string, string>;
 
+/**
+ * The challenge Sinch's APIs send with a 401, bad key and expired token alike (Sinch's error
+ * registry, contracts B.3): Basic, whichever scheme the refused request used.
+ */
+export const SINCH_CHALLENGE = 'Basic realm="Realm"';
+
+/** The token endpoint's challenge for bad client credentials (contracts gap 5, an assumption). */
+export const TOKEN_CHALLENGE = 'Basic realm="sinch", error="invalid_client"';
+
 export function sendzenError(
   status: number,
   error: string,
@@ -50,6 +59,12 @@ export function papiError(
     : { errorCode, message, resolution };
   return HttpResponse.json(body, { status, headers });
 }
+
+/** Subprojects' and Conversation's 401 (contracts C.3, E.4), with Sinch's challenge. */
+export const rpcUnauthenticated = () =>
+  rpcError(401, 'UNAUTHENTICATED', 'Request had invalid credentials.', [], {
+    'www-authenticate': SINCH_CHALLENGE,
+  });
 
 /** The google.rpc.BadRequest detail Google-style APIs attach to INVALID_ARGUMENT. */
 export function badRequestDetail(problems: { field: string; description: string }[]) {
@@ -121,6 +136,10 @@ export function upstreamError(
   const message = options.message ?? HUMAN[status] ?? `The request failed with status ${status}.`;
   const headers: ExtraHeaders =
     options.retryAfter === undefined ? {} : { 'retry-after': String(options.retryAfter) };
+  // A scripted 401 from Sinch carries the same challenge as a real refusal (SendZen's has none).
+  if (status === 401 && upstream !== 'sendzen') {
+    headers['www-authenticate'] = upstream === 'sinch-auth' ? TOKEN_CHALLENGE : SINCH_CHALLENGE;
+  }
   switch (upstream) {
     case 'sendzen':
       return sendzenError(status, fallbackCode(SHORT_CODE, status), message, headers);

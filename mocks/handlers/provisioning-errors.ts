@@ -1,14 +1,25 @@
 // The PAPI errors every Provisioning endpoint shares (contracts D.1).
-import { papiError } from './error-bodies.ts';
+import { papiError, SINCH_CHALLENGE } from './error-bodies.ts';
 import { type Problem, problemText } from './request-body.ts';
 
 export const PROJECT_RESOLUTION = 'Verify that projectId is correct.';
 
 export const unauthorized = () =>
-  papiError(401, 'unauthorized_error', 'Unauthorized.', PROJECT_RESOLUTION);
+  papiError(401, 'unauthorized_error', 'Unauthorized.', PROJECT_RESOLUTION, undefined, {
+    'www-authenticate': SINCH_CHALLENGE,
+  });
 
 export const projectNotFound = (projectId: string) =>
   papiError(404, 'project_not_found', `Project ${projectId} was not found.`, PROJECT_RESOLUTION);
+
+/** A body not declared as `application/json` is not read at all (contracts D.2). */
+export const notJson = () =>
+  papiError(
+    400,
+    'invalid_payload',
+    'Invalid payload.',
+    'Send the body as JSON with Content-Type: application/json.',
+  );
 
 export function invalidBody(problems: Problem[], malformed: boolean) {
   if (malformed) {

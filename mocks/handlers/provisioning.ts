@@ -17,9 +17,9 @@ import type { Sandbox } from '../sandbox/sandbox.ts';
 import { conform } from './conform.ts';
 import { papiError } from './error-bodies.ts';
 import { decodePageToken, papiPage, parsePageSize } from './pagination.ts';
-import { invalidBody, invalidPageSize, invalidPageToken } from './provisioning-errors.ts';
+import { invalidBody, invalidPageSize, invalidPageToken, notJson } from './provisioning-errors.ts';
 import { guardProject } from './provisioning-guard.ts';
-import { parseJsonBody } from './request-body.ts';
+import { declaresJson, parseJsonBody } from './request-body.ts';
 import { senderView } from './sender-view.ts';
 
 const SENDERS = '/sinch/provisioning/v1/projects/:projectId/whatsapp/senders';
@@ -63,6 +63,7 @@ export function createProvisioningHandlers(sandbox: Sandbox): HttpHandler[] {
     http.post(SENDERS, async ({ request, params }) => {
       const access = guardProject(sandbox, request, params);
       if (!access.ok) return access.response;
+      if (!declaresJson(request)) return notJson();
       const body = await parseJsonBody(request, createSenderRequestSchema);
       if (!body.ok) return invalidBody(body.problems, body.malformed);
 

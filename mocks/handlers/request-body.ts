@@ -22,6 +22,16 @@ export function problemText(problems: Problem[]): string {
   return problems.map((p) => (p.field ? `${p.field}: ${p.description}` : p.description)).join('; ');
 }
 
+/**
+ * Whether the request says its body is JSON: `application/json`, parameters such as a charset
+ * allowed. SendZen's onboard and Provisioning's sender create read nothing else (contracts A.1,
+ * D.2); the other Sinch APIs are not known to check, so their handlers do not ask.
+ */
+export function declaresJson(request: Request): boolean {
+  const mediaType = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
 /** `emptyAs` stands in for a missing body (controls whose body is optional). */
 export async function parseJsonBody<S extends z.ZodType>(
   request: Request,

@@ -10,7 +10,7 @@ import type { SandboxState } from '../sandbox/sandbox.ts';
 import { webhookUrlSecret } from '../sandbox/scrub.ts';
 import { conform } from './conform.ts';
 import { sendzenError } from './error-bodies.ts';
-import { parseJsonBody, problemText } from './request-body.ts';
+import { declaresJson, parseJsonBody, problemText } from './request-body.ts';
 
 export const IFRAME_PATH = '/sendzen/onboard/iframe';
 
@@ -52,6 +52,9 @@ export function createSendzenHandlers(sandbox: SandboxState): HttpHandler[] {
       const key = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1];
       if (key !== sandbox.credentials.sendzenPartnerKey) {
         return sendzenError(401, 'Invalid API key', 'The provided API key is invalid or expired');
+      }
+      if (!declaresJson(request)) {
+        return sendzenError(400, 'invalid_request', 'Content-Type must be application/json');
       }
       const body = await parseJsonBody(request, onboardRequestSchema);
       if (!body.ok) return sendzenError(400, 'invalid_request', problemText(body.problems));

@@ -4,7 +4,7 @@ import { type HttpHandler, HttpResponse, http } from 'msw';
 import { tokenResponseSchema } from '../../src/upstreams/sinch/contract.ts';
 import type { SandboxState } from '../sandbox/sandbox.ts';
 import { conform } from './conform.ts';
-import { oauthError } from './error-bodies.ts';
+import { oauthError, TOKEN_CHALLENGE } from './error-bodies.ts';
 import { isSandboxKey, parseBasic } from './sinch-credentials.ts';
 
 export function createSinchAuthHandlers(sandbox: SandboxState): HttpHandler[] {
@@ -12,7 +12,7 @@ export function createSinchAuthHandlers(sandbox: SandboxState): HttpHandler[] {
     http.post('/sinch/auth/oauth2/token', async ({ request }) => {
       if (!isSandboxKey(sandbox, parseBasic(request.headers.get('authorization')))) {
         return oauthError(401, 'invalid_client', 'Client authentication failed.', {
-          'www-authenticate': 'Basic realm="sinch", error="invalid_client"',
+          'www-authenticate': TOKEN_CHALLENGE,
         });
       }
       const form = new URLSearchParams(await request.text());

@@ -10,7 +10,7 @@ import {
 import type { SubprojectRecord } from '../data/subprojects.ts';
 import type { SandboxState } from '../sandbox/sandbox.ts';
 import { conform } from './conform.ts';
-import { badRequestDetail, rpcError } from './error-bodies.ts';
+import { badRequestDetail, rpcError, rpcUnauthenticated } from './error-bodies.ts';
 import { decodePageToken, encodePageToken, paginate, parsePageSize } from './pagination.ts';
 import { type Problem, parseJsonBody, problemText } from './request-body.ts';
 import { isAuthorizedForSinch } from './sinch-credentials.ts';
@@ -33,7 +33,6 @@ function subprojectView(record: SubprojectRecord) {
 
 const invalidArgument = (problems: Problem[]) =>
   rpcError(400, 'INVALID_ARGUMENT', problemText(problems), [badRequestDetail(problems)]);
-const unauthenticated = () => rpcError(401, 'UNAUTHENTICATED', 'Request had invalid credentials.');
 const notFound = (id: string) => rpcError(404, 'NOT_FOUND', `Subproject ${id} was not found.`);
 
 export function createSubprojectsHandlers(sandbox: SandboxState): HttpHandler[] {
@@ -46,7 +45,7 @@ export function createSubprojectsHandlers(sandbox: SandboxState): HttpHandler[] 
   return [
     http.post(`${BASE}/projects/:parentProjectId/subprojects`, async ({ request, params }) => {
       if (!known(params)) return;
-      if (!isAuthorizedForSinch(sandbox, request)) return unauthenticated();
+      if (!isAuthorizedForSinch(sandbox, request)) return rpcUnauthenticated();
       const parentProjectId = String(params.parentProjectId);
       if (parentProjectId !== sandbox.credentials.sinchProjectId) {
         return rpcError(
@@ -74,7 +73,7 @@ export function createSubprojectsHandlers(sandbox: SandboxState): HttpHandler[] 
 
     http.get(`${BASE}/projects/:parentProjectId/subprojects`, ({ request, params }) => {
       if (!known(params)) return;
-      if (!isAuthorizedForSinch(sandbox, request)) return unauthenticated();
+      if (!isAuthorizedForSinch(sandbox, request)) return rpcUnauthenticated();
       const parentProjectId = String(params.parentProjectId);
       if (parentProjectId !== sandbox.credentials.sinchProjectId) {
         return rpcError(
@@ -112,7 +111,7 @@ export function createSubprojectsHandlers(sandbox: SandboxState): HttpHandler[] 
 
     http.get(`${BASE}/subprojects/:subprojectId`, ({ request, params }) => {
       if (!known(params)) return;
-      if (!isAuthorizedForSinch(sandbox, request)) return unauthenticated();
+      if (!isAuthorizedForSinch(sandbox, request)) return rpcUnauthenticated();
       const record = find(String(params.subprojectId));
       return record
         ? HttpResponse.json(subprojectView(record))
@@ -121,7 +120,7 @@ export function createSubprojectsHandlers(sandbox: SandboxState): HttpHandler[] 
 
     http.patch(`${BASE}/subprojects/:subprojectId`, async ({ request, params }) => {
       if (!known(params)) return;
-      if (!isAuthorizedForSinch(sandbox, request)) return unauthenticated();
+      if (!isAuthorizedForSinch(sandbox, request)) return rpcUnauthenticated();
       const record = find(String(params.subprojectId));
       if (!record || record.deleted) return notFound(String(params.subprojectId));
       const body = await parseJsonBody(request, updateSubprojectRequestSchema);
@@ -138,7 +137,7 @@ export function createSubprojectsHandlers(sandbox: SandboxState): HttpHandler[] 
 
     http.delete(`${BASE}/subprojects/:subprojectId`, async ({ request, params }) => {
       if (!known(params)) return;
-      if (!isAuthorizedForSinch(sandbox, request)) return unauthenticated();
+      if (!isAuthorizedForSinch(sandbox, request)) return rpcUnauthenticated();
       const record = find(String(params.subprojectId));
       if (!record || record.deleted) return notFound(String(params.subprojectId));
       await db.subprojects.update(record, {

@@ -7,7 +7,15 @@ import {
   conversationWebhookSchema,
   rpcErrorBodySchema,
 } from '../../src/upstreams/sinch/contract.ts';
-import { call, control, eventually, sandboxBasic, sinchToken, startFake } from './helpers.ts';
+import {
+  basic,
+  call,
+  control,
+  eventually,
+  sandboxBasic,
+  sinchToken,
+  startFake,
+} from './helpers.ts';
 
 let fake: FakeUpstreams;
 let auth: string;
@@ -60,14 +68,36 @@ const whatsappApp = (claimed: string, token: string) => ({
 });
 
 describe('Conversation API apps', () => {
-  it('refuses missing credentials in its own error format', async () => {
-    const answer = await call('GET', apps('eu', fake.credentials.sinchProjectId));
-    expect(answer.status).toBe(401);
-    expect(rpcErrorBodySchema.parse(answer.body).error).toMatchObject({
-      code: 401,
-      status: 'UNAUTHENTICATED',
-      message: 'Request had invalid credentials.',
+  it('refuses missing or bad credentials in its own error format, with a challenge', async () => {
+    const project = fake.credentials.sinchProjectId;
+    const refusals = [
+      await call('GET', apps('eu', project)),
+      await call('GET', apps('us', project), { auth: 'Bearer made-up-token' }),
+      await call('POST', apps('br', project), {
+        auth: basic(fake.credentials.sinchKeyId, 'nope'),
+        body: whatsappApp('sender', 'token'),
+      }),
+    ];
+    for (const answer of refusals) {
+      expect(answer.status).toBe(401);
+      expect(rpcErrorBodySchema.parse(answer.body).error).toMatchObject({
+        code: 401,
+        status: 'UNAUTHENTICATED',
+        message: 'Request had invalid credentials.',
+      });
+      expect(answer.headers.get('www-authenticate')).toBe('Basic realm="Realm"');
+    }
+  });
+
+  it('still reads a JSON body sent as text/plain (no evidence the real API refuses it)', async () => {
+    const answer = await call('POST', apps('us', fake.credentials.sinchProjectId), {
+      auth,
+      headers: { 'content-type': 'text/plain' },
+      body: { channel_credentials: [] },
     });
+    // The body was read: the refusal names the missing field, not the media type.
+    expect(answer.status).toBe(400);
+    expect(rpcErrorBodySchema.parse(answer.body).error.message).toMatch(/display_name/);
   });
 
   it('refuses an invalid body with INVALID_ARGUMENT', async () => {

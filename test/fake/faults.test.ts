@@ -68,6 +68,29 @@ describe('scripted faults', () => {
     expect(apps.body.error.status).toBe('INTERNAL');
   });
 
+  it('answers a scripted 401 with the upstream own challenge, as a real refusal would', async () => {
+    await fault({ upstream: '*', kind: 'status', status: 401, times: 5 });
+    const sinch = [
+      await call('GET', senders(), { auth }),
+      await call('GET', subprojects(), { auth }),
+      await call('GET', apps(), { auth }),
+    ];
+    for (const answer of sinch) {
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('www-authenticate')).toBe('Basic realm="Realm"');
+    }
+    const token = await call('POST', `${fake.urls.sinchAuth}/oauth2/token`, {
+      auth,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
+    expect(token.status).toBe(401);
+    expect(token.headers.get('www-authenticate')).toMatch(/^Basic .*error="invalid_client"/);
+    const sendzen = await onboard();
+    expect(sendzen.status).toBe(401);
+    expect(sendzen.headers.get('www-authenticate')).toBeNull();
+  });
+
   it('sends Retry-After as seconds or as an HTTP date, with the rate-limit body', async () => {
     await fault({ upstream: 'sendzen', kind: 'status', status: 429, retryAfter: 7 });
     const seconds = await onboard();

@@ -73,13 +73,44 @@ describe('Provisioning credentials and errors', () => {
   it('accepts a token or the key over Basic, and refuses anything else with its own 401', async () => {
     expect((await call('GET', senders(), { auth })).status).toBe(200);
     expect((await call('GET', senders(), { auth: sandboxBasic(fake) })).status).toBe(200);
-    const answer = await call('GET', senders(), { auth: 'Bearer nope' });
-    expect(answer.status).toBe(401);
-    expect(papiErrorBodySchema.parse(answer.body)).toEqual({
-      errorCode: 'unauthorized_error',
-      message: expect.any(String),
-      resolution: 'Verify that projectId is correct.',
+    const refusals = [
+      await call('GET', senders(), { auth: 'Bearer nope' }),
+      await call('GET', senders()),
+      await call('POST', senders(), { auth: 'Bearer nope', body: esBody() }),
+    ];
+    for (const answer of refusals) {
+      expect(answer.status).toBe(401);
+      expect(papiErrorBodySchema.parse(answer.body)).toEqual({
+        errorCode: 'unauthorized_error',
+        message: expect.any(String),
+        resolution: 'Verify that projectId is correct.',
+      });
+      expect(answer.headers.get('www-authenticate')).toBe('Basic realm="Realm"');
+    }
+  });
+
+  it('refuses a sender create whose body is not declared as application/json', async () => {
+    // Bytes, so that fetch adds no Content-Type of its own: the case without one is real.
+    const body = new TextEncoder().encode(JSON.stringify(esBody()));
+    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', undefined]) {
+      const headers: Record<string, string> = { authorization: auth };
+      if (contentType) headers['content-type'] = contentType;
+      const response = await fetch(senders(), { method: 'POST', headers, body });
+      expect(response.status).toBe(400);
+      expect(papiErrorBodySchema.parse(await response.json())).toEqual({
+        errorCode: 'invalid_payload',
+        message: 'Invalid payload.',
+        resolution: expect.stringContaining('application/json'),
+      });
+    }
+    expect((await call('GET', senders(), { auth })).body.totalSize).toBe(0);
+
+    const json = await call('POST', senders(), {
+      auth,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: esBody(),
     });
+    expect(json.status).toBe(201);
   });
 
   it('refuses an invalid body with invalid_input and its validation errors', async () => {

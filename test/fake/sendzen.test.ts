@@ -54,6 +54,50 @@ describe('SendZen partner onboarding', () => {
     expect(notJson.body.message).toMatch(/JSON/);
   });
 
+  it('refuses a JSON body not declared as application/json with 400 {error, message}', async () => {
+    // Bytes, so that fetch adds no Content-Type of its own: the case without one is real.
+    const body = new TextEncoder().encode(JSON.stringify({ client_identifier: 'plain-text' }));
+    for (const contentType of ['text/plain', 'text/plain;charset=UTF-8', undefined]) {
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${fake.credentials.sendzenPartnerKey}`,
+      };
+      if (contentType) headers['content-type'] = contentType;
+      const response = await fetch(`${fake.urls.sendzen}/v1/partner/onboard`, {
+        method: 'POST',
+        headers,
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: 'invalid_request',
+        message: expect.stringContaining('application/json'),
+      });
+    }
+
+    const json = await call('POST', `${fake.urls.sendzen}/v1/partner/onboard`, {
+      auth: `Bearer ${fake.credentials.sendzenPartnerKey}`,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+      body: { client_identifier: 'plain-text' },
+    });
+    expect(json.status).toBe(200);
+    expect(onboardResponseSchema.parse(json.body).user_data.client_identifier).toBe('plain-text');
+  });
+
+  it('checks the partner key before the Content-Type', async () => {
+    const answer = await call('POST', `${fake.urls.sendzen}/v1/partner/onboard`, {
+      auth: 'Bearer sz_partner_wrong',
+      headers: { 'content-type': 'text/plain' },
+      body: { client_identifier: 'c-1' },
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({
+      error: 'Invalid API key',
+      message: 'The provided API key is invalid or expired',
+    });
+    // SendZen's brief shows no challenge; the fake sends none.
+    expect(answer.headers.get('www-authenticate')).toBeNull();
+  });
+
   it('creates the customer project with an iframe link and the webhook status', async () => {
     const answer = await onboard({
       client_identifier: 'customer-12345',

@@ -51,7 +51,7 @@ describe('Sinch OAuth2 token endpoint', () => {
 });
 
 describe('Sinch API credentials', () => {
-  it('accepts a fresh token and the key over Basic, and nothing else', async () => {
+  it('accepts a fresh token and the key over Basic, and nothing else, with a challenge', async () => {
     // Good for an hour here: the second this suite's tokens last is no time on a loaded machine.
     await control(fake, 'PATCH', '/config', { tokenTtlSeconds: 3600 });
     const token = await sinchToken(fake).finally(() =>
@@ -71,6 +71,8 @@ describe('Sinch API credentials', () => {
           details: [],
         },
       });
+      // Sinch's error registry: the API's 401 challenges for Basic, even a refused Bearer token.
+      expect(refused.headers.get('www-authenticate')).toBe('Basic realm="Realm"');
     }
   });
 
