@@ -1,128 +1,66 @@
 // `npm run gateway -- <command>`: operator commands against the gateway's database, using the same
-// configuration as `npm start` (DATABASE_FILE, SECRETS_KEY, ...).
-//
-//   keys create --name NAME [--scopes read,write,admin]   prints the new key once
-//   keys list
-//   keys revoke ID
-//   secrets rotate     sandbox mode: new key file key, every secret re-sealed, old key dropped
-//   secrets reseal     live mode: after setting SECRETS_KEY=new and SECRETS_PREVIOUS_KEYS=old
+// configuration as `npm start` (DATABASE_FILE, SECRETS_KEY, ...). `--help` lists the commands;
+// src/cli/usage.ts holds that text and the exit codes.
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import { createApiKey, parseScopes } from './auth/api-keys.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { type Command, readArguments, UsageError } from './cli/arguments.ts';
+import { createKey, listKeys, type Outcome, revokeKey } from './cli/keys.ts';
+import { resealUnderConfiguredKey, rotateKeyFile } from './cli/secrets.ts';
+import { EXIT } from './cli/usage.ts';
+import { type Config, loadConfig } from './config.ts';
 import { openStore } from './db/open.ts';
-import {
-  keyFilePath,
-  loadSecretKeys,
-  newKeyBase64,
-  readKeyFile,
-  writeKeyFile,
-} from './secrets/keys.ts';
-import { resealAll } from './secrets/rotate.ts';
-import { Sealer } from './secrets/seal.ts';
+import type { Store } from './db/store.ts';
 
-const USAGE = `usage:
-  npm run gateway -- keys create --name NAME [--scopes read,write,admin]
-  npm run gateway -- keys list
-  npm run gateway -- keys revoke ID
-  npm run gateway -- secrets rotate      (sandbox mode: key file beside the database)
-  npm run gateway -- secrets reseal      (live mode: SECRETS_KEY=new SECRETS_PREVIOUS_KEYS=old)`;
-
-function out(line: string) {
-  process.stdout.write(`${line}\n`);
+function print(stream: NodeJS.WriteStream, text: string) {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** Runs one command line and returns its exit code; prints everything it has to say. */
 export async function runCli(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { name: { type: 'string' }, scopes: { type: 'string', default: 'read,write' } },
-  });
-  const [area, command, target] = positionals;
-  const config = loadConfig();
-  const store = await openStore(config);
   try {
-    if (area === 'keys' && command === 'create') {
-      if (!values.name) throw new UsageError('keys create needs --name');
-      const created = await createApiKey(store.apiKeys, {
-        name: values.name,
-        scopes: parseScopes(values.scopes!),
-      });
-      out(
-        `Created API key ${created.id} "${created.name}" with scopes ${created.scopes.join(', ')}.`,
-      );
-      out('Store it now: it is shown only this once.');
-      out(created.key);
-      return 0;
+    const invocation = readArguments(argv);
+    if ('help' in invocation) {
+      print(process.stdout, invocation.help);
+      return EXIT.ok;
     }
-    if (area === 'keys' && command === 'list') {
-      for (const key of await store.apiKeys.list()) {
-        const state = key.revokedAt ? `revoked ${new Date(key.revokedAt).toISOString()}` : 'active';
-        out(`${key.id}  ${key.name}  ${key.scopes.join(',')}  ${state}`);
-      }
-      return 0;
+    const config = loadConfig();
+    const store = await openStore(config);
+    try {
+      const outcome = await run(invocation.command, store, config);
+      print(outcome.code === EXIT.ok ? process.stdout : process.stderr, outcome.lines.join('\n'));
+      return outcome.code;
+    } finally {
+      await store.close();
     }
-    if (area === 'keys' && command === 'revoke') {
-      if (!target) throw new UsageError('keys revoke needs the key id');
-      if ((await store.apiKeys.revoke(target, Date.now())) === 'not_found') {
-        out(`No API key ${target}.`);
-        return 1;
-      }
-      out(`Revoked API key ${target}. It is refused from the next request on.`);
-      return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      print(process.stderr, error.message ? `${error.message}\n\n${error.usage}` : error.usage);
+      return EXIT.usage;
     }
-    if (area === 'secrets' && command === 'rotate') {
-      if (config.secretsKey) {
-        throw new UsageError(
-          'the key comes from SECRETS_KEY: set SECRETS_KEY to a new key and SECRETS_PREVIOUS_KEYS to the old one, then run `secrets reseal`',
-        );
-      }
-      const file = keyFilePath(config.databaseFile);
-      loadSecretKeys({ databaseFile: config.databaseFile }); // makes the key file if there is none yet
-      const old = readKeyFile(file);
-      const fresh = newKeyBase64();
-      writeKeyFile(file, [fresh, ...old]);
-      const report = await resealAll(
-        store,
-        new Sealer(loadSecretKeys({ databaseFile: config.databaseFile })),
-      );
-      writeKeyFile(file, [fresh]);
-      out(
-        `Re-sealed ${report.resealed} secrets under a new key; the old key was removed from ${file}.`,
-      );
-      return 0;
-    }
-    if (area === 'secrets' && command === 'reseal') {
-      const sealer = new Sealer(
-        loadSecretKeys({
-          configured: config.secretsKey,
-          previous: config.previousSecretsKeys,
-          databaseFile: config.databaseFile,
-        }),
-      );
-      const report = await resealAll(store, sealer);
-      out(`Re-sealed ${report.resealed} secrets under key ${sealer.activeKeyId}.`);
-      out('Every secret now opens with SECRETS_KEY alone: SECRETS_PREVIOUS_KEYS can be removed.');
-      return 0;
-    }
-    throw new UsageError(`unknown command: ${positionals.join(' ') || '(none)'}`);
-  } finally {
-    await store.close();
+    // A configuration, database or sealing problem: its message, not a stack an operator must
+    // read through.
+    print(process.stderr, error instanceof Error ? error.message : String(error));
+    return EXIT.failed;
   }
 }
 
-class UsageError extends Error {}
+function run(command: Command, store: Store, config: Config): Promise<Outcome> {
+  switch (command.name) {
+    case 'keys create':
+      return createKey(store.apiKeys, { name: command.keyName, scopes: command.scopes });
+    case 'keys list':
+      return listKeys(store.apiKeys);
+    case 'keys revoke':
+      return revokeKey(store.apiKeys, command.id);
+    case 'secrets rotate':
+      return rotateKeyFile(store, config);
+    case 'secrets reseal':
+      return resealUnderConfiguredKey(store, config);
+  }
+}
 
 /** Runs one command and sets the exit code; `scripts/start.mjs cli` and `node src/cli.ts` call it. */
 export async function cliMain(argv: string[]): Promise<void> {
-  try {
-    process.exitCode = await runCli(argv);
-  } catch (error) {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    else process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  }
+  process.exitCode = await runCli(argv);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -2,10 +2,11 @@
 // gateway uses: a key it creates is printed once and works at once; listed; revoked, it is refused
 // from the next request on; bad input exits non-zero saying why. `secrets rotate` (sandbox key
 // file) and `secrets reseal` (configured keys) re-seal every secret, after which a gateway holding
-// only the new key still opens all of them.
+// only the new key still opens all of them. `--help` anywhere prints usage without touching a
+// database; exit codes are 0 done, 1 failed, 2 usage error.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -122,6 +123,28 @@ const LIST_ONE = { first: 1 };
 const codes = (res: GraphQLResponse<unknown>) =>
   (res.body.errors ?? []).map((e) => e.extensions?.code);
 
+/** A time as the CLI shows it: `2025-01-31 09:05 UTC`. */
+const shown = (millis: number) => {
+  const iso = new Date(millis).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+};
+
+/**
+ * `keys list` read the way a person reads it: each cell is what stands below its header, so a
+ * value that is not lined up with its header comes out wrong.
+ */
+function keyTable(stdout: string): Record<string, string>[] {
+  const [header, ...rows] = stdout.trimEnd().split('\n');
+  const labels = ['ID', 'NAME', 'SCOPES', 'CREATED', 'STATE'];
+  expect(header).toMatch(/^ID +NAME +SCOPES +CREATED +STATE$/);
+  const starts = labels.map((label) => header!.indexOf(label));
+  return rows.map((line) =>
+    Object.fromEntries(
+      labels.map((label, i) => [label, line.slice(starts[i], starts[i + 1]).trimEnd()]),
+    ),
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Partner API keys
 // ---------------------------------------------------------------------------------------------
@@ -129,7 +152,8 @@ const codes = (res: GraphQLResponse<unknown>) =>
 describe('keys', () => {
   let dir: string;
   let gateway: Gateway;
-  let created: { id: string; key: string };
+  let created: { id: string; key: string; at: number };
+  let revokedAt: string;
 
   beforeAll(async () => {
     dir = await tempDir();
@@ -137,6 +161,7 @@ describe('keys', () => {
   });
 
   it('create prints the key once, and the running gateway takes it at once, within its scopes', async () => {
+    const at = Date.now();
     const run = await cli(['keys', 'create', '--name', 'ci', '--scopes', 'read'], dbEnv(dir));
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
@@ -146,7 +171,7 @@ describe('keys', () => {
     expect(id).toBeDefined();
     expect(lines[1]).toBe('Store it now: it is shown only this once.');
     expect(lines[2]).toMatch(new RegExp(`^gwk_${id}_[A-Za-z0-9_-]{43}$`));
-    created = { id: id!, key: lines[2]! };
+    created = { id: id!, key: lines[2]!, at };
 
     const bearer = { authorization: `Bearer ${created.key}` };
     const read = await graphql(gateway.url, ListOnboardings, LIST_ONE, bearer);
@@ -163,16 +188,29 @@ describe('keys', () => {
     expect(codes(write)).toEqual(['FORBIDDEN']);
   });
 
-  it('list shows it, active, without its secret', async () => {
+  it('list shows it under a header, aligned, with when it was made, active, without its secret', async () => {
     const run = await cli(['keys', 'list'], dbEnv(dir));
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const lines = run.stdout.trim().split('\n');
-    expect(lines).toContain(`${created.id}  ci  read  active`);
-    expect(lines.some((line) => line.includes('  bootstrap  read,write,admin  active'))).toBe(true);
+    const rows = keyTable(run.stdout);
+    const mine = rows.find((row) => row.ID === created.id);
+    expect(mine).toEqual({
+      ID: created.id,
+      NAME: 'ci',
+      SCOPES: 'read',
+      CREATED: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
+      STATE: 'active',
+    });
+    expect([shown(created.at), shown(Date.now())]).toContain(mine!.CREATED);
+    expect(rows.find((row) => row.NAME === 'bootstrap')).toMatchObject({
+      SCOPES: 'read,write,admin',
+      STATE: 'active',
+    });
     expect(run.stdout).not.toContain(created.key.split('_').at(-1));
   });
 
-  it('revoke makes the very next request with the key a 401', async () => {
+  it('revoke makes the very next request with the key a 401, and list shows when', async () => {
+    const before = Date.now();
     const run = await cli(['keys', 'revoke', created.id], dbEnv(dir));
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(
@@ -189,40 +227,211 @@ describe('keys', () => {
     ).toBe(200);
 
     const listed = await cli(['keys', 'list'], dbEnv(dir));
-    expect(listed.stdout).toMatch(
-      new RegExp(`^${created.id}  ci  read  revoked \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z$`, 'm'),
-    );
+    const row = keyTable(listed.stdout).find((r) => r.ID === created.id)!;
+    expect([`revoked ${shown(before)}`, `revoked ${shown(Date.now())}`]).toContain(row.STATE);
+    revokedAt = row.STATE!.replace('revoked ', '');
   });
 
-  it('revoke of a key that does not exist exits 1 and says so', async () => {
+  it('revoking it again changes nothing, says when it was revoked, and exits 0', async () => {
+    const before = (await cli(['keys', 'list'], dbEnv(dir))).stdout;
+    const run = await cli(['keys', 'revoke', created.id], dbEnv(dir));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      `API key ${created.id} was already revoked at ${revokedAt}; nothing changed.\n`,
+    );
+    expect((await cli(['keys', 'list'], dbEnv(dir))).stdout).toBe(before);
+  });
+
+  it('revoke of a key that does not exist exits 1 and says so on stderr', async () => {
     const run = await cli(['keys', 'revoke', '01ARZ3NDEKTSV4RRFFQ69G5FAV'], dbEnv(dir));
     expect(run.code).toBe(1);
-    expect(run.stdout.trim()).toBe('No API key 01ARZ3NDEKTSV4RRFFQ69G5FAV.');
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe('No API key 01ARZ3NDEKTSV4RRFFQ69G5FAV.\n');
   });
 
-  it('refuses unknown scopes, or no name, with a non-zero exit and a clear message, creating nothing', async () => {
+  it('refuses unknown scopes, or no name, with exit 2, a clear message and its usage, creating nothing', async () => {
     const before = (await cli(['keys', 'list'], dbEnv(dir))).stdout;
+    const createUsage = (await cli(['keys', 'create', '--help'], {})).stdout;
 
     const badScope = await cli(
       ['keys', 'create', '--name', 'x', '--scopes', 'read,root'],
       dbEnv(dir),
     );
-    expect(badScope.code).not.toBe(0);
+    expect(badScope.code).toBe(2);
     expect(badScope.stdout).toBe('');
-    expect(badScope.stderr.trim()).toBe(
-      'scopes must be a comma-separated list of read, write, admin (got "read,root")',
+    expect(badScope.stderr).toBe(
+      `scopes must be a comma-separated list of read, write, admin (got "read,root")\n\n${createUsage}`,
     );
 
     const noName = await cli(['keys', 'create', '--scopes', 'read'], dbEnv(dir));
-    expect(noName.code).not.toBe(0);
-    expect(noName.stderr).toContain('keys create needs --name');
-    expect(noName.stderr).toContain('usage:');
+    expect(noName.code).toBe(2);
+    expect(noName.stderr).toBe(`keys create needs --name\n\n${createUsage}`);
 
-    const unknown = await cli(['keys', 'mint'], dbEnv(dir));
-    expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toContain('unknown command: keys mint');
+    const noValue = await cli(['keys', 'create', '--name', '--scopes', 'read'], dbEnv(dir));
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toBe(`--name needs a value\n\n${createUsage}`);
 
     expect((await cli(['keys', 'list'], dbEnv(dir))).stdout).toBe(before);
+  });
+});
+
+describe('keys list on a database with no keys', () => {
+  it('says so rather than printing an empty table', async () => {
+    const dir = await tempDir();
+    const run = await cli(['keys', 'list'], dbEnv(dir));
+    expect(run).toEqual({ code: 0, stdout: 'No API keys yet.\n', stderr: '' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Help and usage errors
+// ---------------------------------------------------------------------------------------------
+
+const COMMANDS = [
+  'keys create',
+  'keys list',
+  'keys revoke',
+  'secrets rotate',
+  'secrets reseal',
+] as const;
+const EXIT_CODES = `exit codes:
+  0  done (revoking a key that was already revoked included: it stays refused)
+  1  failed: no such key, invalid configuration, a database or sealing error
+  2  usage error: unknown command or option, missing or invalid argument
+`;
+
+describe('help and usage errors', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  /** Each usage text, as `--help` prints it. */
+  const usage = new Map<string, string>();
+
+  beforeAll(async () => {
+    // Help needs no database: this one does not exist and must still not exist afterwards.
+    dir = mkdtempSync(join(tmpdir(), 'gateway-cli-help-'));
+    dirs.push(dir);
+    env = { DATABASE_FILE: join(dir, 'gateway.sqlite') };
+  });
+
+  it('--help and -h print the program usage to stdout, listing every command and the exit codes', async () => {
+    const [long, short] = await Promise.all([cli(['--help'], env), cli(['-h'], env)]);
+    expect(long.stderr).toBe('');
+    expect(long.code).toBe(0);
+    expect(short).toEqual(long);
+    const text = long.stdout;
+    expect(text.split('\n')[0]).toBe('usage: npm run gateway -- <command> [options]');
+    for (const command of COMMANDS) expect(text).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    expect(text).toContain('--name NAME [--scopes SCOPES]');
+    expect(text).toContain('  -h, --help ');
+    expect(text.endsWith(EXIT_CODES)).toBe(true);
+    usage.set('program', text);
+  });
+
+  it.each(['keys', 'secrets'])("%s --help lists that area's commands", async (area) => {
+    const run = await cli([area, '--help'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe(`usage: npm run gateway -- ${area} <command> [options]`);
+    for (const command of COMMANDS) {
+      const listed = new RegExp(`^  ${command}\\b`, 'm');
+      if (command.startsWith(`${area} `)) expect(run.stdout).toMatch(listed);
+      else expect(run.stdout).not.toMatch(listed);
+    }
+    expect(run.stdout.endsWith(EXIT_CODES)).toBe(true);
+    usage.set(area, run.stdout);
+  });
+
+  it('every command prints its own usage for --help and -h', async () => {
+    const runs = await Promise.all(
+      COMMANDS.flatMap((command) => [
+        cli([...command.split(' '), '--help'], env),
+        cli([...command.split(' '), '-h'], env),
+      ]),
+    );
+    for (const [i, command] of COMMANDS.entries()) {
+      const [long, short] = runs.slice(i * 2, i * 2 + 2);
+      expect(long!.stderr).toBe('');
+      expect(long!.code).toBe(0);
+      expect(short).toEqual(long);
+      const text = long!.stdout;
+      expect(text.split('\n')[0]).toMatch(new RegExp(`^usage: npm run gateway -- ${command}\\b`));
+      expect(text.endsWith(EXIT_CODES)).toBe(true);
+      usage.set(command, text);
+    }
+    expect(usage.get('keys create')).toMatch(/^ {2}--name NAME /m);
+    expect(usage.get('keys create')).toMatch(/^ {2}--scopes SCOPES .*read, write, admin/m);
+    expect(usage.get('keys revoke')!.split('\n')[0]).toBe(
+      'usage: npm run gateway -- keys revoke ID',
+    );
+    expect(usage.get('keys revoke')).toContain('Revoking it again changes nothing');
+    expect(usage.get('secrets reseal')).toContain(
+      'SECRETS_KEY=<new> SECRETS_PREVIOUS_KEYS=<old> npm run gateway -- secrets reseal',
+    );
+    // Wherever --help stands, and even beside an option the command does not know: the
+    // operator asked what the command takes.
+    const [before, beside] = await Promise.all([
+      cli(['--help', 'keys', 'revoke'], env),
+      cli(['keys', 'list', '--bogus', '--help'], env),
+    ]);
+    expect(before).toEqual({ code: 0, stdout: usage.get('keys revoke'), stderr: '' });
+    expect(beside).toEqual({ code: 0, stdout: usage.get('keys list'), stderr: '' });
+  });
+
+  it('help needs no configuration and opens no database', async () => {
+    // A PORT that fails to load and a PostgreSQL that cannot be reached: help reads neither.
+    const unreachable = await cli(['keys', 'list', '--help'], {
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      PORT: 'not-a-port',
+    });
+    expect(unreachable).toEqual({ code: 0, stdout: usage.get('keys list'), stderr: '' });
+  });
+
+  it('no command, or an area without its command, prints that usage to stderr and exits 2', async () => {
+    const [none, keys, secrets] = await Promise.all([
+      cli([], env),
+      cli(['keys'], env),
+      cli(['secrets'], env),
+    ]);
+    expect(none).toEqual({ code: 2, stdout: '', stderr: usage.get('program') });
+    expect(keys).toEqual({ code: 2, stdout: '', stderr: usage.get('keys') });
+    expect(secrets).toEqual({ code: 2, stdout: '', stderr: usage.get('secrets') });
+  });
+
+  it('an unknown option or command exits 2 with one line saying which, then the usage it concerns', async () => {
+    const cases: [string[], string, string][] = [
+      [['--bogus'], 'unknown option: --bogus', 'program'],
+      [['keys', '--bogus'], 'unknown option for keys: --bogus', 'keys'],
+      [['keys', 'list', '--bogus'], 'unknown option for keys list: --bogus', 'keys list'],
+      [['keys', 'list', '--name', 'x'], 'unknown option for keys list: --name', 'keys list'],
+      [['key', 'list'], 'unknown command: key', 'program'],
+      [['keys', 'mint'], 'unknown command: keys mint', 'keys'],
+      [['keys', 'revoke'], 'keys revoke needs the key id', 'keys revoke'],
+      [['keys', 'revoke', 'A', 'B'], 'unexpected argument for keys revoke: B', 'keys revoke'],
+      [['secrets', 'rotate', '-f'], 'unknown option for secrets rotate: -f', 'secrets rotate'],
+    ];
+    const runs = await Promise.all(cases.map(([args]) => cli(args, env)));
+    for (const [i, [args, message, topic]] of cases.entries()) {
+      expect({ args, ...runs[i] }).toEqual({
+        args,
+        code: 2,
+        stdout: '',
+        stderr: `${message}\n\n${usage.get(topic)}`,
+      });
+    }
+  });
+
+  it('a configuration the command cannot run with exits 1 with its message, not a stack', async () => {
+    const run = await cli(['keys', 'list'], { DATABASE_URL: 'not-a-url' });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.split('\n')[0]).toBe('Invalid configuration:');
+    expect(run.stderr).toContain('DATABASE_URL');
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('none of the help or usage errors above made a database file', () => {
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
@@ -481,9 +690,11 @@ describe('secrets rotate (sandbox mode: the key file beside the database)', () =
       ...dbEnv(dir),
       SECRETS_KEY: randomBytes(32).toString('base64'),
     });
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('SECRETS_PREVIOUS_KEYS');
-    expect(run.stderr).toContain('secrets reseal');
+    expect(run.code).toBe(2);
+    const [message, blank, usage] = run.stderr.split('\n');
+    expect(message).toContain('SECRETS_PREVIOUS_KEYS');
+    expect(message).toContain('secrets reseal');
+    expect([blank, usage]).toEqual(['', 'usage: npm run gateway -- secrets rotate']);
   });
 });
 
