@@ -162,7 +162,11 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
         }
       : undefined,
     context: { onboardings, events, sessions },
-    callers: createCallerResolver(database.apiKeys, sessions),
+    callers: createCallerResolver(
+      database.apiKeys,
+      sessions,
+      async (id) => (await onboardings.get(id))?.onboarding.sessionGeneration,
+    ),
     webhooks: { onboardings, inbox, metrics },
     logger,
     production: config.mode === 'live',

@@ -1,6 +1,7 @@
 // Who is calling: resolved from the bearer credential once per HTTP request, and once per operation
-// on a WebSocket (a socket outlives the check made when it connected, and a key may be revoked
-// meanwhile). Either way a partner key costs one look-up.
+// on a WebSocket (a socket outlives the check made when it connected, and a key or a session may be
+// revoked meanwhile). Either way a credential costs one look-up: a partner key's record, or the
+// session generation of a session token's onboarding.
 import type { ApiKeyScope } from '../db/schema.ts';
 import type { ApiKeyStore } from '../db/store.ts';
 import { verifyApiKey } from './api-keys.ts';
@@ -9,7 +10,7 @@ import { isSessionToken, type SessionTokens } from './session-tokens.ts';
 export type Caller =
   | { kind: 'anonymous' }
   | { kind: 'partner'; keyId: string; name: string; scopes: ReadonlySet<ApiKeyScope> }
-  | { kind: 'session'; onboardingId: string; expiresAt: number }
+  | { kind: 'session'; onboardingId: string; expiresAt: number; generation: number }
   /** A socket's credential that was valid when it connected and is no longer (revoked). */
   | { kind: 'invalid' };
 
@@ -20,7 +21,14 @@ export interface CallerResolver {
   resolve(authorization: string | null | undefined): Promise<Caller | typeof INVALID>;
 }
 
-export function createCallerResolver(keys: ApiKeyStore, sessions: SessionTokens): CallerResolver {
+/** The onboarding's current session generation; undefined when there is no such onboarding. */
+export type SessionGeneration = (onboardingId: string) => Promise<number | undefined>;
+
+export function createCallerResolver(
+  keys: ApiKeyStore,
+  sessions: SessionTokens,
+  sessionGeneration: SessionGeneration,
+): CallerResolver {
   return {
     async resolve(authorization) {
       if (!authorization) return { kind: 'anonymous' };
@@ -29,7 +37,10 @@ export function createCallerResolver(keys: ApiKeyStore, sessions: SessionTokens)
       const credential = match[1]!;
       if (isSessionToken(credential)) {
         const claims = sessions.verify(credential);
-        return claims ? { kind: 'session', ...claims } : INVALID;
+        if (!claims) return INVALID;
+        // Revoked: the onboarding finished, or a newer session was issued with revokeOthers.
+        const current = await sessionGeneration(claims.onboardingId);
+        return current === claims.generation ? { kind: 'session', ...claims } : INVALID;
       }
       const key = await verifyApiKey(keys, credential);
       if (!key) return INVALID;

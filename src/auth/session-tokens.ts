@@ -1,7 +1,9 @@
 // Onboarding session tokens: what a vendor's browser holds. Scoped to one onboarding, valid as long
 // as its iframe link (an hour), and good only to read that onboarding, subscribe to it and relay its
-// signup result. Stateless: an HMAC over the onboarding id and expiry, so checking one costs no
-// database read. The signing key is derived from the secrets key, never used for anything else.
+// signup result. An HMAC over the onboarding id, the expiry and the onboarding's session generation
+// when it was issued: the signature is checked without the database, and the generation against
+// the onboarding's current one (auth/caller.ts), so bumping it revokes every older token at once.
+// The signing key is derived from the secrets key, never used for anything else.
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { SecretKey } from '../secrets/seal.ts';
 
@@ -11,6 +13,8 @@ const PREFIX = 'gws_';
 export interface SessionClaims {
   onboardingId: string;
   expiresAt: number;
+  /** The onboarding's session generation when the token was issued. */
+  generation: number;
 }
 
 const deriveKey = (secretsKey: SecretKey) =>
@@ -27,13 +31,14 @@ export class SessionTokens {
 
   issue(
     onboardingId: string,
+    generation: number,
     now = Date.now(),
     lifetimeMs = SESSION_LIFETIME_MS,
   ): { token: string; expiresAt: number } {
     const expiresAt = now + lifetimeMs;
-    const payload = Buffer.from(JSON.stringify({ o: onboardingId, e: expiresAt })).toString(
-      'base64url',
-    );
+    const payload = Buffer.from(
+      JSON.stringify({ o: onboardingId, e: expiresAt, g: generation }),
+    ).toString('base64url');
     return { token: `${PREFIX}${payload}.${sign(this.#keys[0]!, payload)}`, expiresAt };
   }
 
@@ -52,10 +57,14 @@ export class SessionTokens {
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
         o?: unknown;
         e?: unknown;
+        g?: unknown;
       };
       if (typeof claims.o !== 'string' || typeof claims.e !== 'number' || claims.e <= now)
         return undefined;
-      return { onboardingId: claims.o, expiresAt: claims.e };
+      // Tokens issued before generations existed belong to the first one.
+      const generation = claims.g ?? 0;
+      if (typeof generation !== 'number') return undefined;
+      return { onboardingId: claims.o, expiresAt: claims.e, generation };
     } catch {
       return undefined;
     }

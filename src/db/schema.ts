@@ -41,6 +41,11 @@ export const onboardings = sqliteTable(
     status: text('status', { enum: ONBOARDING_STATUSES }).notNull(),
     /** Increases with every change; subscribers receive versions in order. */
     version: integer('version').notNull().default(0),
+    /**
+     * Browser session tokens carry the generation they were issued in; bumping it (the onboarding
+     * finished, or a session was issued with revokeOthers) ends every older one at once.
+     */
+    sessionGeneration: integer('session_generation').notNull().default(0),
 
     sendzenProjectId: text('sendzen_project_id'),
     sendzenProjectName: text('sendzen_project_name'),

@@ -100,6 +100,10 @@ function settle(draft: OnboardingDraft, drafts: EventDraft[], now: number): NewE
   onboarding.status = status;
   onboarding.version += 1;
   onboarding.updatedAt = now;
+  // A finished onboarding needs no browser any more: every session issued for it ends here.
+  if (status !== statusBefore && (status === 'READY' || status === 'CANCELLED')) {
+    onboarding.sessionGeneration += 1;
+  }
   if (status !== statusBefore) {
     drafts.push({
       type: 'status.changed',

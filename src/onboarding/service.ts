@@ -76,6 +76,24 @@ export class Onboardings {
     return snapshot;
   }
 
+  /**
+   * Ends every browser session issued for the onboarding so far (a newer one is issued in their
+   * place): the next request with one is refused, and its subscriptions end.
+   */
+  async revokeSessions(id: string, by: string): Promise<OnboardingSnapshot> {
+    await this.requireOpen(id);
+    return change(this.#deps, id, (draft) => {
+      draft.onboarding.sessionGeneration += 1;
+      return [
+        {
+          type: 'sessions.revoked',
+          message: `Every earlier browser session was ended by ${by}`,
+          data: { by },
+        },
+      ];
+    });
+  }
+
   list(query: ListOnboardingsQuery): Promise<Page<OnboardingSnapshot>> {
     return this.#deps.onboardingStore.list(query);
   }
@@ -113,6 +131,7 @@ export class Onboardings {
         autoProvision: input.autoProvision ?? this.#autoProvisionDefault,
         status: 'AWAITING_SIGNUP',
         version: 0,
+        sessionGeneration: 0,
         sendzenProjectId: null,
         sendzenProjectName: null,
         sendzenApiKeySealed: null,

@@ -14,7 +14,8 @@ builder.mutationField('onboardCustomer', (t) =>
         ...fields,
         labels: labels && Object.fromEntries(labels.map((l) => [l.key, l.value])),
       });
-      return { created, onboarding: snapshot, session: ctx.sessions.issue(snapshot.onboarding.id) };
+      const { id, sessionGeneration } = snapshot.onboarding;
+      return { created, onboarding: snapshot, session: ctx.sessions.issue(id, sessionGeneration) };
     },
   }),
 );

@@ -720,9 +720,9 @@ describe('an onboarding session token that has expired', () => {
   it('is refused with 401 over HTTP and SSE, and closes a WebSocket', async () => {
     const target = targets.get('onboarding')!;
     // Issued an hour and a millisecond ago: just past its lifetime.
-    const { token } = t.gateway.sessions.issue(target.raw, Date.now() - 3_600_001);
+    const { token } = t.gateway.sessions.issue(target.raw, 0, Date.now() - 3_600_001);
     // The same token, issued now, works: the refusal is for its age alone.
-    const fresh = t.gateway.sessions.issue(target.raw).token;
+    const fresh = t.gateway.sessions.issue(target.raw, 0).token;
     const ok = await t.gql(LookUpOnboarding, byId(target), `Bearer ${fresh}`);
     expect(ok.body).toEqual({
       data: { onboarding: { id: target.id, clientIdentifier: target.clientIdentifier } },

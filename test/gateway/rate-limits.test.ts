@@ -134,8 +134,8 @@ describe('mutation rate limits', () => {
     expectRefused(await harmless(spentKey), 20);
 
     const raw = rawOnboardingId(onboardingId);
-    const first = `Bearer ${t.gateway.sessions.issue(raw).token}`;
-    const second = `Bearer ${t.gateway.sessions.issue(raw).token}`;
+    const first = `Bearer ${t.gateway.sessions.issue(raw, 0).token}`;
+    const second = `Bearer ${t.gateway.sessions.issue(raw, 0).token}`;
     // A session token may not cancel: the mutation runs (and is counted), and answers FORBIDDEN.
     let answers = 0;
     let refused: Answer | undefined;
@@ -157,7 +157,7 @@ describe('mutation rate limits', () => {
   });
 
   it('serves a refused caller again once the delay it was given has passed', async () => {
-    const token = `Bearer ${t.gateway.sessions.issue(rawOnboardingId(onboardingId)).token}`;
+    const token = `Bearer ${t.gateway.sessions.issue(rawOnboardingId(onboardingId), 0).token}`;
     let refused: Answer | undefined;
     for (let i = 0; !refused && i < 20; i++) {
       const answer = await harmless(token);

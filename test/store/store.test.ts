@@ -22,6 +22,7 @@ function newOnboarding(clientIdentifier: string, now = 1_700_000_000_000): Onboa
       autoProvision: true,
       status: 'AWAITING_SIGNUP',
       version: 1,
+      sessionGeneration: 0,
       sendzenProjectId: null,
       sendzenProjectName: null,
       sendzenApiKeySealed: null,

@@ -363,13 +363,15 @@ export const RefreshOnboardingLink = operation<{
 // 50,000 (every level multiplies, the 200 events most), so they read only what the suites use.
 export const IssueOnboardingSession = operation<{
   issueOnboardingSession: Outcome<{
-    session: { token: string; expiresAt: string; onboarding: { id: string } };
+    session: { token: string; expiresAt: string; onboarding: { id: string; version: number } };
   }>;
 }>(/* GraphQL */ `
-  mutation IssueOnboardingSession($id: ID!) {
-    issueOnboardingSession(onboardingId: $id) {
+  mutation IssueOnboardingSession($id: ID!, $revokeOthers: Boolean) {
+    issueOnboardingSession(onboardingId: $id, revokeOthers: $revokeOthers) {
       __typename ...Problem
-      ... on IssueOnboardingSessionSuccess { session { token expiresAt onboarding { id } } }
+      ... on IssueOnboardingSessionSuccess {
+        session { token expiresAt onboarding { id version } }
+      }
     }
   }
 `);

@@ -66,26 +66,36 @@ describe('onboarding session tokens', () => {
 
   it('carry their onboarding and expire', () => {
     const now = 1_800_000_000_000;
-    const { token, expiresAt } = sessions.issue('01HONBOARDING00000000000000', now);
+    const { token, expiresAt } = sessions.issue('01HONBOARDING00000000000000', 3, now);
     expect(expiresAt).toBe(now + 3_600_000);
     expect(sessions.verify(token, now + 1000)).toEqual({
       onboardingId: '01HONBOARDING00000000000000',
       expiresAt,
+      generation: 3,
     });
     expect(sessions.verify(token, expiresAt)).toBeUndefined();
   });
 
   it('still verify after the secrets key is rotated, while the old key is configured', () => {
     const newKey = keyFromBase64(Buffer.alloc(32, 5).toString('base64'));
-    const { token } = sessions.issue('01HONBOARDING00000000000000');
+    const { token } = sessions.issue('01HONBOARDING00000000000000', 0);
     const rotated = new SessionTokens([newKey, secretsKey]);
     expect(rotated.verify(token)?.onboardingId).toBe('01HONBOARDING00000000000000');
     expect(new SessionTokens([newKey]).verify(token)).toBeUndefined();
-    expect(sessions.verify(rotated.issue('01HONBOARDING00000000000000').token)).toBeUndefined();
+    expect(sessions.verify(rotated.issue('01HONBOARDING00000000000000', 0).token)).toBeUndefined();
+  });
+
+  it('cannot be altered to claim a later session generation', () => {
+    const { token } = sessions.issue('01HONBOARDING00000000000000', 1);
+    const [payload, signature] = token.slice(4).split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    expect(claims.g).toBe(1);
+    const forged = Buffer.from(JSON.stringify({ ...claims, g: 2 })).toString('base64url');
+    expect(sessions.verify(`gws_${forged}.${signature}`)).toBeUndefined();
   });
 
   it('cannot be altered to name another onboarding, nor made with another key', () => {
-    const { token } = sessions.issue('01HONBOARDING00000000000000');
+    const { token } = sessions.issue('01HONBOARDING00000000000000', 0);
     const [payload, signature] = token.slice(4).split('.');
     const forgedPayload = Buffer.from(
       JSON.stringify({
@@ -95,7 +105,7 @@ describe('onboarding session tokens', () => {
     ).toString('base64url');
     expect(sessions.verify(`gws_${forgedPayload}.${signature}`)).toBeUndefined();
     const other = new SessionTokens([keyFromBase64(Buffer.alloc(32, 4).toString('base64'))]);
-    expect(sessions.verify(other.issue('01HONBOARDING00000000000000').token)).toBeUndefined();
+    expect(sessions.verify(other.issue('01HONBOARDING00000000000000', 0).token)).toBeUndefined();
   });
 });
 
@@ -104,7 +114,10 @@ describe('resolving the caller', () => {
     const store = openSqliteStore(':memory:');
     try {
       const sessions = new SessionTokens([secretsKey]);
-      const resolver = createCallerResolver(store.apiKeys, sessions);
+      const generations = new Map([['01HONB0000000000000000000X', 2]]);
+      const resolver = createCallerResolver(store.apiKeys, sessions, async (id) =>
+        generations.get(id),
+      );
       const admin = await createApiKey(store.apiKeys, { name: 'ops', scopes: ['admin'] });
       const read = await createApiKey(store.apiKeys, { name: 'reports', scopes: ['read'] });
       expect(await resolver.resolve(undefined)).toEqual({ kind: 'anonymous' });
@@ -116,12 +129,21 @@ describe('resolving the caller', () => {
       expect(await resolver.resolve(`Bearer ${read.key}`)).toMatchObject({
         scopes: new Set(['read']),
       });
-      expect(
-        await resolver.resolve(`Bearer ${sessions.issue('01HONB0000000000000000000X').token}`),
-      ).toMatchObject({
+      const session = `Bearer ${sessions.issue('01HONB0000000000000000000X', 2).token}`;
+      expect(await resolver.resolve(session)).toMatchObject({
         kind: 'session',
         onboardingId: '01HONB0000000000000000000X',
+        generation: 2,
       });
+      // A session of an older generation, or of an onboarding that is not there, is not valid.
+      expect(
+        await resolver.resolve(`Bearer ${sessions.issue('01HONB0000000000000000000X', 1).token}`),
+      ).toBe(INVALID);
+      expect(
+        await resolver.resolve(`Bearer ${sessions.issue('01HONB0000000000000000000Y', 0).token}`),
+      ).toBe(INVALID);
+      generations.set('01HONB0000000000000000000X', 3);
+      expect(await resolver.resolve(session)).toBe(INVALID);
       expect(await resolver.resolve('Bearer gwk_forged')).toBe(INVALID);
       expect(await resolver.resolve(`Basic ${Buffer.from('a:b').toString('base64')}`)).toBe(
         INVALID,

@@ -8,6 +8,7 @@ import {
   bigserial,
   boolean,
   index,
+  integer,
   jsonb,
   pgTable,
   primaryKey,
@@ -37,6 +38,7 @@ export const onboardings = pgTable(
     autoProvision: boolean('auto_provision').notNull(),
     status: text('status', { enum: ONBOARDING_STATUSES }).notNull(),
     version: bigint('version', { mode: 'number' }).notNull().default(0),
+    sessionGeneration: integer('session_generation').notNull().default(0),
 
     sendzenProjectId: text('sendzen_project_id'),
     sendzenProjectName: text('sendzen_project_name'),

@@ -239,7 +239,14 @@ async function watch(session) {
         signal,
       });
       if (res.status === 401) {
-        await renew(session, 'the session token expired');
+        // Expired, or ended by the gateway: a finished onboarding ends its sessions, and a
+        // cancelled one gets no new session, so there is nothing left to watch.
+        if (session.onboarding?.status === 'CANCELLED') {
+          setLive('ended');
+          log('The onboarding was cancelled, which ended its session: nothing more to watch.');
+          return;
+        }
+        await renew(session, 'the session token expired or was ended');
       } else {
         if (!res.ok || !res.body) throw new Error(`the gateway answered ${res.status}`);
         setLive('live');

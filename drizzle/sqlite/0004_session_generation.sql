@@ -1,0 +1,1 @@
+ALTER TABLE `onboardings` ADD `session_generation` integer DEFAULT 0 NOT NULL;
