@@ -18,6 +18,7 @@ import { WebSocketServer } from 'ws';
 import { type Caller, type CallerResolver, INVALID } from './auth/caller.ts';
 import { mutationRateLimit } from './auth/rate-limit.ts';
 import type { RateLimits } from './config.ts';
+import { renderGraphiQLPage, serveGraphiQLAsset } from './graphiql.ts';
 import { schema } from './graphql-schema.ts';
 import { sendJson } from './http-messages.ts';
 import type { GatewayLogger } from './logger.ts';
@@ -326,6 +327,7 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     },
     graphqlEndpoint: '/graphql',
     graphiql: deps.production ? false : { title: 'WhatsApp onboarding gateway', ...deps.graphiql },
+    renderGraphiQL: renderGraphiQLPage,
     plugins: hardening,
     // Unexpected errors reach the client as "Unexpected error." only; the log has the detail.
     maskedErrors: true,
@@ -494,6 +496,7 @@ async function route(
   }
   if (await handleWebhook(deps.webhooks, req, res, path)) return;
   if (path !== yoga.graphqlEndpoint) {
+    if (!deps.production && (await serveGraphiQLAsset(req, res, path))) return;
     for (const handle of deps.routes) if (await handle(req, res, path)) return;
     return sendJson(res, 404, { error: 'not_found' });
   }
