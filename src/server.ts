@@ -13,7 +13,12 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { type Caller, type CallerResolver, INVALID } from './auth/caller.ts';
 import { mutationRateLimit } from './auth/rate-limit.ts';
@@ -34,8 +39,11 @@ export interface ServerDeps {
   logger: GatewayLogger;
   /** Live mode: no introspection, no GraphiQL. */
   production: boolean;
-  /** GraphiQL's pre-filled headers and operations (sandbox mode fills in the development key). */
-  graphiql?: { headers?: string; defaultQuery?: string };
+  /**
+   * GraphiQL's pre-filled tabs and headers, read for each page: sandbox mode knows its walkthrough
+   * (the ports in it, the development key) only once it listens.
+   */
+  graphiql?: () => GraphiQLOptions | undefined;
   /** More routes (the sandbox demo), tried before the 404; may be added after the server starts. */
   routes: RouteHandler[];
   /**
@@ -326,7 +334,9 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       return { ...deps.context, caller };
     },
     graphqlEndpoint: '/graphql',
-    graphiql: deps.production ? false : { title: 'WhatsApp onboarding gateway', ...deps.graphiql },
+    graphiql: deps.production
+      ? false
+      : () => ({ title: 'WhatsApp onboarding gateway', ...deps.graphiql?.() }),
     renderGraphiQL: renderGraphiQLPage,
     plugins: hardening,
     // Unexpected errors reach the client as "Unexpected error." only; the log has the detail.
