@@ -81,7 +81,17 @@ export async function renderGraphiQLPage(options: GraphiQLOptions = {}): Promise
     </script>
     <script src="${at('graphiql.js')}"></script>
     <script>
-      YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), ${scriptJson(options)});
+      const options = ${scriptJson(options)};
+      // GraphiQL 5 opens the first tab with the variables it is handed, not that tab's own: on a
+      // first visit (no tabs stored yet) hand it the first default tab's.
+      try {
+        if (options.defaultTabs && localStorage.getItem('graphiql:tabState') === null) {
+          options.variables = options.defaultTabs[0].variables;
+        }
+      } catch {
+        // No storage (a privacy setting): the tabs still open, the first one's variables empty.
+      }
+      YogaGraphiQL.renderYogaGraphiQL(document.querySelector('#root'), options);
     </script>
   </body>
 </html>

@@ -46,7 +46,7 @@ async function graphiqlPage(): Promise<string> {
 
 /** The options the page hands GraphiQL (the last script's JSON). */
 function graphiqlOptions(page: string): { defaultTabs: GraphiQLTab[]; headers?: string } {
-  const found = /renderYogaGraphiQL\([^,]+, (\{.*\})\);/.exec(page);
+  const found = /const options = (\{.*\});/.exec(page);
   expect(found, 'the page renders GraphiQL with options').toBeTruthy();
   return JSON.parse(found![1]!);
 }
