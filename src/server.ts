@@ -336,7 +336,13 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
     graphqlEndpoint: '/graphql',
     graphiql: deps.production
       ? false
-      : () => ({ title: 'WhatsApp onboarding gateway', ...deps.graphiql?.() }),
+      : () => ({
+          title: 'WhatsApp onboarding gateway',
+          // GraphiQL subscribes with a GET (GraphQL over SSE), which the CSRF prevention refuses
+          // without this header.
+          additionalHeaders: { 'x-graphql-yoga-csrf': 'graphiql' },
+          ...deps.graphiql?.(),
+        }),
     renderGraphiQL: renderGraphiQLPage,
     plugins: hardening,
     // Unexpected errors reach the client as "Unexpected error." only; the log has the detail.
