@@ -33,6 +33,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 let gateway: (ChildGateway & { url: string }) | undefined;
 let dir: string | undefined;
+let sandboxPort: number;
 let context: BrowserContext | undefined;
 let page: Page;
 const blocked: string[] = [];
@@ -46,9 +47,11 @@ beforeAll(async () => {
     );
   }
   dir = mkdtempSync(join(tmpdir(), 'graphiql-browser-'));
+  sandboxPort = await freePort();
   gateway = await startChildGateway({
     PORT: String(await freePort()),
-    SANDBOX_PORT: String(await freePort()),
+    SANDBOX_PORT: String(sandboxPort),
+    SANDBOX_SENDER_ACTIVATION_MS: '300',
     DATABASE_FILE: join(dir, 'gateway.sqlite'),
     LOG_LEVEL: 'silent',
   });
@@ -88,12 +91,13 @@ const shown = async (editor: ReturnType<Page['locator']>) =>
   (await editor.innerText()).replace(/\u00a0/g, ' ');
 
 describe('GraphiQL offline', () => {
-  it('renders its editor and runs the Start tab as it opens, asking nothing of the network', async () => {
+  it('renders its editor and runs the walkthrough as it opens, asking nothing of the network', async () => {
     try {
       await page.goto(`${gateway!.url}/graphql`);
       const query = page.locator('.graphiql-query-editor .view-lines');
       await expect.poll(() => shown(query), { timeout: HANG_MS }).toContain('mutation Start');
-      // The variables Start needs are there, and the development key is in the headers.
+      // The variables Start needs are there (and the development key in its headers, or Start
+      // would be refused).
       await page
         .getByRole('button', { name: /variables/i })
         .first()
@@ -120,6 +124,24 @@ describe('GraphiQL offline', () => {
       await expect
         .poll(() => shown(response), { timeout: HANG_MS })
         .toMatch(/"onboardings"[\s\S]*"status": "AWAITING_SIGNUP"/);
+
+      // Watch, left running, shows the onboarding reach READY once the customer signs up.
+      await page.locator('.graphiql-tab-button', { hasText: 'Watch' }).dispatchEvent('click');
+      await expect.poll(() => shown(query)).toContain('subscription Watch');
+      const subscribed = page.waitForResponse((r) =>
+        `${r.url()} ${r.request().postData()}`.includes('Watch'),
+      );
+      await page.locator('.graphiql-execute-button').click();
+      expect((await subscribed).status()).toBe(200);
+      const signup = await fetch(`http://127.0.0.1:${sandboxPort}/_sandbox/sendzen/signups`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientIdentifier: 'acme-42', status: 'completed' }),
+      });
+      expect(signup.ok).toBe(true);
+      await expect
+        .poll(() => shown(response), { timeout: HANG_MS })
+        .toMatch(/"onboardingsUpdated"[\s\S]*"status": "READY"/);
       await page.screenshot({ path: join(ARTIFACTS, 'graphiql-offline.png') });
     } catch (error) {
       await page.screenshot({ path: join(ARTIFACTS, 'graphiql-failed.png') }).catch(() => {});
