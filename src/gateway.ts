@@ -12,7 +12,7 @@ import type { Store } from './db/store.ts';
 import { closable } from './events/closable.ts';
 import { createInProcessEvents } from './events/in-process.ts';
 import { createRedisEvents } from './events/redis.ts';
-import { GRAPHIQL_WALKTHROUGH } from './graphiql-walkthrough.ts';
+import { type GraphiQLTab, graphiqlWalkthrough } from './graphiql-walkthrough.ts';
 import { createLogger, type GatewayLogger } from './logger.ts';
 import { GatewayMetrics } from './metrics.ts';
 import type { OnboardingDeps } from './onboarding/deps.ts';
@@ -61,6 +61,8 @@ export interface StartOptions {
    * sandbox was opened beyond loopback (SANDBOX_ALLOW_REMOTE), where anyone could load that page.
    */
   sandboxDevKey?: boolean;
+  /** Sandbox: the bundled fake's controls (its real port), for GraphiQL's walkthrough. */
+  sandboxControlsUrl?: string;
   /** More routes once the gateway listens (the sandbox demo); it is told where the gateway is. */
   extraRoutes?: (gateway: { url: string; devApiKey: string | undefined }) => RouteHandler;
 }
@@ -151,16 +153,17 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     ? await ensureDevApiKey(database.apiKeys, config.databaseFile)
     : undefined;
   const routes: RouteHandler[] = [];
+  // Filled in once the gateway listens: its walkthrough names the port.
+  let walkthrough: GraphiQLTab[] | undefined;
+  // Beyond loopback (SANDBOX_ALLOW_REMOTE) anyone could load the page: no key in it.
+  const devAuthorization =
+    devKey && !config.sandbox?.allowRemote ? `Bearer ${devKey.key}` : undefined;
   const http = createGatewayServer({
     routes,
-    graphiql: devKey
-      ? {
-          ...(config.sandbox?.allowRemote
-            ? {}
-            : { headers: JSON.stringify({ authorization: `Bearer ${devKey.key}` }) }),
-          defaultQuery: GRAPHIQL_WALKTHROUGH,
-        }
-      : undefined,
+    graphiql: () => ({
+      ...(devAuthorization ? { headers: JSON.stringify({ authorization: devAuthorization }) } : {}),
+      ...(walkthrough ? { defaultTabs: walkthrough } : {}),
+    }),
     context: { onboardings, events, sessions },
     callers: createCallerResolver(
       database.apiKeys,
@@ -189,6 +192,13 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   const reachable = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host;
   const url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
   deps.publicUrl = config.publicUrl ?? url;
+  if (devKey && options.sandboxControlsUrl) {
+    walkthrough = graphiqlWalkthrough({
+      gatewayUrl: url,
+      sandboxControlsUrl: options.sandboxControlsUrl,
+      authorization: devAuthorization,
+    });
+  }
 
   if (options.extraRoutes) routes.push(options.extraRoutes({ url, devApiKey: devKey?.key }));
   // Named by where it listens unless told otherwise: unique among live instances on one host.

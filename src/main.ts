@@ -21,6 +21,7 @@ async function main() {
   const gateway = await startGateway(config, {
     logger,
     sandboxDevKey: config.mode === 'sandbox',
+    sandboxControlsUrl: fake?.urls.sandbox,
     // Sandbox mode only: the partner-panel demo at `/`, its backend holding the development key.
     extraRoutes:
       fake && demo

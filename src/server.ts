@@ -13,11 +13,17 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import {
+  createYoga,
+  type GraphiQLOptions,
+  type Plugin,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import { type Caller, type CallerResolver, INVALID } from './auth/caller.ts';
 import { mutationRateLimit } from './auth/rate-limit.ts';
 import type { RateLimits } from './config.ts';
+import { renderGraphiQLPage, serveGraphiQLAsset } from './graphiql.ts';
 import { schema } from './graphql-schema.ts';
 import { sendJson } from './http-messages.ts';
 import type { GatewayLogger } from './logger.ts';
@@ -33,8 +39,11 @@ export interface ServerDeps {
   logger: GatewayLogger;
   /** Live mode: no introspection, no GraphiQL. */
   production: boolean;
-  /** GraphiQL's pre-filled headers and operations (sandbox mode fills in the development key). */
-  graphiql?: { headers?: string; defaultQuery?: string };
+  /**
+   * GraphiQL's pre-filled tabs and headers, read for each page: sandbox mode knows its walkthrough
+   * (the ports in it, the development key) only once it listens.
+   */
+  graphiql?: () => GraphiQLOptions | undefined;
   /** More routes (the sandbox demo), tried before the 404; may be added after the server starts. */
   routes: RouteHandler[];
   /**
@@ -325,7 +334,16 @@ export function createGatewayServer(deps: ServerDeps): GatewayServer {
       return { ...deps.context, caller };
     },
     graphqlEndpoint: '/graphql',
-    graphiql: deps.production ? false : { title: 'WhatsApp onboarding gateway', ...deps.graphiql },
+    graphiql: deps.production
+      ? false
+      : () => ({
+          title: 'WhatsApp onboarding gateway',
+          // GraphiQL subscribes with a GET (GraphQL over SSE), which the CSRF prevention refuses
+          // without this header.
+          additionalHeaders: { 'x-graphql-yoga-csrf': 'graphiql' },
+          ...deps.graphiql?.(),
+        }),
+    renderGraphiQL: renderGraphiQLPage,
     plugins: hardening,
     // Unexpected errors reach the client as "Unexpected error." only; the log has the detail.
     maskedErrors: true,
@@ -494,6 +512,7 @@ async function route(
   }
   if (await handleWebhook(deps.webhooks, req, res, path)) return;
   if (path !== yoga.graphqlEndpoint) {
+    if (!deps.production && (await serveGraphiQLAsset(req, res, path))) return;
     for (const handle of deps.routes) if (await handle(req, res, path)) return;
     return sendJson(res, 404, { error: 'not_found' });
   }

@@ -444,11 +444,14 @@ describe('live mode', () => {
     });
     expect(withKey.headers.get('content-type') ?? '').not.toMatch(/html/);
     expect(await withKey.text()).not.toMatch(/graphiql/i);
+    // Nor its script.
+    expect((await fetch(`${live.url}/graphiql/graphiql.js`)).status).toBe(404);
 
     const sandboxed = await fetch(`${gateway.url}/graphql`, { headers: page });
     expect(sandboxed.status).toBe(200);
     expect(sandboxed.headers.get('content-type')).toMatch(/text\/html/);
     expect(await sandboxed.text()).toMatch(/graphiql/i);
+    expect((await fetch(`${gateway.url}/graphiql/graphiql.js`)).status).toBe(200);
   });
 
   it('takes its sealing key from configuration and writes no key file', () => {
