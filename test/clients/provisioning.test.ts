@@ -39,7 +39,6 @@ const esBody = (overrides: Partial<CreateSenderRequest> = {}): CreateSenderReque
   phoneNumberId: String(++phone),
   region: 'EU',
   metaLocalStorage: 'DE',
-  authenticationCode: 'es-code-123',
   ...overrides,
 });
 
@@ -56,7 +55,20 @@ async function customerProject() {
 describe('Sinch WhatsApp senders', () => {
   it('creates a sender that is in progress and has no bearer token yet', async () => {
     const project = await customerProject();
-    const sender = await clients.provisioning.createSender(project, esBody());
+    // With the customer's Embedded Signup code, which the fake verifies as Meta would.
+    const issued = await sandbox.control<{ code: string; wabaId: string; phoneNumberId: string }>(
+      'POST',
+      '/meta/codes',
+      {},
+    );
+    const sender = await clients.provisioning.createSender(
+      project,
+      esBody({
+        wabaId: issued.wabaId,
+        phoneNumberId: issued.phoneNumberId,
+        authenticationCode: issued.code,
+      }),
+    );
     expect(sender.state).toBeUndefined();
     expect(sender.changes?.status).toBe('IN_PROGRESS');
     expect(sender.bearerToken).toBeUndefined();

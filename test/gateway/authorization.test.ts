@@ -752,7 +752,7 @@ describe('an onboarding session token that has expired', () => {
     // A token good when the socket connects, expiring soon after; a machine too slow to connect
     // within its life tries again with a longer one.
     await withWindow(1_000, 32_000, async (lifetimeMs) => {
-      const { token, expiresAt } = t.gateway.sessions.issue(target.raw, Date.now(), lifetimeMs);
+      const { token, expiresAt } = t.gateway.sessions.issue(target.raw, 0, Date.now(), lifetimeMs);
       const ws = t.ws(WatchOnboarding, byId(target), `Bearer ${token}`);
       try {
         const connected = await ws
@@ -799,7 +799,7 @@ describe('a subscription opened with a session token', () => {
     // A token good when the subscription starts, expiring soon after; a machine too slow to start
     // it within the token's life tries again with a longer one.
     await withWindow(800, 32_000, async (lifetimeMs) => {
-      const { token, expiresAt } = t.gateway.sessions.issue(target.raw, Date.now(), lifetimeMs);
+      const { token, expiresAt } = t.gateway.sessions.issue(target.raw, 0, Date.now(), lifetimeMs);
       const res = await fetch(`${t.gateway.url}/graphql`, {
         method: 'POST',
         headers: {

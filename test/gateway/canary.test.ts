@@ -260,7 +260,11 @@ describe('a whole onboarding with canary secrets', () => {
     await sse.waitFor(
       ({ onboardingUpdated: o }) => o.status === 'READY' || o.status === 'ACTION_REQUIRED',
     );
-    ready = (await gql(ReadOnboardingEveryField, { id: onboarding.id }, session)).body.data!
+    // READY ended the browser's session: a browser still showing it needs a fresh one.
+    expect((await gql(ReadOnboardingEveryField, { id: onboarding.id }, session)).status).toBe(401);
+    const renewed = await gql(IssueOnboardingSession, { id: onboarding.id });
+    const browser = `Bearer ${renewed.body.data!.issueOnboardingSession.session!.token}`;
+    ready = (await gql(ReadOnboardingEveryField, { id: onboarding.id }, browser)).body.data!
       .onboarding!;
     expect(ready.status).toBe('READY');
     expect(ready.sender?.hasBearerToken).toBe(true);
@@ -276,8 +280,7 @@ describe('a whole onboarding with canary secrets', () => {
     // Everything else the partner and the browser can read, once READY.
     await gql(ListOnboardingsEveryField);
     await gql(ReadNodeEveryField, { id: onboarding.id });
-    await gql(ReadOnboardingEveryField, { id: onboarding.id }, session);
-    await gql(IssueOnboardingSession, { id: onboarding.id });
+    await gql(ReadOnboardingEveryField, { id: onboarding.id }, browser);
     // Errors: a write key asking for the key, and a refresh that is no longer possible.
     const forbidden = await gql(
       RevealSendzenApiKeyEveryField,

@@ -320,7 +320,29 @@ describe('a gateway killed mid-provisioning and started again', () => {
     const ready = await waitReady(id);
     expect(ready.sender).toMatchObject({ state: 'ACTIVE', hasBearerToken: true });
     await expectExactlyOneOfEverything(ready);
-    expectRecoveredAndAdopted(ready, 'WHATSAPP_SENDER');
+    // Sinch's activation callback, retried while no gateway answered, may reach the restarted one
+    // before its runner retries the step: then the callback hands over the sender the lost call
+    // made, and the step has nothing left to adopt. Either way it is the one sender.
+    const reported = ready.events.edges.some(
+      ({ node }) =>
+        node.type === 'sender.state' &&
+        node.message.includes(ready.sender!.id) &&
+        /reported by callback/.test(node.message),
+    );
+    const attempted = ready.events.edges.some(
+      ({ node }) =>
+        node.step === 'WHATSAPP_SENDER' &&
+        /^step\.(succeeded|waiting)$/.test(node.type) &&
+        /Adopted/.test(node.message),
+    );
+    const events = ready.events.edges.map((e) => e.node);
+    expect(events.filter((e) => e.type === 'step.recovered').map((e) => e.step)).toEqual([
+      'WHATSAPP_SENDER',
+    ]);
+    expect(attempted || reported, 'the sender was adopted, or handed over by its callback').toBe(
+      true,
+    );
+    if (attempted) expectLogged(ready, 'WHATSAPP_SENDER');
   });
 
   it('adopts the Conversation API app whose create was in flight', async () => {

@@ -46,7 +46,7 @@ describe('a request without a valid credential', () => {
     return `Bearer ${key.key}`;
   };
   const expired = () =>
-    `Bearer ${t.gateway.sessions.issue(rawOnboardingId(onboarding.id), Date.now() - 3_600_001).token}`;
+    `Bearer ${t.gateway.sessions.issue(rawOnboardingId(onboarding.id), 0, Date.now() - 3_600_001).token}`;
 
   it.each([
     ['no credential', () => null],
