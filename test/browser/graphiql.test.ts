@@ -119,6 +119,7 @@ describe('GraphiQL offline', () => {
       // event, not a pointer's press and release, selects one whatever its position.
       await page.locator('.graphiql-tab-button', { hasText: 'Read' }).dispatchEvent('click');
       await expect.poll(() => shown(query)).toContain('query Read');
+      await expect.poll(() => shown(response)).not.toContain('"onboardCustomer"');
       await expect.poll(() => shown(variables)).toContain('clientIdentifier');
       await page.locator('.graphiql-execute-button').click();
       await expect
@@ -128,6 +129,10 @@ describe('GraphiQL offline', () => {
       // Watch, left running, shows the onboarding reach READY once the customer signs up.
       await page.locator('.graphiql-tab-button', { hasText: 'Watch' }).dispatchEvent('click');
       await expect.poll(() => shown(query)).toContain('subscription Watch');
+      // The editor shows the new tab before GraphiQL has switched the operation it would run (on
+      // a loaded machine, ▶ then ran Read's name on Watch's text): the tab's own (empty) result
+      // pane shows the switch is complete.
+      await expect.poll(() => shown(response)).not.toContain('"onboardings"');
       const subscribed = page.waitForResponse((r) =>
         `${r.url()} ${r.request().postData()}`.includes('Watch'),
       );
