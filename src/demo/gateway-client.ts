@@ -72,7 +72,7 @@ export const SESSION = /* GraphQL */ `
 export const SUMMARY_FIELDS = /* GraphQL */ `
   fragment DemoSummary on Onboarding {
     id version clientIdentifier displayName region status createdAt updatedAt
-    actionRequired { step message retryable }
+    actionRequired { step upstream code message retryable }
   }
 `;
 
