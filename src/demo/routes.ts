@@ -269,7 +269,7 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
     try {
       if (path === '/demo/api/config' && method === 'GET') {
         // The step order comes from the gateway's one list of steps, not a copy in the page.
-        const steps = PLAN.map(({ name, label }) => ({ name, label }));
+        const steps = PLAN.map(({ name, label, description }) => ({ name, label, description }));
         answer(res, 200, {
           sendzenOrigin,
           serverTime: new Date().toISOString(),

@@ -232,6 +232,10 @@ describe('the partner-panel demo at /', () => {
     await page.goto(`${gateway!.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
     await page.waitForSelector('[data-testid="feed-state"]:text-is("live")');
+    // The hook for named sandbox scenarios: the backend's list, the happy path only so far.
+    expect(await page.locator('[data-testid="scenario"] option').allInnerTexts()).toEqual([
+      'Happy path',
+    ]);
 
     await startOnboarding('acme-bakery', 'Acme Bakery', 'EU');
     await signupFrame().locator('#complete').waitFor();

@@ -13,6 +13,8 @@
 let stepOrder = [];
 /** @type {Record<string, string>} */
 let stepLabels = {};
+/** @type {Record<string, string>} */
+let stepDescriptions = {};
 
 const orderedSteps = (o) =>
   [...o.steps].sort((a, b) => stepOrder.indexOf(a.name) - stepOrder.indexOf(b.name));
@@ -528,7 +530,10 @@ document.addEventListener('visibilitychange', () => {
 // What each step is for, how long it takes, and what failures mean, in plain words
 // ---------------------------------------------------------------------------------------------
 
-/** What each step does for the customer, and how long it usually takes. */
+/**
+ * What each step does, said for a person watching, and how long it usually takes: the demo's own
+ * words. A step this table does not know shows the plan's description (from /demo/api/config).
+ */
 const STEP_WORDS = {
   SENDZEN_PROJECT: {
     doing: 'Creating the customer’s SendZen project and signup link',
@@ -783,7 +788,10 @@ function progressOf(o) {
   const index = steps.findIndex((s) => s.status !== 'SUCCEEDED');
   const step = steps[index];
   if (!step) return { title: `${done} of ${total} steps done`, detail: '', done, total };
-  const words = STEP_WORDS[step.name] ?? { doing: step.label, usually: null };
+  const words = STEP_WORDS[step.name] ?? {
+    doing: (stepDescriptions[step.name] ?? step.label).replace(/\.$/, ''),
+    usually: null,
+  };
   const at = `Step ${index + 1} of ${total}: ${step.label}`;
   if (o.status === 'CANCELLED') {
     return {
@@ -1254,6 +1262,7 @@ async function main() {
   sendzenOrigin = config.sendzenOrigin;
   stepOrder = config.steps.map((step) => step.name);
   stepLabels = Object.fromEntries(config.steps.map((step) => [step.name, step.label]));
+  stepDescriptions = Object.fromEntries(config.steps.map((s) => [s.name, s.description]));
   // The sandbox scenarios the backend offers (the `sandbox-scenario` label); the happy path first.
   const scenarios = config.scenarios?.length
     ? config.scenarios
