@@ -43,6 +43,18 @@ function thenSession(mutation: string, success: string): string {
 
 export const RETRY = thenSession('retryOnboarding', 'RetryOnboardingSuccess');
 export const REFRESH_LINK = thenSession('refreshOnboardingLink', 'RefreshOnboardingLinkSuccess');
+/** Cancelling ends the onboarding's sessions too, so no session follows it. */
+export const CANCEL = /* GraphQL */ `
+  mutation DemoCancel($id: ID!) {
+    result: cancelOnboarding(onboardingId: $id) {
+      __typename
+      ... on CancelOnboardingSuccess { onboarding { ...DemoOnboarding cancelledAt } }
+      ... on Error { message }
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
 export const SESSION = /* GraphQL */ `
   mutation DemoSession($id: ID!) {
     session: issueOnboardingSession(onboardingId: $id) {
@@ -60,7 +72,7 @@ export const SESSION = /* GraphQL */ `
 export const SUMMARY_FIELDS = /* GraphQL */ `
   fragment DemoSummary on Onboarding {
     id version clientIdentifier displayName region status createdAt updatedAt
-    actionRequired { step message retryable }
+    actionRequired { step upstream code message retryable }
   }
 `;
 

@@ -4,11 +4,12 @@
 //
 //   GET  /                                  the page (src/demo/public/index.html)
 //   GET  /demo/{app.js,style.css,favicon.svg}
-//   GET  /demo/api/config                   { sendzenOrigin, serverTime, steps }
+//   GET  /demo/api/config                   { sendzenOrigin, serverTime, steps, scenarios }
 //   POST /demo/api/onboardings              onboardCustomer -> iframe URL + session token
 //   POST /demo/api/onboardings/:id/retry    retryOnboarding + a fresh session token
 //   POST /demo/api/onboardings/:id/link     refreshOnboardingLink + a fresh session token
 //   POST /demo/api/onboardings/:id/session  a fresh session token only
+//   POST /demo/api/onboardings/:id/cancel   cancelOnboarding (it ends the sessions: none follows)
 //   GET  /demo/api/feed                     server-sent events: every onboarding, live
 //
 // A real panel would also check that the signed-in user owns the onboarding an :id names; the
@@ -22,6 +23,7 @@ import { PLAN } from '../onboarding/plan.ts';
 import { projectPath } from '../paths.ts';
 import type { RouteHandler } from '../server.ts';
 import {
+  CANCEL,
   DemoError,
   describe,
   FEED,
@@ -72,7 +74,22 @@ const startSchema = z.object({
     .optional()
     .transform((v) => v || undefined),
   region: z.enum(['US', 'EU', 'BR']).default('US'),
+  /** A named sandbox scenario (the `sandbox-scenario` label); empty for the happy path. */
+  scenario: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .transform((v) => v || undefined),
 });
+
+/**
+ * The scenarios the start form offers. The hook for named sandbox scenarios: each value goes to
+ * onboardCustomer as the `sandbox-scenario` label; the empty value sends no label.
+ */
+const SCENARIOS: { value: string; label: string }[] = [{ value: '', label: 'Happy path' }];
+
+export const SCENARIO_LABEL = 'sandbox-scenario';
 
 const onboardingIdSchema = z
   .string()
@@ -159,12 +176,30 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
         sessionExpiresAt: string;
         onboarding: OnboardingFields;
       };
-    }>(ONBOARD, { input: parsed.data });
+    }>(ONBOARD, { input: onboardInput(parsed.data) });
     const { created, sessionToken, sessionExpiresAt, onboarding } = data.onboardCustomer;
     return sessionAnswer(
       { token: sessionToken, expiresAt: sessionExpiresAt, onboarding },
       { created },
     );
+  }
+
+  function onboardInput({ scenario, ...fields }: z.infer<typeof startSchema>) {
+    return scenario ? { ...fields, labels: [{ key: SCENARIO_LABEL, value: scenario }] } : fields;
+  }
+
+  async function cancel(id: string) {
+    const data = await gateway.gql<{
+      result: UnionResult<'onboarding', OnboardingFields & { cancelledAt: string | null }>;
+    }>(CANCEL, { id });
+    const onboarding = unwrap(data.result, 'onboarding');
+    return {
+      onboardingId: onboarding.id,
+      status: onboarding.status,
+      version: onboarding.version,
+      cancelledAt: onboarding.cancelledAt,
+      serverTime: new Date().toISOString(),
+    };
   }
 
   async function withSession(query: string, id: string) {
@@ -234,8 +269,13 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
     try {
       if (path === '/demo/api/config' && method === 'GET') {
         // The step order comes from the gateway's one list of steps, not a copy in the page.
-        const steps = PLAN.map(({ name, label }) => ({ name, label }));
-        answer(res, 200, { sendzenOrigin, serverTime: new Date().toISOString(), steps });
+        const steps = PLAN.map(({ name, label, description }) => ({ name, label, description }));
+        answer(res, 200, {
+          sendzenOrigin,
+          serverTime: new Date().toISOString(),
+          steps,
+          scenarios: SCENARIOS,
+        });
         return true;
       }
       if (path === '/demo/api/feed' && method === 'GET') {
@@ -247,12 +287,16 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
         answer(res, 200, await start(req));
         return true;
       }
-      const match = /^\/demo\/api\/onboardings\/([^/]+)\/(retry|link|session)$/.exec(path);
+      const match = /^\/demo\/api\/onboardings\/([^/]+)\/(retry|link|session|cancel)$/.exec(path);
       if (match && method === 'POST') {
         refuseCrossOrigin(req);
         const id = onboardingIdSchema.safeParse(decodeURIComponent(match[1]!));
         if (!id.success) throw new DemoError(400, 'The onboarding id is not valid');
         await jsonBody(req);
+        if (match[2] === 'cancel') {
+          answer(res, 200, await cancel(id.data));
+          return true;
+        }
         const query = { retry: RETRY, link: REFRESH_LINK, session: SESSION }[match[2]!]!;
         answer(res, 200, await withSession(query, id.data));
         return true;

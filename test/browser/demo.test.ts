@@ -1,7 +1,8 @@
 // The partner-panel demo end to end, in a real browser: `src/main.ts` runs as its own process in
 // sandbox mode (so the demo's wiring is covered too), and Debian's Chromium, driven by
 // playwright-core, plays the vendor's user and the customer clicking inside the SendZen iframe.
-// Screenshots of each state go to test-artifacts/ (git-ignored).
+// Screenshots of each state go to test-artifacts/ (git-ignored); with DEMO_README_SCREENSHOTS=1
+// the README's pictures in docs/images/ are taken again too.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +19,8 @@ import { HANG_MS, until } from '../support/windows.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
+const README_IMAGES = join(ROOT, 'docs/images');
+const README_SCREENSHOTS = process.env.DEMO_README_SCREENSHOTS === '1';
 const CHROMIUM = '/usr/bin/chromium';
 // Without these Chromium keeps trying to reach Google's services; nothing here may leave loopback.
 const CHROMIUM_ARGS = [
@@ -120,9 +123,34 @@ async function waitForStatus(status: string): Promise<void> {
   }
 }
 
-async function screenshot(name: string): Promise<void> {
+async function screenshot(name: string, readmeImage?: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `demo-${name}.png`), fullPage: true });
+  if (readmeImage && README_SCREENSHOTS) {
+    await page.screenshot({ path: join(README_IMAGES, readmeImage), fullPage: true });
+  }
 }
+
+const text = (testId: string) => page.locator(`[data-testid="${testId}"]`).innerText();
+
+/** How far the page scrolls sideways (0 when it fits), and the widest elements sticking out. */
+const sidewaysOverflow = () =>
+  page.evaluate(() => {
+    const root = document.scrollingElement!;
+    const width = root.clientWidth;
+    const outside = [...document.querySelectorAll<HTMLElement>('body *')]
+      .filter((e) => e.getBoundingClientRect().right > width + 0.5)
+      // What sticks out inside a box that scrolls on its own (a wide table) moves no page.
+      .filter((e) => {
+        for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+          if (getComputedStyle(a).overflowX !== 'visible') return false;
+        }
+        return true;
+      })
+      .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > width + 0.5))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`);
+    return { overflow: root.scrollWidth - width, outside };
+  });
 
 async function startOnboarding(clientIdentifier: string, displayName: string, region: string) {
   await page.fill('[data-testid="client-identifier"]', clientIdentifier);
@@ -204,11 +232,24 @@ describe('the partner-panel demo at /', () => {
     await page.goto(`${gateway!.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
     await page.waitForSelector('[data-testid="feed-state"]:text-is("live")');
+    // The hook for named sandbox scenarios: the backend's list, the happy path only so far.
+    expect(await page.locator('[data-testid="scenario"] option').allInnerTexts()).toEqual([
+      'Happy path',
+    ]);
 
     await startOnboarding('acme-bakery', 'Acme Bakery', 'EU');
     await signupFrame().locator('#complete').waitFor();
     expect(await page.locator('[data-testid="step"]').count()).toBe(7);
     expect(await page.locator('[data-testid="action-required"]').isVisible()).toBe(false);
+    // Where it stands, in plain words: the step, what it waits for, how long that usually takes.
+    await page.waitForSelector(
+      '[data-testid="progress-title"]:text-is("Step 4 of 7: Customer signup")',
+    );
+    const progress = await text('progress-detail');
+    expect(progress).toMatch(/Waiting for the customer to complete the signup/);
+    expect(progress).toMatch(/Usually .*minutes/);
+    expect(await page.locator('#ob-meta').innerText()).toMatch(/acme-bakery · Europe · started/);
+    expect(await page.locator('[data-testid="ready-details"]').isVisible()).toBe(false);
 
     // A message that is not from SendZen's origin is not relayed.
     await page.evaluate(() =>
@@ -253,7 +294,24 @@ describe('the partner-panel demo at /', () => {
     expect(app).toMatch(/Acme Bakery/);
     expect(app).toMatch(/eu/i);
     expect(await page.locator('[data-testid="webhook"]').count()).toBeGreaterThan(0);
-    await screenshot('2-ready');
+    expect(app).toMatch(/Europe/);
+
+    // READY is not a dead end: what to do next, with this customer's own ids.
+    expect(await text('progress-title')).toBe('All 7 steps done: ready to message');
+    expect(await page.locator('[data-testid="cancel"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid="refresh-link"]').isVisible()).toBe(false);
+    const senderId = await page.locator('[data-testid="sender"] dd code').first().innerText();
+    const appId = await page
+      .locator('[data-testid="conversation-app"] dd code')
+      .first()
+      .innerText();
+    const next = await text('next-steps');
+    expect(next).toContain(senderId);
+    expect(next).toContain(appId);
+    expect(next).toContain('https://eu.conversation.api.sinch.com/v1/projects/');
+    expect(next).toContain('messages:send');
+    expect(next).toMatch(/README, section “Send a first message”/);
+    await screenshot('2-ready', 'demo-ready.png');
   });
 
   it('after a cancelled signup shows ACTION_REQUIRED, and a retry brings a new iframe to READY', async () => {
@@ -262,9 +320,13 @@ describe('the partner-panel demo at /', () => {
     await signupFrame().locator('#cancel').click();
     await waitForStatus('ACTION_REQUIRED');
 
-    const action = await page.locator('[data-testid="action-message"]').innerText();
-    expect(action).toMatch(/CUSTOMER_SIGNUP/);
+    expect(await text('action-title')).toBe('Customer signup: action required');
+    const action = await text('action-message');
+    expect(action).toMatch(/did not finish the signup/);
     expect(action).toMatch(/cancelled/i);
+    expect(await text('action-todo')).toMatch(/Retry: the customer gets a new signup link/);
+    expect(await page.locator('[data-testid="failure-details"]').innerText()).toBe('Details');
+    expect(await page.locator('[data-testid="refresh-link"]').isVisible()).toBe(false);
     expect((await stepStatuses()).CUSTOMER_SIGNUP).toBe('FAILED');
     const error = await page
       .locator('[data-testid="step"][data-step="CUSTOMER_SIGNUP"] [data-testid="step-error"]')
@@ -326,5 +388,124 @@ describe('the partner-panel demo at /', () => {
 
     for (const answer of await Promise.all(demoAnswers)) expect(answer).not.toContain('gwk_');
     expect(problems.filter((p) => /Content.Security.Policy|page error/i.test(p))).toEqual([]);
+  });
+
+  it('explains a failed sender in plain words, with the code under Details and no Retry where a retry cannot help', async () => {
+    // The next sender Sinch creates fails: the partner's account has no WhatsApp pricing plan.
+    const scripted = await fetch(`${sendzenOrigin}/_sandbox/sinch/sender-outcomes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ state: 'ERROR', errorCode: 'NO_PRICING_PLAN' }),
+    });
+    expect(scripted.status).toBe(201);
+
+    await startOnboarding('initech', 'Initech', 'BR');
+    await signupFrame().locator('#complete:enabled').click();
+    await waitForStatus('ACTION_REQUIRED');
+
+    expect(await text('action-title')).toBe('WhatsApp sender: action required');
+    expect(await text('action-message')).toMatch(/has not accepted the WhatsApp pricing plan/);
+    expect(await text('action-todo')).toMatch(/Accept the WhatsApp pricing plan/);
+    // The gateway calls a sender error retryable, but a retry repeats it until billing is fixed.
+    expect(await page.locator('[data-testid="retry"]').isVisible()).toBe(false);
+    // The engineers' words only under Details.
+    expect(await text('action-message')).not.toContain('NO_PRICING_PLAN');
+    await page.locator('[data-testid="action-required"] summary').click();
+    const details = await page.locator('[data-testid="failure-details"]').innerText();
+    expect(details).toContain('NO_PRICING_PLAN');
+    expect(details).toContain('sinch-provisioning');
+    expect(details).toContain('WHATSAPP_SENDER');
+    // Not "Ready to message": the sender exists, but in error.
+    expect(await page.locator('[data-testid="ready-details"]').isVisible()).toBe(false);
+    expect(await text('progress-title')).toBe('Step 5 of 7: WhatsApp sender');
+    expect(await text('progress-detail')).toMatch(/This step failed: see below for what to do\.$/);
+    expect(await page.locator('#ob-meta').innerText()).toMatch(/initech · Brazil/);
+    const failed = await page
+      .locator('[data-testid="step"][data-step="WHATSAPP_SENDER"] [data-testid="step-error"]')
+      .innerText();
+    expect(failed).toMatch(/pricing plan/);
+    await screenshot('5-sender-error', 'demo-action-required.png');
+  });
+
+  it('refreshes the signup link on request, and cancels an onboarding', async () => {
+    await startOnboarding('umbrella', 'Umbrella Corp', 'US');
+    await page.waitForSelector(
+      '[data-testid="progress-title"]:text-is("Step 4 of 7: Customer signup")',
+    );
+    const before = await iframeUrl();
+    await page.click('[data-testid="refresh-link"]');
+    const after = await waitForNewIframe(before);
+    expect(after).not.toBe(before);
+    await page
+      .getByText('Refreshed the SendZen link: you asked for one', { exact: false })
+      .waitFor();
+
+    // Cancel asks once more before it acts.
+    await page.click('[data-testid="cancel"]');
+    await page.waitForSelector('[data-testid="cancel-confirm"]:visible');
+    await page.click('[data-testid="cancel-keep"]');
+    await page.waitForSelector('[data-testid="cancel"]:visible');
+    expect(await page.locator('[data-testid="cancel-confirm"]').isVisible()).toBe(false);
+    await page.click('[data-testid="cancel"]');
+    await page.click('[data-testid="cancel-yes"]');
+    await waitForStatus('CANCELLED');
+    expect(await text('progress-title')).toBe('Cancelled at step 4 of 7 (Customer signup)');
+    expect(await page.locator('[data-testid="cancel"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid="refresh-link"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid="signup-iframe"]').count()).toBe(0);
+    await page.waitForSelector(
+      '[data-testid="feed-item"][data-client-identifier="umbrella"][data-status="CANCELLED"]',
+    );
+  });
+
+  it('searches and filters the feed', async () => {
+    const shown = () =>
+      page.$$eval('[data-testid="feed-item"]', (items) =>
+        items.map((i) => (i as HTMLElement).dataset.clientIdentifier).sort(),
+      );
+    await page.waitForSelector('[data-testid="feed-count"]:text-is("4 in all")');
+    await page.fill('[data-testid="feed-search"]', 'INIT');
+    expect(await shown()).toEqual(['initech']);
+    expect(await text('feed-count')).toBe('1 of 4 shown');
+    await page.fill('[data-testid="feed-search"]', 'nobody-by-that-name');
+    expect(await shown()).toEqual([]);
+    expect(await page.locator('#feed-empty').innerText()).toBe('No onboarding matches.');
+    await page.fill('[data-testid="feed-search"]', '');
+    await page.selectOption('[data-testid="feed-status"]', 'READY');
+    expect(await shown()).toEqual(['acme-bakery', 'globex']);
+    await page.selectOption('[data-testid="feed-status"]', 'ACTION_REQUIRED');
+    expect(await shown()).toEqual(['initech']);
+    // The feed says what went wrong in the same plain words.
+    expect(await page.locator('[data-testid="feed-item"] .feed-problem').innerText()).toMatch(
+      /pricing plan/,
+    );
+    await page.selectOption('[data-testid="feed-status"]', 'CANCELLED');
+    expect(await shown()).toEqual(['umbrella']);
+    await page.selectOption('[data-testid="feed-status"]', '');
+    expect(await shown()).toEqual(['acme-bakery', 'globex', 'initech', 'umbrella']);
+  });
+
+  it('works from 360 px wide: nothing scrolls sideways', async () => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    try {
+      for (const [client, status] of [
+        ['acme-bakery', 'READY'],
+        ['initech', 'ACTION_REQUIRED'],
+      ] as const) {
+        await page.click(`[data-testid="feed-item"][data-client-identifier="${client}"] button`);
+        await waitForStatus(status);
+        await page.waitForSelector('[data-testid="progress-title"]:not(:text-is("Loading…"))');
+        const { overflow, outside } = await sidewaysOverflow();
+        expect(overflow, `${client} at 360 px: ${outside.join(', ')}`).toBeLessThanOrEqual(0);
+      }
+      await screenshot('6-narrow', 'demo-narrow.png');
+      // A new onboarding, with the SendZen iframe, fits too.
+      await startOnboarding('stark', 'Stark Industries', 'EU');
+      await signupFrame().locator('#complete').waitFor();
+      const { overflow, outside } = await sidewaysOverflow();
+      expect(overflow, `a new onboarding at 360 px: ${outside.join(', ')}`).toBeLessThanOrEqual(0);
+    } finally {
+      await page.setViewportSize({ width: 1360, height: 900 });
+    }
   });
 });

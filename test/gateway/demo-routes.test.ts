@@ -130,6 +130,72 @@ describe('the demo backend', () => {
     expect(calls[0]!.variables).toEqual({ input: { clientIdentifier: 'acme', region: 'EU' } });
   });
 
+  it('passes a chosen sandbox scenario on as the `sandbox-scenario` label, and serves the choices', async () => {
+    calls.length = 0;
+    const res = await post('/demo/api/onboardings', {
+      clientIdentifier: 'acme',
+      region: 'US',
+      scenario: ' sender-error ',
+    });
+    expect(res.status).toBe(200);
+    expect(calls[0]!.variables).toEqual({
+      input: {
+        clientIdentifier: 'acme',
+        region: 'US',
+        labels: [{ key: 'sandbox-scenario', value: 'sender-error' }],
+      },
+    });
+    calls.length = 0;
+    await post('/demo/api/onboardings', { clientIdentifier: 'acme', scenario: '' });
+    expect(calls[0]!.variables).toEqual({ input: { clientIdentifier: 'acme', region: 'US' } });
+
+    const config = await (await fetch(`${demoUrl}/demo/api/config`)).json();
+    expect(config.scenarios).toEqual([{ value: '', label: 'Happy path' }]);
+  });
+
+  it('cancels with the API key and answers the new status, with no session', async () => {
+    nextData = {
+      result: {
+        __typename: 'CancelOnboardingSuccess',
+        onboarding: {
+          id: 'T25ib2FyZGluZzox',
+          status: 'CANCELLED',
+          version: 12,
+          iframeUrl: null,
+          iframeUrlExpiresAt: null,
+          cancelledAt: '2030-01-01T00:30:00.000Z',
+        },
+      },
+    };
+    calls.length = 0;
+    const res = await post('/demo/api/onboardings/T25ib2FyZGluZzox/cancel', {});
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toMatchObject({
+      onboardingId: 'T25ib2FyZGluZzox',
+      status: 'CANCELLED',
+      version: 12,
+      cancelledAt: '2030-01-01T00:30:00.000Z',
+    });
+    expect(body).not.toHaveProperty('sessionToken');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(calls[0]!.query).toContain('cancelOnboarding');
+    expect(calls[0]!.query).not.toContain('issueOnboardingSession');
+    expect(calls[0]!.variables).toEqual({ id: 'T25ib2FyZGluZzox' });
+
+    nextData = { result: { __typename: 'PreconditionFailed', message: 'It is READY already' } };
+    const refused = await post('/demo/api/onboardings/T25ib2FyZGluZzox/cancel', {});
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({ error: 'It is READY already' });
+    const elsewhere = await post(
+      '/demo/api/onboardings/T25ib2FyZGluZzox/cancel',
+      {},
+      { origin: 'https://evil.example' },
+    );
+    expect(elsewhere.status).toBe(403);
+  });
+
   it('refuses bad input, a body that is not JSON, and other origins before calling the gateway', async () => {
     calls.length = 0;
     const missing = await post('/demo/api/onboardings', { displayName: 'x' });

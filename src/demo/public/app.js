@@ -9,8 +9,15 @@
 //
 // Plain modern JavaScript, no build step, nothing loaded from anywhere but this gateway.
 
-/** The gateway's step order, served by the demo backend (/demo/api/config). */
+/** The gateway's step order and labels, served by the demo backend (/demo/api/config). */
 let stepOrder = [];
+/** @type {Record<string, string>} */
+let stepLabels = {};
+/** @type {Record<string, string>} */
+let stepDescriptions = {};
+
+const orderedSteps = (o) =>
+  [...o.steps].sort((a, b) => stepOrder.indexOf(a.name) - stepOrder.indexOf(b.name));
 
 /** Renew the iframe link and the session token this long before they expire. */
 const REFRESH_MARGIN_MS = 2 * 60 * 1000;
@@ -22,11 +29,11 @@ const WATCH = /* GraphQL */ `
     onboardingUpdated(id: $id) {
       id version clientIdentifier displayName region status createdAt updatedAt cancelledAt
       iframeUrl iframeUrlExpiresAt sendzenProjectId subprojectId
-      signup { status source wabaId phoneNumberId message }
+      signup { status source wabaId phoneNumberId message awaitingConfirmation }
       actionRequired { step upstream code message retryable }
       steps {
         name label status attempts startedAt finishedAt updatedAt nextAttemptAt upstreamId
-        error { upstream code message retryable }
+        waitingFor error { upstream code message retryable }
       }
       sender { id state region wabaId phoneNumberId bearerTokenPreview }
       conversationApp { id region displayName credentialStatus }
@@ -67,24 +74,50 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
-const pad = (n, width = 2) => String(n).padStart(width, '0');
+// Every date and time on the page goes through `clock`: one format, local time, 24 hours.
+const TIME = new Intl.DateTimeFormat('en-GB', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+const FULL = new Intl.DateTimeFormat('en-GB', {
+  dateStyle: 'full',
+  timeStyle: 'long',
+  hourCycle: 'h23',
+});
 
-/** Local wall-clock time with milliseconds: steps often finish within the same second. */
+/** "09:41:05" today, "1 Dec 2026, 09:41:05" on another day; the full date and zone on hover. */
 function clock(iso) {
   if (!iso) return null;
   const d = new Date(iso);
+  const today = DAY.format(d) === DAY.format(new Date());
   return h(
     'time',
-    { datetime: iso, title: d.toString() },
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`,
+    { datetime: iso, title: FULL.format(d) },
+    today ? TIME.format(d) : `${DAY.format(d)}, ${TIME.format(d)}`,
   );
 }
+
+/** Region codes (the API's US/EU/BR, Sinch's us/eu/br) in words. */
+const REGIONS = { US: 'United States', EU: 'Europe', BR: 'Brazil' };
+const regionName = (code) => (code ? (REGIONS[String(code).toUpperCase()] ?? code) : null);
+
+/** Status names in words, for badges and the feed's filter. */
+const STATUS_WORDS = {
+  AWAITING_SIGNUP: 'Awaiting signup',
+  PROVISIONING: 'Provisioning',
+  ACTION_REQUIRED: 'Action required',
+  READY: 'Ready',
+  CANCELLED: 'Cancelled',
+};
 
 function badge(status, attributes = {}) {
   return h(
     'span',
     { class: `badge ${String(status).toLowerCase()}`, ...attributes },
-    String(status).replace('_', ' '),
+    STATUS_WORDS[status] ?? String(status).replaceAll('_', ' '),
   );
 }
 
@@ -212,6 +245,10 @@ function open(answer, note) {
   for (const body of $('#steps-table').querySelectorAll('tbody')) body.remove();
   $('#ready').hidden = true;
   $('#action-required').hidden = true;
+  $('#cancel-confirm').hidden = true;
+  $('#onboarding-actions').hidden = true;
+  $('#progress-title').textContent = 'Loading…';
+  $('#progress-detail').replaceChildren();
   const status = $('#status');
   status.textContent = '…';
   status.className = 'badge large';
@@ -341,7 +378,7 @@ function showIframe(session, url, expiresAt) {
   if (stepOf(onboarding, 'CUSTOMER_SIGNUP')?.status === 'FAILED') {
     expiry.textContent = 'the signup failed: retry for a new link';
   } else {
-    expiry.replaceChildren('link valid until ', clock(expiresAt));
+    expiry.replaceChildren('link valid until ', clock(expiresAt) ?? '—');
   }
   const existing = body.querySelector('iframe');
   if (existing?.dataset.url === url) return;
@@ -490,46 +527,384 @@ document.addEventListener('visibilitychange', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// What each step is for, how long it takes, and what failures mean, in plain words
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * What each step does, said for a person watching, and how long it usually takes: the demo's own
+ * words. A step this table does not know shows the plan's description (from /demo/api/config).
+ */
+const STEP_WORDS = {
+  SENDZEN_PROJECT: {
+    doing: 'Creating the customer’s SendZen project and signup link',
+    usually: 'a second or two',
+  },
+  SINCH_SUBPROJECT: {
+    doing: 'Creating the customer’s Sinch subproject',
+    usually: 'a few seconds; a new subproject can take up to about 30 seconds to be usable',
+  },
+  PROVISIONING_WEBHOOK: {
+    doing: 'Asking Sinch to report the WhatsApp sender’s progress to the gateway',
+    usually: 'a second or two',
+  },
+  CUSTOMER_SIGNUP: {
+    doing: 'The customer signs up with Meta in the SendZen page below',
+    usually: 'two to five minutes of the customer’s time',
+  },
+  WHATSAPP_SENDER: {
+    doing: 'Sinch registers the customer’s number as a WhatsApp sender',
+    usually: 'from a few seconds to a few minutes',
+  },
+  CONVERSATION_APP: {
+    doing: 'Creating the Conversation API app that sends and receives the messages',
+    usually: 'a second or two',
+  },
+  APP_WEBHOOK: {
+    doing: 'Connecting the app’s delivery reports and inbound messages to the gateway',
+    usually: 'a second or two',
+  },
+};
+
+/** Who an `upstream` is, in words. */
+const UPSTREAMS = {
+  sendzen: 'SendZen',
+  'sinch-auth': 'Sinch (sign-in)',
+  'sinch-subprojects': 'Sinch (subprojects)',
+  'sinch-provisioning': 'Sinch (WhatsApp provisioning)',
+  'sinch-conversation': 'Sinch (Conversation API)',
+};
+const upstreamName = (upstream) => (upstream ? (UPSTREAMS[upstream] ?? upstream) : 'the gateway');
+
+const SINCH_SUPPORT = 'Contact Sinch support with the details below, then retry.';
+const SINCH_HICCUP = {
+  what: 'Sinch could not finish setting up the WhatsApp sender on Meta’s side.',
+  todo: 'This is usually temporary: retry. If it fails again, contact Sinch support with the details below.',
+  retry: true,
+};
+const NUMBER_TAKEN = {
+  what: 'The customer’s phone number or WhatsApp Business Account is already in use elsewhere.',
+  todo: 'A retry fails the same way. The number must be released from the other account (or the customer signs up with another number): cancel this onboarding and start a new one.',
+  retry: false,
+};
+
+/**
+ * Known codes: what happened, what to do, and whether the Retry button can help. `retry: false`
+ * hides Retry even where the gateway calls the error retryable: retrying repeats the same failure
+ * until someone fixes something outside the gateway (the partner's billing, Sinch's account setup,
+ * the customer's Meta account). Unknown codes fall back on the gateway's `retryable`.
+ */
+const FAILURES = {
+  // The customer's signup (the gateway's own codes)
+  SIGNUP_FAILED: {
+    what: 'The customer did not finish the signup in the SendZen page.',
+    todo: 'Retry: the customer gets a new signup link and can try again.',
+    retry: true,
+    quote: true,
+  },
+  SIGNUP_NOT_CONFIRMED: {
+    what: 'The page reported a finished signup, but SendZen never confirmed it, so nothing was created.',
+    todo: 'Retry: the customer gets a new signup link. If it happens again, check that SendZen’s webhook reaches the gateway.',
+    retry: true,
+  },
+  SIGNUP_NOT_COMPLETED: {
+    what: 'The WhatsApp sender needs the customer’s finished signup, and there is none.',
+    todo: 'Retry: the customer gets a new signup link.',
+    retry: true,
+  },
+  SIGNUP_RESULT_CHANGED: {
+    what: 'The customer’s signup changed (another number or account) after the sender was created.',
+    todo: 'Retry: the gateway replaces the sender with one for the new number.',
+    retry: true,
+  },
+  INTERNAL: {
+    what: 'Something unexpected went wrong inside the gateway.',
+    todo: 'Retry. If it fails again, the gateway’s log says more.',
+    retry: true,
+  },
+  // SendZen
+  invalid_facebook_token: {
+    what: 'Meta’s authorization from the customer’s signup expired or could not be used.',
+    todo: 'A retry uses the same authorization and fails again: cancel this onboarding and have the customer sign up again in a new one.',
+    retry: false,
+  },
+  project_not_found: {
+    what: 'The customer’s SendZen or Sinch project no longer exists.',
+    todo: 'A retry cannot bring it back: cancel this onboarding and start a new one.',
+    retry: false,
+  },
+  project_not_initialized: {
+    what: 'Sinch says the project is not set up for WhatsApp yet.',
+    todo: 'Ask Sinch to enable WhatsApp on your account, then retry.',
+    retry: false,
+  },
+  // Sinch's sender error codes (changes.errorCode)
+  NO_PRICING_PLAN: {
+    what: 'Sinch could not activate the WhatsApp sender: your Sinch account has not accepted the WhatsApp pricing plan.',
+    todo: 'Accept the WhatsApp pricing plan in your Sinch account (billing). A retry before that fails the same way; once it is accepted, retry this onboarding from your backend (retryOnboarding).',
+    retry: false,
+  },
+  CANNOT_ASSIGN_CREDIT_LINE: {
+    what: 'Sinch could not attach a credit line to the customer’s WhatsApp account.',
+    todo: 'Check the billing set-up of your Sinch account (or ask Sinch support); then retry from your backend.',
+    retry: false,
+  },
+  CANNOT_ASSIGN_SYSTEM_USER: {
+    what: 'Sinch could not add its system user to the customer’s WhatsApp Business Account.',
+    todo: SINCH_SUPPORT,
+    retry: false,
+  },
+  NO_NOVA_ACCOUNT_ID: {
+    what: 'Your Sinch account is missing part of its WhatsApp set-up.',
+    todo: SINCH_SUPPORT,
+    retry: false,
+  },
+  NOVA_ACCOUNT_ID_CONFLICT: {
+    what: 'Your Sinch account’s WhatsApp set-up conflicts with another account.',
+    todo: SINCH_SUPPORT,
+    retry: false,
+  },
+  NO_PROJECT_ID: {
+    what: 'Sinch did not find the project the sender belongs to.',
+    todo: SINCH_SUPPORT,
+    retry: false,
+  },
+  PROJECT_ID_CONFLICT: {
+    what: 'The customer’s WhatsApp account is tied to another Sinch project.',
+    todo: SINCH_SUPPORT,
+    retry: false,
+  },
+  NO_CERTIFICATE_AVAILABLE: SINCH_HICCUP,
+  CANNOT_CREATE_NEW_WHATSAPP_SENDER: SINCH_HICCUP,
+  CANNOT_CREATE_WABA_FOR_BUSINESS: SINCH_HICCUP,
+  CANNOT_GET_DETAILS_FOR_CLOUD_API: SINCH_HICCUP,
+  CANNOT_GET_WABA_DETAILS: SINCH_HICCUP,
+  CANNOT_REGISTER_NEW_WHATSAPP_SENDER: SINCH_HICCUP,
+  CANNOT_REGISTER_TO_CLOUD_API: SINCH_HICCUP,
+  CANNOT_SUBSCRIBE_TO_CLOUD_API: SINCH_HICCUP,
+  CANNOT_SUBSCRIBE_TO_WEBHOOK: SINCH_HICCUP,
+  FAILED_TO_FETCH_APPROVED_MESSAGE_TEMPLATES: SINCH_HICCUP,
+  UNKNOWN_ERROR: SINCH_HICCUP,
+  UNRECOGNIZED: SINCH_HICCUP,
+  DUPLICATES_ON_SENDER_PHONE_NUMBER: NUMBER_TAKEN,
+  REQUESTED_PHONE_NUMBER_OR_COUNTRY_CODE_CONFLICT: NUMBER_TAKEN,
+  WABA_CONNECTED_TO_ANOTHER_PROJECT: NUMBER_TAKEN,
+  MULTIPLE_WABA_FOR_PROJECT_ID: NUMBER_TAKEN,
+  NO_VERIFIED_PHONE_NUMBER: {
+    what: 'The customer’s phone number is not verified with Meta.',
+    todo: 'The customer verifies the number in Meta’s WhatsApp Manager; then retry from your backend. A retry before that fails the same way.',
+    retry: false,
+  },
+  NOT_VERIFIED_REQUESTED_PHONE_NUMBER: {
+    what: 'The customer’s phone number is not verified with Meta.',
+    todo: 'The customer verifies the number in Meta’s WhatsApp Manager; then retry from your backend. A retry before that fails the same way.',
+    retry: false,
+  },
+  NOT_VERIFY_BUSINESS_VIA_WHATSAPP: {
+    what: 'Meta has not verified the customer’s business.',
+    todo: 'The customer completes business verification in Meta Business Manager; then retry from your backend.',
+    retry: false,
+  },
+  REJECTED: {
+    what: 'Meta rejected the WhatsApp sender.',
+    todo: SINCH_SUPPORT,
+    retry: false,
+  },
+  SENDER_HAS_BEEN_DELETED: {
+    what: 'The WhatsApp sender was deleted at Sinch.',
+    todo: 'Retry: the gateway creates a new sender.',
+    retry: true,
+  },
+  SENDER_INACTIVE: {
+    what: 'The WhatsApp sender was switched off at Sinch.',
+    todo: 'Retry: the gateway replaces it with a new sender.',
+    retry: true,
+  },
+  SENDER_SUSPENDED: {
+    what: 'Meta suspended the WhatsApp sender (usually a policy matter).',
+    todo: 'A retry cannot lift a suspension: contact Sinch support with the details below.',
+    retry: false,
+  },
+};
+
+/** A failure in plain words: what happened, what to do, and whether Retry is worth offering. */
+function explain(error, stepName) {
+  const known = FAILURES[error.code];
+  const stepLabel = stepLabels[stepName] ?? stepName;
+  if (known) {
+    const said =
+      known.quote && error.message
+        ? ` ${upstreamName(error.upstream)} says: “${error.message}”`
+        : '';
+    if (known.retry && !error.retryable) {
+      return {
+        what: known.what + said,
+        todo: 'The gateway says a retry cannot help here: cancel this onboarding and start a new one.',
+        retry: false,
+      };
+    }
+    return { what: known.what + said, todo: known.todo, retry: known.retry };
+  }
+  return {
+    what: `${stepLabel} failed at ${upstreamName(error.upstream)}: ${error.message}`,
+    todo: error.retryable
+      ? 'Retry: the gateway runs the failed steps again.'
+      : 'A retry cannot help here: cancel this onboarding and start a new one.',
+    retry: error.retryable,
+  };
+}
+
+/** The raw failure, for engineers: under "Details". */
+function failureDetails(error, stepName, retryShown) {
+  const rows = [
+    ['Step', `${stepLabels[stepName] ?? stepName} (${stepName})`],
+    ['Upstream', error.upstream ?? 'the gateway'],
+    ['Code', h('code', {}, error.code)],
+    ['Message', error.message],
+    [
+      'Retryable',
+      error.retryable
+        ? retryShown
+          ? 'yes'
+          : 'the gateway would retry, but a retry repeats the failure until the cause is fixed'
+        : 'no',
+    ],
+  ];
+  return h(
+    'details',
+    { class: 'details', 'data-testid': 'failure-details' },
+    h('summary', {}, 'Details'),
+    h('dl', {}, ...rows.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
+  );
+}
+
+/** Which step the onboarding is at, and what it waits for, in plain words. */
+function progressOf(o) {
+  const steps = orderedSteps(o);
+  const total = steps.length;
+  const done = steps.filter((s) => s.status === 'SUCCEEDED').length;
+  if (o.status === 'READY') {
+    return { title: `All ${total} steps done: ready to message`, detail: '', done, total };
+  }
+  const index = steps.findIndex((s) => s.status !== 'SUCCEEDED');
+  const step = steps[index];
+  if (!step) return { title: `${done} of ${total} steps done`, detail: '', done, total };
+  const words = STEP_WORDS[step.name] ?? {
+    doing: (stepDescriptions[step.name] ?? step.label).replace(/\.$/, ''),
+    usually: null,
+  };
+  const at = `Step ${index + 1} of ${total}: ${step.label}`;
+  if (o.status === 'CANCELLED') {
+    return {
+      title: `Cancelled at step ${index + 1} of ${total} (${step.label})`,
+      detail: '',
+      done,
+      total,
+    };
+  }
+  let now;
+  if (step.status === 'FAILED') now = 'This step failed: see below for what to do.';
+  else if (step.status === 'WAITING') now = `Waiting for ${step.waitingFor ?? 'an upstream'}.`;
+  else if (step.status === 'RUNNING') now = 'Working on it now.';
+  else if (step.nextAttemptAt && step.attempts > 0)
+    now = h(
+      'span',
+      {},
+      'Trying again at ',
+      clock(step.nextAttemptAt),
+      ' (the last try failed and will be retried by itself).',
+    );
+  else now = 'About to start.';
+  return {
+    title: at,
+    doing: words.doing,
+    now,
+    usually: step.status === 'FAILED' ? null : words.usually,
+    done,
+    total,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Rendering the onboarding
 // ---------------------------------------------------------------------------------------------
 
 function render(session) {
   const o = session.onboarding;
   $('#ob-title').textContent = o.displayName;
-  $('#ob-meta').replaceChildren(
-    `${o.clientIdentifier} · region ${o.region} · started `,
+  const meta = $('#ob-meta');
+  meta.replaceChildren(
+    `${o.clientIdentifier} · ${regionName(o.region)} · started `,
     clock(o.createdAt),
-    ` · version ${o.version}`,
   );
+  meta.title = `version ${o.version}`;
   const status = $('#status');
-  status.textContent = o.status.replace('_', ' ');
+  status.textContent = STATUS_WORDS[o.status] ?? o.status;
   status.className = `badge large ${o.status.toLowerCase()}`;
   status.dataset.status = o.status;
 
-  const action = $('#action-required');
-  action.hidden = o.status !== 'ACTION_REQUIRED' || !o.actionRequired;
-  if (o.actionRequired) {
-    const a = o.actionRequired;
-    $('#action-message').textContent =
-      `${a.step}${a.upstream ? ` (${a.upstream})` : ''}: ${a.message} [${a.code}]` +
-      (a.retryable ? '' : ' — a retry cannot help; start a new onboarding.');
-    $('#retry').hidden = !a.retryable;
-  }
-
+  renderProgress(o);
+  renderAction(o);
+  renderButtons(o);
   showIframe(session, o.iframeUrl, o.iframeUrlExpiresAt);
   renderSteps(o);
   renderReady(o);
 }
 
+function renderProgress(o) {
+  const p = progressOf(o);
+  $('#progress').dataset.status = o.status;
+  $('#progress-title').textContent = p.title;
+  $('#progress-count').textContent = `${p.done} of ${p.total} done`;
+  const bar = /** @type {HTMLProgressElement} */ ($('#progress-bar'));
+  bar.max = p.total;
+  bar.value = p.done;
+  const detail = $('#progress-detail');
+  detail.hidden = !p.doing;
+  if (!p.doing) return;
+  detail.replaceChildren(
+    h('span', {}, `${p.doing}. `),
+    h('span', { 'data-testid': 'progress-now' }, p.now),
+    ...(p.usually ? [h('span', { class: 'muted' }, ` Usually ${p.usually}.`)] : []),
+  );
+}
+
+function renderAction(o) {
+  const action = $('#action-required');
+  const a = o.actionRequired;
+  action.hidden = o.status !== 'ACTION_REQUIRED' || !a;
+  if (action.hidden) return;
+  const plain = explain(a, a.step);
+  $('#action-title').textContent = `${stepLabels[a.step] ?? a.step}: action required`;
+  $('#action-message').textContent = plain.what;
+  $('#action-todo').textContent = plain.todo;
+  const wasOpen = $('#action-details').querySelector('details')?.open;
+  const details = failureDetails(a, a.step, plain.retry);
+  details.open = Boolean(wasOpen);
+  $('#action-details').replaceChildren(details);
+  $('#retry').hidden = !plain.retry;
+}
+
+function renderButtons(o) {
+  const finished = o.status === 'READY' || o.status === 'CANCELLED';
+  $('#refresh-link').hidden = !(linkLive(o) && o.iframeUrl);
+  const confirming = !$('#cancel-confirm').hidden;
+  $('#cancel').hidden = finished || confirming;
+  if (finished) $('#cancel-confirm').hidden = true;
+  $('#onboarding-actions').hidden =
+    $('#refresh-link').hidden && $('#cancel').hidden && $('#cancel-confirm').hidden;
+}
+
 function renderSteps(o) {
-  const steps = [...o.steps].sort((a, b) => stepOrder.indexOf(a.name) - stepOrder.indexOf(b.name));
+  const steps = orderedSteps(o);
   const table = $('#steps-table');
   for (const body of table.querySelectorAll('tbody')) body.remove();
   // One tbody per step: its row, and under it the error or the next attempt when there is one.
   for (const step of steps) {
     const error = step.error;
+    const plain = error ? explain(error, step.name) : null;
+    const waiting = step.status === 'WAITING' && step.waitingFor;
     const extra =
-      error || step.nextAttemptAt
+      error || step.nextAttemptAt || waiting
         ? h(
             'tr',
             { class: 'step-extra' },
@@ -540,17 +915,18 @@ function renderSteps(o) {
                 ? h(
                     'span',
                     { class: 'step-error', 'data-testid': 'step-error' },
-                    h('strong', {}, error.message),
-                    h(
-                      'small',
-                      {},
-                      ` ${error.upstream ?? 'gateway'} · ${error.code}` +
-                        (error.retryable ? ' · retryable' : ' · not retryable'),
-                    ),
+                    h('strong', {}, plain.what),
+                    h('small', {}, ` ${upstreamName(error.upstream)} · ${error.code}`),
                   )
                 : null,
+              waiting ? h('small', { class: 'next' }, ` waiting for ${step.waitingFor}`) : null,
               step.nextAttemptAt
-                ? h('small', { class: 'next' }, ' next attempt ', clock(step.nextAttemptAt))
+                ? h(
+                    'small',
+                    { class: 'next' },
+                    step.status === 'WAITING' ? ' until ' : ' next attempt at ',
+                    clock(step.nextAttemptAt),
+                  )
                 : null,
             ),
           )
@@ -585,15 +961,20 @@ function definitions(target, rows) {
   );
 }
 
+/** The Conversation API host for a region (us, eu, br). */
+const conversationHost = (region) =>
+  `https://${String(region ?? 'us').toLowerCase()}.conversation.api.sinch.com`;
+
 function renderReady(o) {
   const ready = $('#ready');
-  ready.hidden = !(o.sender || o.conversationApp);
+  // Only a READY onboarding can message: a sender or an app alone (in error, say) is not enough.
+  ready.hidden = o.status !== 'READY';
   if (ready.hidden) return;
   const sender = o.sender;
   definitions('#sender', [
     ['Sender id', sender ? h('code', {}, sender.id) : null],
     ['State', sender ? badge(sender.state) : null],
-    ['Region', sender?.region],
+    ['Region', regionName(sender?.region)],
     ['WABA id', sender?.wabaId],
     ['Phone number id', sender?.phoneNumberId],
     ['Bearer token', sender?.bearerTokenPreview],
@@ -602,7 +983,7 @@ function renderReady(o) {
   definitions('#app', [
     ['App id', app ? h('code', {}, app.id) : null],
     ['Display name', app?.displayName],
-    ['Region', app?.region],
+    ['Region', regionName(app?.region)],
     ['WhatsApp credential', app?.credentialStatus ? badge(app.credentialStatus) : null],
   ]);
   const webhooks = o.webhooks.map((w) =>
@@ -616,6 +997,41 @@ function renderReady(o) {
   );
   $('#webhooks').replaceChildren(
     ...(webhooks.length ? webhooks : [h('tr', {}, h('td', { colspan: 3 }, 'None yet.'))]),
+  );
+
+  const project = o.subprojectId ?? '{projectId}';
+  const appId = app?.id ?? '{appId}';
+  const request = [
+    `curl -X POST '${conversationHost(app?.region)}/v1/projects/${project}/messages:send' \\`,
+    "  -H 'Authorization: Bearer <your Sinch access token>' \\",
+    "  -H 'Content-Type: application/json' \\",
+    `  -d '{"app_id": "${appId}",`,
+    '       "recipient": {"identified_by": {"channel_identities": [',
+    '         {"channel": "WHATSAPP", "identity": "<the recipient, e.g. 46701234567>"}]}},',
+    '       "message": {"text_message": {"text": "Hello from ' +
+      o.displayName.replaceAll("'", '’') +
+      '"}}}\'',
+  ].join('\n');
+  $('#next-steps').replaceChildren(
+    h(
+      'li',
+      {},
+      `${o.displayName} can send and receive WhatsApp messages now, from sender `,
+      h('code', {}, sender?.id ?? '—'),
+      ' through the Conversation API app ',
+      h('code', {}, appId),
+      ` in Sinch project `,
+      h('code', {}, project),
+      ` (${regionName(app?.region) ?? 'its region'}).`,
+    ),
+    h(
+      'li',
+      {},
+      'Send a first message with the Conversation API (a business-initiated message outside the 24-hour customer service window must be an approved template):',
+      h('pre', { 'data-testid': 'first-message' }, h('code', {}, request)),
+    ),
+    h('li', {}, 'Replies and delivery reports reach the gateway through the app webhook below.'),
+    h('li', {}, 'More in the README, section “Send a first message”.'),
   );
 }
 
@@ -636,6 +1052,7 @@ $('#start-form').addEventListener('submit', async (event) => {
       clientIdentifier: String(fields.get('clientIdentifier') ?? ''),
       displayName: String(fields.get('displayName') ?? ''),
       region: String(fields.get('region') ?? 'US'),
+      scenario: String(fields.get('scenario') ?? ''),
     });
     open(
       answer,
@@ -669,6 +1086,57 @@ $('#retry').addEventListener('click', async () => {
     log('The backend retried; it sent the current link and a fresh session token.');
   } catch (error) {
     log(`Retry failed: ${error.message}`, 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('#refresh-link').addEventListener('click', () => {
+  const session = current;
+  if (!session) return;
+  log('Asked the backend for a new SendZen link (refreshOnboardingLink).');
+  void renew(session, 'you asked for one');
+});
+
+$('#cancel').addEventListener('click', () => {
+  $('#cancel').hidden = true;
+  $('#cancel-confirm').hidden = false;
+  $('#onboarding-actions').hidden = false;
+});
+
+$('#cancel-keep').addEventListener('click', () => {
+  $('#cancel-confirm').hidden = true;
+  if (current?.onboarding) renderButtons(current.onboarding);
+});
+
+$('#cancel-yes').addEventListener('click', async () => {
+  const session = current;
+  if (!session) return;
+  const button = /** @type {HTMLButtonElement} */ ($('#cancel-yes'));
+  button.disabled = true;
+  log('Asked the backend to cancel the onboarding (cancelOnboarding).');
+  try {
+    const answer = await backend(
+      'POST',
+      `/demo/api/onboardings/${encodeURIComponent(session.id)}/cancel`,
+      {},
+    );
+    $('#cancel-confirm').hidden = true;
+    log('Cancelled: no further step runs; what was created upstream stays.');
+    // Cancelling ends the session, so the subscription may not bring this change: show it now.
+    // The version stays: the subscription's own update of it, should it come, still applies.
+    if (session === current && session.onboarding && session.onboarding.status !== 'CANCELLED') {
+      session.onboarding = {
+        ...session.onboarding,
+        status: answer.status,
+        cancelledAt: answer.cancelledAt,
+        actionRequired: null,
+      };
+      clearTimeout(session.refreshTimer);
+      render(session);
+    }
+  } catch (error) {
+    log(`Cancel failed: ${error.message}`, 'error');
   } finally {
     button.disabled = false;
   }
@@ -715,8 +1183,21 @@ function connectFeed() {
 }
 
 function renderFeed() {
-  const items = [...feed.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-  $('#feed-empty').hidden = items.length > 0;
+  const all = [...feed.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  const query = /** @type {HTMLInputElement} */ ($('#feed-search')).value.trim().toLowerCase();
+  const wanted = /** @type {HTMLSelectElement} */ ($('#feed-status')).value;
+  const items = all.filter(
+    (o) =>
+      (!wanted || o.status === wanted) &&
+      (!query ||
+        o.clientIdentifier.toLowerCase().includes(query) ||
+        o.displayName.toLowerCase().includes(query)),
+  );
+  const empty = $('#feed-empty');
+  empty.hidden = items.length > 0;
+  empty.textContent = all.length === 0 ? 'No onboardings yet.' : 'No onboarding matches.';
+  $('#feed-count').textContent =
+    items.length === all.length ? `${all.length} in all` : `${items.length} of ${all.length} shown`;
   $('#feed').replaceChildren(
     ...items.map((o) =>
       h(
@@ -737,9 +1218,13 @@ function renderFeed() {
             'span',
             { class: 'feed-main' },
             h('strong', {}, o.displayName),
-            h('span', { class: 'muted small' }, `${o.clientIdentifier} · ${o.region}`),
-            o.actionRequired
-              ? h('span', { class: 'feed-problem small' }, o.actionRequired.message)
+            h('span', { class: 'muted small' }, `${o.clientIdentifier} · ${regionName(o.region)}`),
+            o.actionRequired && o.status === 'ACTION_REQUIRED'
+              ? h(
+                  'span',
+                  { class: 'feed-problem small' },
+                  explain(o.actionRequired, o.actionRequired.step).what,
+                )
               : null,
           ),
           h(
@@ -776,6 +1261,17 @@ async function main() {
   const config = await backend('GET', '/demo/api/config');
   sendzenOrigin = config.sendzenOrigin;
   stepOrder = config.steps.map((step) => step.name);
+  stepLabels = Object.fromEntries(config.steps.map((step) => [step.name, step.label]));
+  stepDescriptions = Object.fromEntries(config.steps.map((s) => [s.name, s.description]));
+  // The sandbox scenarios the backend offers (the `sandbox-scenario` label); the happy path first.
+  const scenarios = config.scenarios?.length
+    ? config.scenarios
+    : [{ value: '', label: 'Happy path' }];
+  $('#scenario').replaceChildren(
+    ...scenarios.map((scenario) => h('option', { value: scenario.value }, scenario.label)),
+  );
+  $('#feed-search').addEventListener('input', renderFeed);
+  $('#feed-status').addEventListener('change', renderFeed);
   suggestIdentifier();
   connectFeed();
   document.body.dataset.ready = 'true';
