@@ -88,6 +88,17 @@ export async function startFakeUpstreams(
 
   const { port } = server.address() as AddressInfo;
   url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (options.stateFile) {
+    // Loaded now rather than on the first request: a saved sender's activation and the callbacks
+    // still to deliver must resume on their own, and a state file that cannot be read must fail
+    // the start, not a request.
+    try {
+      await loadApp();
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
 
   let closed: Promise<void> | undefined;
   return {
