@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FakeUpstreams } from '../mocks/serve.ts';
-import { createApiKey, verifyApiKey } from './auth/api-keys.ts';
+import { createApiKey, ensureApiKey, verifyApiKey } from './auth/api-keys.ts';
 import type { Config, UpstreamsConfig } from './config.ts';
 import type { ApiKeyStore } from './db/store.ts';
 
@@ -45,6 +45,14 @@ export function sandboxUpstreamEnv(fake: FakeUpstreams): Record<string, string> 
   };
 }
 
+/**
+ * Where the sandbox keeps the fake's records: beside the gateway's database, so the two survive a
+ * restart together and `npm run sandbox:reset` wipes them together.
+ */
+export function sandboxStateFile(databaseFile: string): string {
+  return join(dirname(resolve(databaseFile)), 'sandbox-state.json');
+}
+
 export async function startSandboxUpstreams(
   config: Config,
 ): Promise<{ fake: FakeUpstreams; config: Config }> {
@@ -59,6 +67,7 @@ export async function startSandboxUpstreams(
     // not served) ever needs to reach it.
     host: '127.0.0.1',
     senderActivationMs: config.sandbox.senderActivationMs,
+    stateFile: sandboxStateFile(config.databaseFile),
     log: false,
   });
   return { fake, config: Object.freeze({ ...config, upstreams: sandboxUpstreams(fake) }) };
@@ -73,14 +82,16 @@ export async function ensureDevApiKey(
   databaseFile: string,
 ): Promise<{ key: string; created: boolean; file: string }> {
   const file = join(dirname(resolve(databaseFile)), 'dev-api-key');
+  const input = { name: 'sandbox development key', scopes: ['read', 'write', 'admin'] } as const;
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
     if (await verifyApiKey(keys, key)) return { key, created: false, file };
+    // A database wiped by `npm run sandbox:reset`: the key the user already has keeps working.
+    // One that was revoked stays revoked (its row is still there), and a new one is made.
+    await ensureApiKey(keys, key, { ...input, scopes: [...input.scopes] }).catch(() => undefined);
+    if (await verifyApiKey(keys, key)) return { key, created: false, file };
   }
-  const { key } = await createApiKey(keys, {
-    name: 'sandbox development key',
-    scopes: ['read', 'write', 'admin'],
-  });
+  const { key } = await createApiKey(keys, { ...input, scopes: [...input.scopes] });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, created: true, file };
