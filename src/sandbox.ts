@@ -7,7 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { FakeUpstreams } from '../mocks/serve.ts';
 import { createApiKey, ensureApiKey, verifyApiKey } from './auth/api-keys.ts';
 import type { Config, UpstreamsConfig } from './config.ts';
-import type { ApiKeyStore } from './db/store.ts';
+import type { ApiKeyStore, OnboardingStore } from './db/store.ts';
+import { sendJson } from './http-messages.ts';
+import type { RouteHandler } from './server.ts';
 
 export function sandboxUpstreams(fake: FakeUpstreams): UpstreamsConfig {
   return {
@@ -95,4 +97,44 @@ export async function ensureDevApiKey(
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, created: true, file };
+}
+
+export const SANDBOX_RESET_PATH = '/sandbox/reset';
+
+/**
+ * `POST /sandbox/reset`: the running sandbox afresh, both halves together (the fake first, so no
+ * onboarding is left pointing at what it forgot). Mounted like the demo: sandbox mode on loopback
+ * only, since it takes no credential; and a browser page from elsewhere cannot call it.
+ */
+export function createSandboxResetRoute(options: {
+  onboardings: OnboardingStore;
+  fakeControlsUrl: string;
+}): RouteHandler {
+  return async (req, res, path) => {
+    if (path !== SANDBOX_RESET_PATH) return false;
+    res.setHeader('cache-control', 'no-store');
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      sendJson(res, 405, { error: 'POST to reset the sandbox' });
+      return true;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      sendJson(res, 403, { error: 'Cross-origin requests are not accepted' });
+      return true;
+    }
+    const fake = await fetch(`${options.fakeControlsUrl}/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    }).catch((error: unknown) => error);
+    if (!(fake instanceof Response) || !fake.ok) {
+      const why = fake instanceof Response ? `HTTP ${fake.status}` : String(fake);
+      sendJson(res, 502, { error: `The bundled fake could not be reset (${why})` });
+      return true;
+    }
+    const onboardingsDeleted = await options.onboardings.deleteAll();
+    sendJson(res, 200, { onboardingsDeleted, fake: 'reset' });
+    return true;
+  };
 }

@@ -2,7 +2,7 @@
 // its records beside it (data/sandbox-state.json), so an onboarding in flight carries on. A
 // sandbox gateway runs as a child process (its own fake inside, on a fixed port so the iframe link
 // it handed out stays the same), is sent SIGTERM mid-onboarding and started again on the same
-// folder. And `npm run sandbox:reset` wipes both together.
+// folder. And `npm run sandbox:reset`, or POST /sandbox/reset to a running one, wipes both together.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,8 +12,10 @@ import {
   type ChildGateway,
   freePort,
   killAllChildGateways,
+  liveEnv,
   startChildGateway,
 } from '../support/child-gateway.ts';
+import { startSandbox } from '../support/fake.ts';
 import { graphql, waitForOnboarding } from '../support/gateway.ts';
 import { ListOnboardings, OnboardCustomer, type OnboardingView } from '../support/operations.ts';
 
@@ -201,5 +203,74 @@ describe('npm run sandbox:reset', () => {
     expect(list.body.data!.onboardings.edges).toEqual([]);
     const counts = await fakeCounts(setup.fakeUrl);
     expect(Object.values(counts).every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe('POST /sandbox/reset', () => {
+  it('wipes the onboardings and the fake together while the sandbox runs; a customer can then start afresh', async () => {
+    const setup = await sandboxSetup();
+    const { gateway, headers } = await start(setup);
+    const onboard = await graphql(
+      gateway.url,
+      OnboardCustomer,
+      { input: { clientIdentifier: 'route-1', displayName: 'Route', region: 'US' } },
+      headers,
+    );
+    const { id } = onboard.body.data!.onboardCustomer.onboarding;
+    await waitForOnboarding(gateway.url, headers, id, (o) => o.status === 'AWAITING_SIGNUP');
+    expect((await fakeCounts(setup.fakeUrl)).sendzenProjects).toBe(1);
+
+    // A page from elsewhere cannot reset it, and only POST does.
+    const crossOrigin = await fetch(`${gateway.url}/sandbox/reset`, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example' },
+    });
+    expect(crossOrigin.status).toBe(403);
+    expect((await fetch(`${gateway.url}/sandbox/reset`)).status).toBe(405);
+    expect((await fakeCounts(setup.fakeUrl)).sendzenProjects).toBe(1);
+
+    const reset = await fetch(`${gateway.url}/sandbox/reset`, { method: 'POST' });
+    expect(reset.status).toBe(200);
+    expect(await reset.json()).toEqual({ onboardingsDeleted: 1, fake: 'reset' });
+    const list = await graphql(gateway.url, ListOnboardings, { first: 10 }, headers);
+    expect(list.body.data!.onboardings.edges).toEqual([]);
+    expect(Object.values(await fakeCounts(setup.fakeUrl)).every((n) => n === 0)).toBe(true);
+
+    // The development key still works, and the same customer onboards again from the start.
+    const again = await graphql(
+      gateway.url,
+      OnboardCustomer,
+      { input: { clientIdentifier: 'route-1', displayName: 'Route', region: 'US' } },
+      headers,
+    );
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data!.onboardCustomer.created).toBe(true);
+    const waiting = await waitForOnboarding(
+      gateway.url,
+      headers,
+      again.body.data!.onboardCustomer.onboarding.id,
+      (o) => o.status === 'AWAITING_SIGNUP' && o.iframeUrl !== null,
+    );
+    expect((await fetch(waiting.iframeUrl!)).status).toBe(200);
+  });
+
+  it('is not served by a sandbox opened to the network, nor in live mode', async () => {
+    const remote = await sandboxSetup({ SANDBOX_ALLOW_REMOTE: 'true' });
+    const opened = await start(remote);
+    expect((await fetch(`${opened.gateway.url}/sandbox/reset`, { method: 'POST' })).status).toBe(
+      404,
+    );
+    await stop(opened.gateway);
+
+    const fake = await startSandbox();
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'sandbox-restart-live-'));
+      dirs.push(dir);
+      const live = await startChildGateway(liveEnv(fake, { port: await freePort(), dir }));
+      generations.push(live);
+      expect((await fetch(`${live.url}/sandbox/reset`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await fake.close();
+    }
   });
 });
