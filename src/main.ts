@@ -101,7 +101,8 @@ async function main() {
     logger.info({ signal }, 'shutdown: signal received');
     gateway
       .close()
-      .then(() => fake?.close())
+      // The fake saves its state as it closes: even after a failed shutdown of the gateway.
+      .finally(() => fake?.close())
       .then(
         () => {
           logger.info({}, 'shutdown: done');

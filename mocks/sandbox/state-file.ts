@@ -16,7 +16,9 @@ import { webhookUrlSecret } from './scrub.ts';
 import type { PendingOutcome } from './sender-lifecycle.ts';
 import { UPSTREAM_NAMES } from './upstreams.ts';
 
-const SAVE_AFTER_MS = 100;
+/** At most one save a second: a sandbox onboarding hundreds of customers (the bench) must not spend
+ * its time serializing; a graceful stop saves the rest, a killed process loses at most that. */
+const SAVE_AFTER_MS = 1000;
 
 const pendingOutcomeSchema = z.object({
   senderId: z.string(),

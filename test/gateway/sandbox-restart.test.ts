@@ -252,6 +252,21 @@ describe('POST /sandbox/reset', () => {
       (o) => o.status === 'AWAITING_SIGNUP' && o.iframeUrl !== null,
     );
     expect((await fetch(waiting.iframeUrl!)).status).toBe(200);
+    // ...and reaches READY: the gateway's cached Sinch token, forgotten by the fake, is renewed.
+    const signup = await fetch(`${setup.fakeUrl}/_sandbox/sendzen/signups`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientIdentifier: 'route-1', status: 'completed' }),
+    });
+    expect(signup.status).toBe(200);
+    const done = await waitForOnboarding(
+      gateway.url,
+      headers,
+      waiting.id,
+      (o) => o.status === 'READY' || o.status === 'ACTION_REQUIRED',
+    );
+    expect(done.actionRequired).toBeNull();
+    expect(done.status).toBe('READY');
   });
 
   it('is not served by a sandbox opened to the network, nor in live mode', async () => {
