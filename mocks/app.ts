@@ -15,6 +15,7 @@ import type { FakeUpstreamsOptions, SandboxConfig } from './sandbox/config.ts';
 import { createControlHandlers } from './sandbox/controls.ts';
 import { createDispatcher } from './sandbox/dispatch.ts';
 import { createSandbox } from './sandbox/sandbox.ts';
+import { SandboxStateFile } from './sandbox/state-file.ts';
 import type { SandboxUrls } from './sandbox/upstreams.ts';
 
 export interface FakeApp {
@@ -39,14 +40,17 @@ function untilGone(socket: Socket, closing: AbortSignal): Promise<void> {
   });
 }
 
-export function createFakeApp(
+export async function createFakeApp(
   options: FakeUpstreamsOptions,
   config: SandboxConfig,
   urls: SandboxUrls,
-): FakeApp {
+): Promise<FakeApp> {
   const log = options.log ?? true;
   const sandbox = createSandbox({ seed: options.seed, config });
   sandbox.urls = urls;
+  const stateFile = options.stateFile
+    ? await SandboxStateFile.open(sandbox, options.stateFile)
+    : undefined;
   const dispatch = createDispatcher(
     sandbox,
     [
@@ -93,6 +97,8 @@ export function createFakeApp(
   return {
     handle: adapter,
     stop() {
+      // Saved first: stopping forgets the timers still pending, which a restart must re-arm.
+      stateFile?.close();
       closing.abort();
       sandbox.stop();
     },

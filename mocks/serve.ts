@@ -1,6 +1,7 @@
 // The bundled fake of SendZen and Sinch, served as a real HTTP server: msw's in-process
 // interception does not see undici Pool traffic, so the msw handlers answer real sockets here
 // (ARCHITECTURE decision 1). Also the `npm run sandbox` CLI.
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
@@ -88,6 +89,17 @@ export async function startFakeUpstreams(
 
   const { port } = server.address() as AddressInfo;
   url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (options.stateFile && existsSync(options.stateFile)) {
+    // Saved state is loaded now rather than on the first request: a saved sender's activation and
+    // the callbacks still to deliver must resume on their own, and a state file that cannot be
+    // read must fail the start, not a request. With none yet, the fake stays lazy.
+    try {
+      await loadApp();
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw error;
+    }
+  }
 
   let closed: Promise<void> | undefined;
   return {

@@ -64,7 +64,11 @@ export interface StartOptions {
   /** Sandbox: the bundled fake's controls (its real port), for GraphiQL's walkthrough. */
   sandboxControlsUrl?: string;
   /** More routes once the gateway listens (the sandbox demo); it is told where the gateway is. */
-  extraRoutes?: (gateway: { url: string; devApiKey: string | undefined }) => RouteHandler;
+  extraRoutes?: (gateway: {
+    url: string;
+    devApiKey: string | undefined;
+    database: Store;
+  }) => RouteHandler;
 }
 
 export async function startGateway(config: Config, options: StartOptions = {}): Promise<Gateway> {
@@ -200,7 +204,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     });
   }
 
-  if (options.extraRoutes) routes.push(options.extraRoutes({ url, devApiKey: devKey?.key }));
+  if (options.extraRoutes) {
+    routes.push(options.extraRoutes({ url, devApiKey: devKey?.key, database }));
+  }
   // Named by where it listens unless told otherwise: unique among live instances on one host.
   await runner.start({
     instanceId: config.instanceId ?? `${hostname()}:${port}`,

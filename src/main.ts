@@ -8,7 +8,12 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createDemoRoutes } from './demo/routes.ts';
 import { startGateway } from './gateway.ts';
 import { createLogger } from './logger.ts';
-import { startSandboxUpstreams } from './sandbox.ts';
+import {
+  createSandboxResetRoute,
+  SANDBOX_RESET_PATH,
+  sandboxStateFile,
+  startSandboxUpstreams,
+} from './sandbox.ts';
 
 async function main() {
   let config = loadConfig();
@@ -22,11 +27,23 @@ async function main() {
     logger,
     sandboxDevKey: config.mode === 'sandbox',
     sandboxControlsUrl: fake?.urls.sandbox,
-    // Sandbox mode only: the partner-panel demo at `/`, its backend holding the development key.
+    // Sandbox mode only: the partner-panel demo at `/`, its backend holding the development key,
+    // and POST /sandbox/reset. Neither asks for a credential: loopback only, like the fake.
     extraRoutes:
       fake && demo
-        ? ({ url, devApiKey }) =>
-            createDemoRoutes({ gatewayUrl: url, apiKey: devApiKey!, sendzenOrigin: fake.url })
+        ? ({ url, devApiKey, database }) => {
+            const demoRoutes = createDemoRoutes({
+              gatewayUrl: url,
+              apiKey: devApiKey!,
+              sendzenOrigin: fake.url,
+            });
+            const reset = createSandboxResetRoute({
+              onboardings: database.onboardings,
+              fakeControlsUrl: fake.urls.sandbox,
+            });
+            return async (req, res, path) =>
+              (await reset(req, res, path)) || demoRoutes(req, res, path);
+          }
         : undefined,
   });
 
@@ -43,8 +60,12 @@ async function main() {
       demo
         ? `  partner-panel demo   ${gateway.url}/`
         : '  partner-panel demo   not served (SANDBOX_ALLOW_REMOTE=true)',
+      demo
+        ? `  reset the sandbox    POST ${gateway.url}${SANDBOX_RESET_PATH}  (or stop, npm run sandbox:reset)`
+        : '  reset the sandbox    stop it, then npm run sandbox:reset',
       `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox}; this machine only)`,
       `  database             ${config.database ? withoutPassword(config.database.url) : config.databaseFile}`,
+      `  fake's state         ${sandboxStateFile(config.databaseFile)}`,
     );
   }
   const devKey = gateway.devApiKey;
@@ -80,7 +101,8 @@ async function main() {
     logger.info({ signal }, 'shutdown: signal received');
     gateway
       .close()
-      .then(() => fake?.close())
+      // The fake saves its state as it closes: even after a failed shutdown of the gateway.
+      .finally(() => fake?.close())
       .then(
         () => {
           logger.info({}, 'shutdown: done');

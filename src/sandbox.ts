@@ -5,9 +5,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FakeUpstreams } from '../mocks/serve.ts';
-import { createApiKey, verifyApiKey } from './auth/api-keys.ts';
+import { createApiKey, ensureApiKey, verifyApiKey } from './auth/api-keys.ts';
 import type { Config, UpstreamsConfig } from './config.ts';
-import type { ApiKeyStore } from './db/store.ts';
+import type { ApiKeyStore, OnboardingStore } from './db/store.ts';
+import { sendJson } from './http-messages.ts';
+import type { RouteHandler } from './server.ts';
 
 export function sandboxUpstreams(fake: FakeUpstreams): UpstreamsConfig {
   return {
@@ -45,6 +47,14 @@ export function sandboxUpstreamEnv(fake: FakeUpstreams): Record<string, string> 
   };
 }
 
+/**
+ * Where the sandbox keeps the fake's records: beside the gateway's database, so the two survive a
+ * restart together and `npm run sandbox:reset` wipes them together.
+ */
+export function sandboxStateFile(databaseFile: string): string {
+  return join(dirname(resolve(databaseFile)), 'sandbox-state.json');
+}
+
 export async function startSandboxUpstreams(
   config: Config,
 ): Promise<{ fake: FakeUpstreams; config: Config }> {
@@ -59,6 +69,7 @@ export async function startSandboxUpstreams(
     // not served) ever needs to reach it.
     host: '127.0.0.1',
     senderActivationMs: config.sandbox.senderActivationMs,
+    stateFile: sandboxStateFile(config.databaseFile),
     log: false,
   });
   return { fake, config: Object.freeze({ ...config, upstreams: sandboxUpstreams(fake) }) };
@@ -73,15 +84,57 @@ export async function ensureDevApiKey(
   databaseFile: string,
 ): Promise<{ key: string; created: boolean; file: string }> {
   const file = join(dirname(resolve(databaseFile)), 'dev-api-key');
+  const input = { name: 'sandbox development key', scopes: ['read', 'write', 'admin'] } as const;
   if (existsSync(file)) {
     const key = readFileSync(file, 'utf8').trim();
     if (await verifyApiKey(keys, key)) return { key, created: false, file };
+    // A database wiped by `npm run sandbox:reset`: the key the user already has keeps working.
+    // One that was revoked stays revoked (its row is still there), and a new one is made.
+    await ensureApiKey(keys, key, { ...input, scopes: [...input.scopes] }).catch(() => undefined);
+    if (await verifyApiKey(keys, key)) return { key, created: false, file };
   }
-  const { key } = await createApiKey(keys, {
-    name: 'sandbox development key',
-    scopes: ['read', 'write', 'admin'],
-  });
+  const { key } = await createApiKey(keys, { ...input, scopes: [...input.scopes] });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, created: true, file };
+}
+
+export const SANDBOX_RESET_PATH = '/sandbox/reset';
+
+/**
+ * `POST /sandbox/reset`: the running sandbox afresh, both halves together (the fake first, so no
+ * onboarding is left pointing at what it forgot). Mounted like the demo: sandbox mode on loopback
+ * only, since it takes no credential; and a browser page from elsewhere cannot call it.
+ */
+export function createSandboxResetRoute(options: {
+  onboardings: OnboardingStore;
+  fakeControlsUrl: string;
+}): RouteHandler {
+  return async (req, res, path) => {
+    if (path !== SANDBOX_RESET_PATH) return false;
+    res.setHeader('cache-control', 'no-store');
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      sendJson(res, 405, { error: 'POST to reset the sandbox' });
+      return true;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${req.headers.host}`) {
+      sendJson(res, 403, { error: 'Cross-origin requests are not accepted' });
+      return true;
+    }
+    const fake = await fetch(`${options.fakeControlsUrl}/reset`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    }).catch((error: unknown) => error);
+    if (!(fake instanceof Response) || !fake.ok) {
+      const why = fake instanceof Response ? `HTTP ${fake.status}` : String(fake);
+      sendJson(res, 502, { error: `The bundled fake could not be reset (${why})` });
+      return true;
+    }
+    const onboardingsDeleted = await options.onboardings.deleteAll();
+    sendJson(res, 200, { onboardingsDeleted, fake: 'reset' });
+    return true;
+  };
 }

@@ -48,4 +48,10 @@ export interface FakeUpstreamsOptions {
   callbackRetryDelaysMs?: number[];
   /** One line per request on stdout. Default true; tests pass false. */
   log?: boolean;
+  /**
+   * Keep the fake's records in this JSON file (reloaded at start, saved after changes and at
+   * close) so they survive a restart; the gateway's sandbox passes one beside its database.
+   * Unset, the fake holds everything in memory only.
+   */
+  stateFile?: string;
 }

@@ -1,7 +1,6 @@
 // Sinch tells every provisioning webhook of the sender's project that subscribed to the event
 // (or to ALL), signing each delivery with that webhook's own secret (contracts D.7).
 import { provisioningCallbackSchema } from '../../src/upstreams/sinch/contract.ts';
-import { signCallback } from '../../src/upstreams/sinch/signature.ts';
 import type { SenderRecord } from '../data/senders.ts';
 import { conform } from '../handlers/conform.ts';
 import { senderView } from '../handlers/sender-view.ts';
@@ -29,8 +28,7 @@ export function notifyProvisioningWebhooks(
       upstream: 'provisioning',
       target: webhook.target,
       body,
-      headers: () =>
-        signCallback({ secret: webhook.secret, rawBody: body, nonce: sandbox.nonces.ulid() }),
+      signingSecret: webhook.secret,
     });
   }
 }

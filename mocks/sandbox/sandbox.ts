@@ -29,6 +29,11 @@ export interface SandboxState {
   readonly senderOutcomes: SenderOutcomeQueue;
   /** Every secret the fake issued or accepts, scrubbed by value from the journal and state dumps. */
   readonly secrets: Redactor;
+  /**
+   * Told when something a restart must keep changed beyond the collections (which announce their
+   * own changes): a timer armed or spent, a reset. The state file (state-file.ts) listens.
+   */
+  changed: () => void;
 }
 
 export interface Sandbox extends SandboxState {
@@ -65,10 +70,17 @@ export function createSandbox(options: { seed?: string | number; config: Sandbox
     journal,
     faults: new FaultBook(() => dice.fraction()),
     timers,
-    deliveries: new CallbackDeliveries(journal, timers, () => config.callbackRetryDelaysMs),
+    deliveries: new CallbackDeliveries(
+      journal,
+      timers,
+      () => config.callbackRetryDelaysMs,
+      () => nonces.ulid(),
+    ),
     senderOutcomes: new SenderOutcomeQueue(),
     secrets,
+    changed: () => {},
   };
+  state.deliveries.changed = () => state.changed();
   const senders = new SenderLifecycle(state);
 
   const stop = () => {
@@ -90,6 +102,7 @@ export function createSandbox(options: { seed?: string | number; config: Sandbox
       ids.reseed(next);
       nonces.reseed(deriveSeed(next, 'nonces'));
       dice.reseed(deriveSeed(next, 'faults'));
+      state.changed();
     },
   });
 }

@@ -18,9 +18,16 @@ const TRIGGER_BY_STATE: Partial<Record<SenderChange['state'], string>> = {
   INACTIVE: 'WHATSAPP_SENDER_INACTIVE',
 };
 
+/** A sender's outcome still to come, and when (epoch ms): what a restart must re-arm. */
+export interface PendingOutcome {
+  senderId: string;
+  change: SenderChange;
+  dueAt: number;
+}
+
 export class SenderLifecycle {
   readonly #sandbox: SandboxState;
-  readonly #pending = new Map<string, () => void>();
+  readonly #pending = new Map<string, { cancel: () => void; outcome: PendingOutcome }>();
 
   constructor(sandbox: SandboxState) {
     this.#sandbox = sandbox;
@@ -28,19 +35,32 @@ export class SenderLifecycle {
 
   /** Called once per created sender: consumes the next scripted outcome, if any. */
   scheduleOutcome(senderId: string): void {
-    const outcome = this.#sandbox.senderOutcomes.next() ?? { state: 'ACTIVE' as const };
-    const delay = outcome.afterMs ?? this.#sandbox.config.senderActivationMs;
-    const cancel = this.#sandbox.timers.after(delay, () => {
+    const { afterMs, ...change } = this.#sandbox.senderOutcomes.next() ?? {
+      state: 'ACTIVE' as const,
+    };
+    const delay = afterMs ?? this.#sandbox.config.senderActivationMs;
+    this.resume({ senderId, change, dueAt: Date.now() + delay });
+  }
+
+  /** Arms an outcome for its due time (at once when that has passed: after a restart). */
+  resume(outcome: PendingOutcome): void {
+    const { senderId, change, dueAt } = outcome;
+    const cancel = this.#sandbox.timers.after(Math.max(0, dueAt - Date.now()), () => {
       this.#pending.delete(senderId);
-      void this.transition(senderId, outcome);
+      void this.transition(senderId, change);
     });
-    this.#pending.set(senderId, cancel);
+    this.#pending.set(senderId, { cancel, outcome });
+    this.#sandbox.changed();
+  }
+
+  pending(): PendingOutcome[] {
+    return [...this.#pending.values()].map(({ outcome }) => outcome);
   }
 
   /** Moves the sender now; a forced change also cancels the outcome still waiting for it. */
   async transition(senderId: string, change: SenderChange): Promise<SenderRecord | undefined> {
-    this.#pending.get(senderId)?.();
-    this.#pending.delete(senderId);
+    this.#pending.get(senderId)?.cancel();
+    if (this.#pending.delete(senderId)) this.#sandbox.changed();
 
     const { db, ids, secrets } = this.#sandbox;
     const current = db.senders.findFirst((q) => q.where({ id: senderId }));

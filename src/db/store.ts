@@ -94,6 +94,12 @@ export interface OnboardingStore {
   renewClaims(claimedBy: string, until: number): Promise<void>;
   /** How many onboardings have each status (a status none has may be left out): read per scrape. */
   countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>>;
+  /**
+   * Deletes every onboarding with its steps, senders, apps, webhooks and events, in one
+   * transaction, and says how many onboardings there were: the sandbox's reset. API keys and
+   * stored webhook deliveries stay.
+   */
+  deleteAll(): Promise<number>;
 }
 
 export interface ApiKeyStore {

@@ -344,6 +344,27 @@ describe.each(subjects)('$name store', (subject) => {
       (await store.onboardings.get(any!.onboarding.id))?.onboarding.appWebhookSecretSealed,
     ).toMatch(/\+$/);
   });
+
+  // Last: it empties the store the tests above share.
+  it('deletes every onboarding with all it holds, keeping API keys (the sandbox reset)', async () => {
+    const made = newOnboarding('wiped');
+    await store.onboardings.create(made, [event(1, 'onboarding.created')]);
+    const before = (await store.onboardings.list({ first: 100 })).rows.length;
+    expect(before).toBeGreaterThan(1);
+    const keys = await store.apiKeys.list();
+
+    expect(await store.onboardings.deleteAll()).toBe(before);
+    expect(await store.onboardings.get(made.onboarding.id)).toBeNull();
+    expect(await store.onboardings.idByClientIdentifier('wiped')).toBeUndefined();
+    expect((await store.onboardings.list({ first: 100 })).rows).toEqual([]);
+    expect((await store.onboardings.events(made.onboarding.id, { first: 10 })).rows).toEqual([]);
+    expect(await store.onboardings.countByStatus()).toEqual({});
+    expect(await store.onboardings.nextDueAt()).toBeNull();
+    expect(await store.apiKeys.list()).toEqual(keys);
+    // The customer can be onboarded afresh.
+    expect(await store.onboardings.create(newOnboarding('wiped'), [])).toBe(true);
+    expect(await store.onboardings.deleteAll()).toBe(1);
+  });
 });
 
 // What only a store that several instances share must do.

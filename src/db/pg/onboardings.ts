@@ -252,6 +252,21 @@ export class PgOnboardingStore implements OnboardingStore {
     });
   }
 
+  deleteAll(): Promise<number> {
+    return withoutParams(() =>
+      this.#db.transaction(async (tx) => {
+        // Children first, so the wipe does not depend on the foreign keys' cascades.
+        await tx.delete(onboardingEvents);
+        await tx.delete(appWebhooks);
+        await tx.delete(conversationApps);
+        await tx.delete(senders);
+        await tx.delete(steps);
+        const deleted = await tx.delete(onboardings);
+        return deleted.rowCount ?? 0;
+      }),
+    );
+  }
+
   countByStatus(): Promise<Partial<Record<OnboardingSnapshot['onboarding']['status'], number>>> {
     return withoutParams(async () => {
       const rows = await this.#db

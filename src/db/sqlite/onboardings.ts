@@ -109,6 +109,15 @@ export class SqliteOnboardingStore implements OnboardingStore {
       ),
       // Served from the index on (status, id) without touching the table.
       countByStatus: prepare('select status, count(*) as n from onboardings group by status'),
+      // Children first, so the wipe does not depend on the foreign_keys pragma's cascades.
+      deleteAll: [
+        'delete from onboarding_events',
+        'delete from app_webhooks',
+        'delete from conversation_apps',
+        'delete from senders',
+        'delete from steps',
+        'delete from onboardings',
+      ].map(prepare),
     };
     // IMMEDIATE takes the write lock at the start, so two processes never deadlock upgrading.
     const transaction = sqlite.transaction((work: () => unknown) => work());
@@ -310,6 +319,16 @@ export class SqliteOnboardingStore implements OnboardingStore {
   async countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>> {
     const rows = this.#s.countByStatus.all() as { status: OnboardingStatus; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async deleteAll(): Promise<number> {
+    const deleted = this.#inTransaction(() => {
+      let onboardingsDeleted = 0;
+      for (const statement of this.#s.deleteAll) onboardingsDeleted = statement.run().changes;
+      return onboardingsDeleted;
+    });
+    this.#cache.clear();
+    return deleted;
   }
 
   /** Nothing to renew: claims on an unshared file are never taken over (see `dueSteps`). */
