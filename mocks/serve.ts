@@ -1,7 +1,7 @@
 // The bundled fake of SendZen and Sinch, served as a real HTTP server: msw's in-process
 // interception does not see undici Pool traffic, so the msw handlers answer real sockets here
 // (ARCHITECTURE decision 1). Also the `npm run sandbox` CLI.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,9 @@ import {
   sandboxConfigSchema,
 } from './sandbox/config.ts';
 import { type SandboxUrls, urlsFor } from './sandbox/upstreams.ts';
+
+/** The fake SendZen iframe's path (handlers/sendzen.ts), the only one its own port serves. */
+const IFRAME_PATH = '/sendzen/onboard/iframe';
 
 export type { FakeUpstreamsOptions };
 
@@ -57,14 +60,15 @@ export async function startFakeUpstreams(
   const config = configFrom(options);
   let app: Promise<FakeApp> | undefined;
   let url = '';
+  let iframeUrl = '';
   const loadApp = () => {
     app ??= import('./app.ts').then(({ createFakeApp }) =>
-      createFakeApp(options, config, urlsFor(url)),
+      createFakeApp(options, config, urlsFor(url, iframeUrl)),
     );
     return app;
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     loadApp().then(
       (loaded) => loaded.handle(req, res),
       (error: unknown) => {
@@ -72,31 +76,50 @@ export async function startFakeUpstreams(
         res.end(`the fake upstreams could not load: ${String(error)}`);
       },
     );
-  });
+  };
   const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = async (port: number, serve: typeof handle) => {
+    const server = createServer(serve);
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
-  });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = (server.address() as AddressInfo).port;
+    return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+  };
 
-  const { port } = server.address() as AddressInfo;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const main = await listen(options.port ?? DEFAULT_PORT, handle);
+  url = main.url;
+  // The SendZen iframe on a port of its own: only its page and its result endpoint answer there.
+  const iframe = await listen(options.iframePort ?? 0, (req, res) => {
+    if ((req.url ?? '').startsWith(IFRAME_PATH)) return handle(req, res);
+    res.statusCode = 404;
+    res.end('Not found: this port serves the SendZen onboarding iframe only.');
+  }).catch(async (error: unknown) => {
+    await new Promise((resolve) => main.server.close(resolve));
+    throw error;
+  });
+  iframeUrl = iframe.url;
 
   let closed: Promise<void> | undefined;
   return {
     url,
-    urls: urlsFor(url),
+    urls: urlsFor(url, iframeUrl),
     credentials: SANDBOX_CREDENTIALS,
     close() {
       closed ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const stopped = Promise.all(
+          [main.server, iframe.server].map(
+            (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+          ),
+        );
         if (app) (await app.catch(() => undefined))?.stop();
         for (const socket of sockets) socket.destroy();
         await stopped;
@@ -116,16 +139,23 @@ const cliSchema = z.object({
   seed: z.string().min(1).optional(),
   'sender-activation-ms': z.coerce.number().int().nonnegative().optional(),
   'subproject-warmup-ms': z.coerce.number().int().nonnegative().optional(),
+  'iframe-port': z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(DEFAULT_PORT + 1),
   quiet: z.boolean().default(false),
 });
 
-const USAGE = `Usage: tsx mocks/serve.ts [--port N] [--host H] [--seed S]
+const USAGE = `Usage: tsx mocks/serve.ts [--port N] [--iframe-port N] [--host H] [--seed S]
                           [--sender-activation-ms N] [--subproject-warmup-ms N] [--quiet]`;
 
 function describe(fake: FakeUpstreams, seed: string | undefined): string {
   const { urls, credentials } = fake;
   const rows: [string, string][] = [
     ['SendZen partner API', urls.sendzen],
+    ['SendZen iframe (origin)', urls.sendzenIframe],
     ['Sinch auth', urls.sinchAuth],
     ['Sinch Subprojects', urls.subprojects],
     ['Sinch Provisioning', urls.provisioning],
@@ -165,6 +195,7 @@ async function main(): Promise<void> {
         seed: { type: 'string' },
         'sender-activation-ms': { type: 'string' },
         'subproject-warmup-ms': { type: 'string' },
+        'iframe-port': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -183,6 +214,7 @@ async function main(): Promise<void> {
 
   const fake = await startFakeUpstreams({
     port: parsed.port,
+    iframePort: parsed['iframe-port'],
     host: parsed.host,
     seed: parsed.seed,
     senderActivationMs: parsed['sender-activation-ms'],

@@ -26,7 +26,12 @@ async function main() {
     extraRoutes:
       fake && demo
         ? ({ url, devApiKey }) =>
-            createDemoRoutes({ gatewayUrl: url, apiKey: devApiKey!, sendzenOrigin: fake.url })
+            createDemoRoutes({
+              gatewayUrl: url,
+              apiKey: devApiKey!,
+              // The iframe posts from an origin of its own, as SendZen's does.
+              sendzenOrigin: fake.urls.sendzenIframe,
+            })
         : undefined,
   });
 

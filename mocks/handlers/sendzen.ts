@@ -90,8 +90,12 @@ export function createSendzenHandlers(sandbox: SandboxState): HttpHandler[] {
         expiresAt: Date.now() + sandbox.config.iframeTtlMs,
       });
 
-      // The request's own origin, so the link also works through a port mapping or a proxy.
-      const iframeUrl = new URL(IFRAME_PATH, new URL(request.url).origin);
+      // The iframe's own origin when the fake serves it on a port of its own; else the request's
+      // own origin, so the link also works through a port mapping or a proxy.
+      const iframeUrl = new URL(
+        IFRAME_PATH,
+        sandbox.urls.sendzenIframe || new URL(request.url).origin,
+      );
       iframeUrl.searchParams.set('token', token);
       return HttpResponse.json(
         conform(onboardResponseSchema, {

@@ -108,9 +108,14 @@ describe('SendZen partner onboarding', () => {
     expect(body.user_data.client_identifier).toBe('customer-12345');
     expect(body.user_data.project_id).toMatch(/^proj_[0-9a-f]{12}$/);
     expect(body.user_data.api_key).toMatch(/^sk_live_[A-Za-z0-9]{24}$/);
+    // Served from an origin of its own, as app.sendzen.io is not api.sendzen.io.
+    expect(new URL(fake.urls.sendzenIframe).origin).not.toBe(new URL(fake.url).origin);
     expect(body.iframe_url).toMatch(
-      new RegExp(`^${fake.url}/sendzen/onboard/iframe\\?token=[A-Za-z0-9]+$`),
+      new RegExp(`^${fake.urls.sendzenIframe}/sendzen/onboard/iframe\\?token=[A-Za-z0-9]+$`),
     );
+    // Its own port serves the iframe's page, and nothing of the APIs.
+    expect((await call('GET', body.iframe_url)).status).toBe(200);
+    expect((await call('GET', `${fake.urls.sendzenIframe}/_sandbox`)).status).toBe(404);
     expect(body.webhook).toEqual({
       url: `${receiver.url}/webhooks/sendzen`,
       valid: true,
