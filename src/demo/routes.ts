@@ -72,7 +72,21 @@ const startSchema = z.object({
     .optional()
     .transform((v) => v || undefined),
   region: z.enum(['US', 'EU', 'BR']).default('US'),
+  /**
+   * A named scenario of the bundled fake (GET /_sandbox/scenarios): passed as the
+   * `sandbox-scenario` label, which the fake reads off the customer's Sinch subproject.
+   */
+  scenario: z
+    .string()
+    .trim()
+    .max(100)
+    .optional()
+    .transform((v) => v || undefined),
 });
+
+function onboardInput({ scenario, ...input }: z.infer<typeof startSchema>) {
+  return scenario ? { ...input, labels: [{ key: 'sandbox-scenario', value: scenario }] } : input;
+}
 
 const onboardingIdSchema = z
   .string()
@@ -159,7 +173,7 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
         sessionExpiresAt: string;
         onboarding: OnboardingFields;
       };
-    }>(ONBOARD, { input: parsed.data });
+    }>(ONBOARD, { input: onboardInput(parsed.data) });
     const { created, sessionToken, sessionExpiresAt, onboarding } = data.onboardCustomer;
     return sessionAnswer(
       { token: sessionToken, expiresAt: sessionExpiresAt, onboarding },
