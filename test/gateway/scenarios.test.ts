@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SENDER_ERROR_CODES } from '../../src/upstreams/sinch/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { OnboardCustomer, type OnboardingView } from '../support/operations.ts';
+import { OnboardCustomer, type OnboardingView, RetryOnboarding } from '../support/operations.ts';
 import { until } from '../support/windows.ts';
 
 let t: TestGateway;
@@ -126,6 +126,18 @@ describe('scenarios', () => {
       expect(done.sender).toMatchObject({ state: 'ERROR', errorCode: code });
     },
   );
+
+  it('sender-error, then the customer fixes it (happy): retryOnboarding reaches READY', async () => {
+    const { o } = await play('sc-err-fixed', { control: 'sender-error:NO_PRICING_PLAN' });
+    const failed = await settled(o.id);
+    expect(failed.actionRequired).toMatchObject({ code: 'NO_PRICING_PLAN' });
+    await choose('sc-err-fixed', 'happy');
+    const retried = await t.gql(RetryOnboarding, { id: o.id });
+    expect(retried.body.errors).toBeUndefined();
+    const ready = await t.waitForOnboarding(o.id, (x) => x.status === 'READY');
+    expect(ready.sender).toMatchObject({ state: 'ACTIVE' });
+    expect(ready.sender!.id).not.toBe(failed.sender!.id);
+  });
 
   it('pending-verification: waits through PENDING_VERIFICATION, then READY', async () => {
     const { o } = await play('sc-pending', { control: 'pending-verification' });
