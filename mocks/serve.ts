@@ -2,7 +2,7 @@
 // interception does not see undici Pool traffic, so the msw handlers answer real sockets here
 // (ARCHITECTURE decision 1). Also the `npm run sandbox` CLI.
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,6 +16,9 @@ import {
   sandboxConfigSchema,
 } from './sandbox/config.ts';
 import { type SandboxUrls, urlsFor } from './sandbox/upstreams.ts';
+
+/** The fake SendZen iframe's path (handlers/sendzen.ts), the only one its own port serves. */
+const IFRAME_PATH = '/sendzen/onboard/iframe';
 
 export type { FakeUpstreamsOptions };
 
@@ -58,14 +61,15 @@ export async function startFakeUpstreams(
   const config = configFrom(options);
   let app: Promise<FakeApp> | undefined;
   let url = '';
+  let iframeUrl = '';
   const loadApp = () => {
     app ??= import('./app.ts').then(({ createFakeApp }) =>
-      createFakeApp(options, config, urlsFor(url)),
+      createFakeApp(options, config, urlsFor(url, iframeUrl)),
     );
     return app;
   };
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     loadApp().then(
       (loaded) => loaded.handle(req, res),
       (error: unknown) => {
@@ -73,22 +77,39 @@ export async function startFakeUpstreams(
         res.end(`the fake upstreams could not load: ${String(error)}`);
       },
     );
-  });
+  };
   const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, host, () => {
-      server.off('error', reject);
-      resolve();
+  const listen = async (port: number, serve: typeof handle) => {
+    const server = createServer(serve);
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
     });
-  });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const bound = (server.address() as AddressInfo).port;
+    return { server, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+  };
 
-  const { port } = server.address() as AddressInfo;
-  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const main = await listen(options.port ?? DEFAULT_PORT, handle);
+  url = main.url;
+  const closeAll = (servers: Server[]) =>
+    Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  // The SendZen iframe on a port of its own: only its page and its result endpoint answer there.
+  const iframe = await listen(options.iframePort ?? 0, (req, res) => {
+    if ((req.url ?? '').startsWith(IFRAME_PATH)) return handle(req, res);
+    res.statusCode = 404;
+    res.end('Not found: this port serves the SendZen onboarding iframe only.');
+  }).catch(async (error: unknown) => {
+    await closeAll([main.server]);
+    throw error;
+  });
+  iframeUrl = iframe.url;
   if (options.stateFile && existsSync(options.stateFile)) {
     // Saved state is loaded now rather than on the first request: a saved sender's activation and
     // the callbacks still to deliver must resume on their own, and a state file that cannot be
@@ -96,7 +117,7 @@ export async function startFakeUpstreams(
     try {
       await loadApp();
     } catch (error) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAll([main.server, iframe.server]);
       throw error;
     }
   }
@@ -104,11 +125,11 @@ export async function startFakeUpstreams(
   let closed: Promise<void> | undefined;
   return {
     url,
-    urls: urlsFor(url),
+    urls: urlsFor(url, iframeUrl),
     credentials: SANDBOX_CREDENTIALS,
     close() {
       closed ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        const stopped = closeAll([main.server, iframe.server]);
         if (app) (await app.catch(() => undefined))?.stop();
         for (const socket of sockets) socket.destroy();
         await stopped;
@@ -128,16 +149,23 @@ const cliSchema = z.object({
   seed: z.string().min(1).optional(),
   'sender-activation-ms': z.coerce.number().int().nonnegative().optional(),
   'subproject-warmup-ms': z.coerce.number().int().nonnegative().optional(),
+  'iframe-port': z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(DEFAULT_PORT + 1),
   quiet: z.boolean().default(false),
 });
 
-const USAGE = `Usage: tsx mocks/serve.ts [--port N] [--host H] [--seed S]
+const USAGE = `Usage: tsx mocks/serve.ts [--port N] [--iframe-port N] [--host H] [--seed S]
                           [--sender-activation-ms N] [--subproject-warmup-ms N] [--quiet]`;
 
 function describe(fake: FakeUpstreams, seed: string | undefined): string {
   const { urls, credentials } = fake;
   const rows: [string, string][] = [
     ['SendZen partner API', urls.sendzen],
+    ['SendZen iframe (origin)', urls.sendzenIframe],
     ['Sinch auth', urls.sinchAuth],
     ['Sinch Subprojects', urls.subprojects],
     ['Sinch Provisioning', urls.provisioning],
@@ -177,6 +205,7 @@ async function main(): Promise<void> {
         seed: { type: 'string' },
         'sender-activation-ms': { type: 'string' },
         'subproject-warmup-ms': { type: 'string' },
+        'iframe-port': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -195,6 +224,7 @@ async function main(): Promise<void> {
 
   const fake = await startFakeUpstreams({
     port: parsed.port,
+    iframePort: parsed['iframe-port'],
     host: parsed.host,
     seed: parsed.seed,
     senderActivationMs: parsed['sender-activation-ms'],

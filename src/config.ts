@@ -37,6 +37,11 @@ const envSchema = z.object({
 
   SANDBOX_PORT: port.default(4010),
   /**
+   * The fake SendZen iframe's own origin (a port of its own, as SendZen's is another site). Fixed by
+   * default (SANDBOX_PORT + 1), so the links of onboardings in flight still open after a restart.
+   */
+  SANDBOX_IFRAME_PORT: port.optional(),
+  /**
    * Sandbox mode listens on loopback only: GraphiQL there carries the development key (admin). Set
    * to listen on HOST anyway; GraphiQL then asks for a key and the demo is not served.
    */
@@ -171,7 +176,9 @@ export interface Config {
    * Only in sandbox mode: where the bundled fake listens, how fast its senders activate, and
    * whether the gateway was deliberately opened beyond loopback (SANDBOX_ALLOW_REMOTE).
    */
-  sandbox: { port: number; senderActivationMs: number; allowRemote: boolean } | undefined;
+  sandbox:
+    | { port: number; iframePort: number; senderActivationMs: number; allowRemote: boolean }
+    | undefined;
   /** Undefined in sandbox mode until the fake has started and filled in its own URLs. */
   upstreams: UpstreamsConfig;
   secretsKey: string | undefined;
@@ -282,6 +289,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sandbox: sandbox
       ? {
           port: e.SANDBOX_PORT,
+          iframePort: e.SANDBOX_IFRAME_PORT ?? (e.SANDBOX_PORT === 0 ? 0 : e.SANDBOX_PORT + 1),
           senderActivationMs: e.SANDBOX_SENDER_ACTIVATION_MS,
           allowRemote: e.SANDBOX_ALLOW_REMOTE,
         }

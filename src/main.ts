@@ -23,6 +23,13 @@ async function main() {
   // The demo's backend acts with the development key (admin) for whoever loads its page, and its
   // feed shows every onboarding: never served once the sandbox is opened to the network.
   const demo = fake !== undefined && !config.sandbox?.allowRemote;
+  // The fake's named scenarios, for the demo's start form (the happy path is the empty choice).
+  const scenarios = demo
+    ? (await import('../mocks/sandbox/scenarios.ts'))
+        .scenarioCatalogue()
+        .filter((s) => s.name !== 'happy')
+        .map((s) => ({ value: s.name, label: `${s.name}: ${s.plays}` }))
+    : [];
   const gateway = await startGateway(config, {
     logger,
     sandboxDevKey: config.mode === 'sandbox',
@@ -35,7 +42,9 @@ async function main() {
             const demoRoutes = createDemoRoutes({
               gatewayUrl: url,
               apiKey: devApiKey!,
-              sendzenOrigin: fake.url,
+              // The iframe posts from an origin of its own, as SendZen's does.
+              sendzenOrigin: fake.urls.sendzenIframe,
+              scenarios,
             });
             const reset = createSandboxResetRoute({
               onboardings: database.onboardings,

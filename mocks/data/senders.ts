@@ -29,6 +29,12 @@ export const senderRecordSchema = z.object({
   businessManager: z.enum(BUSINESS_MANAGERS),
   compatibleRegions: z.array(conversationRegionSchema),
   cloudApi: z.boolean(),
+  /** Meta's review of the display name (contracts D.5 `metadata`), when one is under way. */
+  metadata: z
+    .object({
+      displayName: z.object({ value: z.string(), status: z.enum(['PENDING', 'APPROVED']) }),
+    })
+    .optional(),
   /** Issued when the sender first becomes ACTIVE. */
   bearerToken: z.string().nullable(),
   countryCode: z.string(),

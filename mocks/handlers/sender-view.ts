@@ -7,6 +7,7 @@ export function senderView(sender: SenderRecord, options: { omitState?: boolean 
     id: sender.id,
     ...(options.omitState ? {} : { state: sender.state }),
     ...(sender.changes ? { changes: sender.changes } : {}),
+    ...(sender.metadata ? { metadata: sender.metadata } : {}),
     region: sender.region,
     metaLocalStorage: sender.metaLocalStorage,
     businessManager: sender.businessManager,

@@ -8,7 +8,8 @@ import {
   renderSignupPage,
 } from '../sandbox/iframe.ts';
 import type { SandboxState } from '../sandbox/sandbox.ts';
-import { completeSignup } from '../sandbox/signups.ts';
+import { SIGNUP_ACTIONS } from '../sandbox/scenarios.ts';
+import { playSignup } from '../sandbox/signups.ts';
 import { sendzenError } from './error-bodies.ts';
 import { parseJsonBody, problemText } from './request-body.ts';
 import { IFRAME_PATH } from './sendzen.ts';
@@ -17,7 +18,10 @@ const RESULT_PATH = `${IFRAME_PATH}/result`;
 
 const iframeResultSchema = z.object({
   token: z.string().min(1),
-  outcome: z.enum(['completed', 'cancelled']),
+  /** The button the customer pressed. */
+  action: z.enum(SIGNUP_ACTIONS).optional(),
+  /** The older page's field: completed is `complete`, cancelled `cancel`. */
+  outcome: z.enum(['completed', 'cancelled']).optional(),
 });
 
 const NO_STORE = { 'cache-control': 'no-store' };
@@ -53,6 +57,7 @@ export function createSendzenIframeHandlers(sandbox: SandboxState): HttpHandler[
           token: found.token,
           expiresAt: found.expiresAt,
           resultPath: RESULT_PATH,
+          scenario: sandbox.scenarios.forCustomer(project.clientIdentifier)?.scenario,
         }),
         { headers: NO_STORE },
       );
@@ -66,12 +71,14 @@ export function createSendzenIframeHandlers(sandbox: SandboxState): HttpHandler[
       if (found === 'expired') {
         return sendzenError(410, 'link_expired', 'The onboarding link has expired.');
       }
-      const result = await completeSignup(sandbox, {
+      const { action, outcome } = body.data;
+      const played = await playSignup(sandbox, {
         clientIdentifier: found.clientIdentifier,
-        status: body.data.outcome === 'completed' ? 'completed' : 'failed',
+        action: action ?? (outcome === 'cancelled' ? 'cancel' : 'complete'),
       });
-      if (!result) return sendzenError(404, 'not_found', 'Unknown customer.');
-      return HttpResponse.json({ result });
+      if (!played) return sendzenError(404, 'not_found', 'Unknown customer.');
+      // The window closed: nothing to post.
+      return HttpResponse.json({ result: played.kind === 'closed' ? null : played.result });
     }),
   ];
 }

@@ -59,6 +59,21 @@ export function createSendzenHandlers(sandbox: SandboxState): HttpHandler[] {
       const body = await parseJsonBody(request, onboardRequestSchema);
       if (!body.ok) return sendzenError(400, 'invalid_request', problemText(body.problems));
 
+      // The customer's scenario: a storm of 503s, or a slow answer.
+      const scenario = sandbox.scenarios.forCustomer(body.data.client_identifier);
+      const script = scenario?.plan.sendzen;
+      if (scenario && script && scenario.sendzenLeft !== 0) {
+        if (scenario.sendzenLeft !== null) scenario.sendzenLeft--;
+        if (script.delayMs !== undefined) await sandbox.timers.sleep(script.delayMs);
+        if (script.status !== undefined) {
+          return sendzenError(
+            script.status,
+            'service_unavailable',
+            'SendZen is temporarily unavailable. Please try again later.',
+          );
+        }
+      }
+
       // Only what the fake shows is redacted: deliveries still go to the URL as given.
       if (body.data.client_webhook_url) {
         sandbox.secrets.remember(webhookUrlSecret(body.data.client_webhook_url));
@@ -75,8 +90,12 @@ export function createSendzenHandlers(sandbox: SandboxState): HttpHandler[] {
         expiresAt: Date.now() + sandbox.config.iframeTtlMs,
       });
 
-      // The request's own origin, so the link also works through a port mapping or a proxy.
-      const iframeUrl = new URL(IFRAME_PATH, new URL(request.url).origin);
+      // The iframe's own origin when the fake serves it on a port of its own; else the request's
+      // own origin, so the link also works through a port mapping or a proxy.
+      const iframeUrl = new URL(
+        IFRAME_PATH,
+        sandbox.urls.sendzenIframe || new URL(request.url).origin,
+      );
       iframeUrl.searchParams.set('token', token);
       return HttpResponse.json(
         conform(onboardResponseSchema, {

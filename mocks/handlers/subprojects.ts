@@ -9,6 +9,7 @@ import {
 } from '../../src/upstreams/sinch/contract.ts';
 import type { SubprojectRecord } from '../data/subprojects.ts';
 import type { SandboxState } from '../sandbox/sandbox.ts';
+import { scenarioForNewSubproject } from '../sandbox/scenario-wiring.ts';
 import { conform } from './conform.ts';
 import { badRequestDetail, rpcError, rpcUnauthenticated } from './error-bodies.ts';
 import { decodePageToken, encodePageToken, paginate, parsePageSize } from './pagination.ts';
@@ -68,6 +69,7 @@ export function createSubprojectsHandlers(sandbox: SandboxState): HttpHandler[] 
         deleted: false,
         usableAt: now.getTime() + sandbox.config.subprojectWarmupMs,
       });
+      await scenarioForNewSubproject(sandbox, record);
       return HttpResponse.json(subprojectView(record));
     }),
 

@@ -30,6 +30,11 @@ export const DEFAULT_CONFIG: SandboxConfig = {
 export interface FakeUpstreamsOptions {
   /** 0 picks a free port (tests). Default 4010. */
   port?: number;
+  /**
+   * The SendZen iframe's own port, so its page posts from an origin of its own. 0 (the default)
+   * picks a free one; `urls.sendzenIframe` says which.
+   */
+  iframePort?: number;
   /** Default 127.0.0.1. */
   host?: string;
   /** Makes every generated id deterministic. */

@@ -9,8 +9,10 @@ import { configPatchSchema } from './config.ts';
 import { faultInputSchema } from './faults.ts';
 import { issueMetaCode, metaCodeRequestSchema } from './meta-codes.ts';
 import type { Sandbox } from './sandbox.ts';
+import { applyScenarioToSubproject } from './scenario-wiring.ts';
+import { chooseScenarioSchema, scenarioCatalogue } from './scenarios.ts';
 import { senderOutcomeSchema } from './sender-outcomes.ts';
-import { completeSignup, signupOutcomeSchema } from './signups.ts';
+import { playSignup, signupOutcomeSchema } from './signups.ts';
 import { stateSnapshot } from './state-snapshot.ts';
 import { SANDBOX_PREFIX, UPSTREAM_NAMES } from './upstreams.ts';
 
@@ -65,15 +67,49 @@ export function createControlHandlers(sandbox: Sandbox): HttpHandler[] {
     http.post(at('/sendzen/signups'), async ({ request }) => {
       const body = await parseJsonBody(request, signupOutcomeSchema);
       if (!body.ok) return invalid(body.problems);
-      const result = await completeSignup(sandbox, body.data);
-      if (!result) {
+      const played = await playSignup(sandbox, body.data);
+      if (!played) {
         return controlError(
           404,
           'not_found',
           `No SendZen customer ${body.data.clientIdentifier}: onboard it first.`,
         );
       }
-      return HttpResponse.json({ result });
+      // A closed window posts nothing and sends no webhook.
+      return HttpResponse.json(
+        played.kind === 'closed' ? { result: null } : { result: played.result },
+      );
+    }),
+
+    http.get(at('/scenarios'), () =>
+      HttpResponse.json({ scenarios: scenarioCatalogue(), chosen: sandbox.scenarios.list() }),
+    ),
+    http.post(at('/scenarios'), async ({ request }) => {
+      const body = await parseJsonBody(request, chooseScenarioSchema);
+      if (!body.ok) return invalid(body.problems);
+      const { clientIdentifier, scenario, params } = body.data;
+      // Chosen after onboardCustomer: the customer's subproject may already be known.
+      const existing = sandbox.scenarios.forCustomer(clientIdentifier);
+      const binding = sandbox.scenarios.bind(
+        scenario,
+        { clientIdentifier, subprojectId: existing?.subprojectId },
+        params,
+      )!;
+      if (!binding.subprojectId) {
+        const subproject = sandbox.db.subprojects.findFirst((q) =>
+          q.where({ displayName: clientIdentifier, deleted: false }),
+        );
+        if (subproject) applyScenarioToSubproject(sandbox, binding, subproject.subprojectId);
+      }
+      return HttpResponse.json(
+        {
+          scenario: binding.scenario,
+          clientIdentifier,
+          params: binding.params,
+          subprojectId: binding.subprojectId ?? null,
+        },
+        { status: 201 },
+      );
     }),
 
     // What the customer's browser holds after Meta's signup window: a code for these ids.

@@ -8,6 +8,8 @@ export interface SignupPage {
   token: string;
   expiresAt: number;
   resultPath: string;
+  /** The customer's scenario, shown so a person knows what the fake will do. */
+  scenario?: string;
 }
 
 function escapeHtml(text: string): string {
@@ -32,7 +34,9 @@ const STYLE = `
   h1 { font-size: 1.25rem; margin: 0.75rem 0 0.5rem; }
   dl { display: grid; grid-template-columns: auto 1fr; gap: 0.25rem 1rem; font-size: 0.9rem; }
   dt { color: #5b6b7b; } dd { margin: 0; word-break: break-all; }
-  .actions { display: flex; gap: 0.75rem; margin-top: 1.25rem; }
+  .actions { display: flex; flex-wrap: wrap; gap: 0.75rem; margin-top: 1.25rem; }
+  .actions button { flex: 1 1 40%; }
+  progress { width: 100%; margin-top: 0.5rem; }
   button { flex: 1; padding: 0.6rem; border: 0; border-radius: 8px; font: inherit; cursor: pointer;
            background: #128c7e; color: #fff; font-weight: 600; }
   button.secondary { background: #e3e8ee; color: #1d2733; }
@@ -67,26 +71,35 @@ export function renderSignupPage(page: SignupPage): string {
 <dt>Customer</dt><dd id="client-identifier">${escapeHtml(page.clientIdentifier)}</dd>
 <dt>Project</dt><dd>${escapeHtml(page.projectId)}</dd>
 <dt>Link expires</dt><dd>${new Date(page.expiresAt).toISOString()}</dd>
+${page.scenario ? `<dt>Scenario</dt><dd id="scenario">${escapeHtml(page.scenario)}</dd>` : ''}
 </dl>
 <div class="actions">
-<button id="complete" type="button">Complete signup</button>
-<button id="cancel" type="button" class="secondary">Cancel</button>
+<button id="complete" type="button" data-action="complete">Complete signup</button>
+<button id="cancel" type="button" class="secondary" data-action="cancel">Cancel</button>
+<button id="error" type="button" class="secondary" data-action="error">Fail midway</button>
+<button id="slow" type="button" class="secondary" data-action="slow">Complete slowly</button>
+<button id="close" type="button" class="secondary" data-action="close">Close window</button>
 </div>
+<progress id="progress" hidden></progress>
 <p id="status" role="status" aria-live="polite"></p>
 <script>
 (function () {
   var token = ${scriptJson(page.token)};
   var resultPath = ${scriptJson(page.resultPath)};
   var status = document.getElementById('status');
+  var progress = document.getElementById('progress');
   var buttons = Array.prototype.slice.call(document.querySelectorAll('button'));
   function setBusy(busy) { buttons.forEach(function (b) { b.disabled = busy; }); }
-  function finish(outcome) {
+  function finish(action) {
     setBusy(true);
-    status.textContent = 'Sending the result...';
+    progress.hidden = action !== 'slow';
+    status.textContent = action === 'slow'
+      ? 'Connecting your WhatsApp Business Account (this takes a while)...'
+      : 'Sending the result...';
     fetch(resultPath, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: token, outcome: outcome })
+      body: JSON.stringify({ token: token, action: action })
     })
       .then(function (res) {
         return res.json().then(function (body) {
@@ -95,6 +108,14 @@ export function renderSignupPage(page: SignupPage): string {
         });
       })
       .then(function (result) {
+        progress.hidden = true;
+        if (result === null) {
+          // Closed: nothing posted, no webhook; the embedding page sees the customer leave.
+          status.dataset.outcome = 'closed';
+          status.textContent = 'The window was closed without finishing the signup.';
+          window.close();
+          return;
+        }
         window.parent.postMessage(result, '*');
         status.dataset.outcome = result.status;
         status.textContent = result.status === 'completed'
@@ -102,12 +123,14 @@ export function renderSignupPage(page: SignupPage): string {
           : 'Signup failed: ' + result.message;
       })
       .catch(function (error) {
+        progress.hidden = true;
         status.textContent = 'The result could not be recorded: ' + error.message;
         setBusy(false);
       });
   }
-  document.getElementById('complete').addEventListener('click', function () { finish('completed'); });
-  document.getElementById('cancel').addEventListener('click', function () { finish('cancelled'); });
+  buttons.forEach(function (b) {
+    b.addEventListener('click', function () { finish(b.dataset.action); });
+  });
 })();
 </script>`,
   );

@@ -8,6 +8,7 @@ import type { SandboxConfig } from './config.ts';
 import { FaultBook } from './faults.ts';
 import { deriveSeed, IdSource } from './ids.ts';
 import { Journal } from './journal.ts';
+import { ScenarioBook } from './scenarios.ts';
 import { SenderLifecycle } from './sender-lifecycle.ts';
 import { SenderOutcomeQueue } from './sender-outcomes.ts';
 import { Timers } from './timers.ts';
@@ -27,6 +28,8 @@ export interface SandboxState {
   readonly timers: Timers;
   readonly deliveries: CallbackDeliveries;
   readonly senderOutcomes: SenderOutcomeQueue;
+  /** Which customer plays which named scenario (scenarios.ts). */
+  readonly scenarios: ScenarioBook;
   /** Every secret the fake issued or accepts, scrubbed by value from the journal and state dumps. */
   readonly secrets: Redactor;
   /**
@@ -77,6 +80,7 @@ export function createSandbox(options: { seed?: string | number; config: Sandbox
       () => nonces.ulid(),
     ),
     senderOutcomes: new SenderOutcomeQueue(),
+    scenarios: new ScenarioBook(() => config.senderActivationMs),
     secrets,
     changed: () => {},
   };
@@ -98,6 +102,7 @@ export function createSandbox(options: { seed?: string | number; config: Sandbox
       state.faults.clear();
       state.journal.clear();
       state.senderOutcomes.clear();
+      state.scenarios.clear();
       const next = seed ?? options.seed;
       ids.reseed(next);
       nonces.reseed(deriveSeed(next, 'nonces'));

@@ -22,11 +22,22 @@ const SAVE_AFTER_MS = 1000;
 
 const pendingOutcomeSchema = z.object({
   senderId: z.string(),
-  change: z.object({
-    state: z.enum(['ACTIVE', 'ERROR', 'SUSPENDED', 'INACTIVE']),
-    errorCode: senderErrorCodeSchema.optional(),
-    errorReason: z.string().optional(),
-  }),
+  changes: z.array(
+    z.object({
+      state: z.enum([
+        'ACTIVE',
+        'ERROR',
+        'SUSPENDED',
+        'INACTIVE',
+        'PENDING_VERIFICATION',
+        'REJECTED',
+      ]),
+      errorCode: senderErrorCodeSchema.optional(),
+      errorReason: z.string().optional(),
+      displayName: z.enum(['PENDING', 'APPROVED']).optional(),
+    }),
+  ),
+  delayMs: z.number(),
   dueAt: z.number(),
 });
 
@@ -163,7 +174,8 @@ export class SandboxStateFile {
       // Saved with no outcome armed (cannot happen unless the file was edited): the default one.
       const outcome: PendingOutcome = armed.get(sender.id) ?? {
         senderId: sender.id,
-        change: { state: 'ACTIVE' },
+        changes: [{ state: 'ACTIVE' }],
+        delayMs: sandbox.config.senderActivationMs,
         dueAt: Date.now() + sandbox.config.senderActivationMs,
       };
       sandbox.senders.resume(outcome);

@@ -28,11 +28,17 @@ export interface SandboxUrls {
   provisioning: string;
   conversation: Record<ConversationRegion, string>;
   sandbox: string;
+  /**
+   * The origin SendZen's onboarding iframe is served from and posts its result from: a port of its
+   * own, as app.sendzen.io is not the partner's origin (contracts A.2).
+   */
+  sendzenIframe: string;
 }
 
-export function urlsFor(base: string): SandboxUrls {
+export function urlsFor(base: string, iframeBase = base): SandboxUrls {
   const conversation = `${base}${UPSTREAM_PREFIXES.conversation}`;
   return {
+    sendzenIframe: iframeBase,
     sendzen: `${base}${UPSTREAM_PREFIXES.sendzen}`,
     sinchAuth: `${base}${UPSTREAM_PREFIXES['sinch-auth']}`,
     subprojects: `${base}${UPSTREAM_PREFIXES.subprojects}`,

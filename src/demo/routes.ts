@@ -49,6 +49,8 @@ export interface DemoOptions {
   apiKey: string;
   /** The origin the SendZen iframe is served from and posts its result from. */
   sendzenOrigin: string;
+  /** The bundled fake's named scenarios the start form offers beside the happy path. */
+  scenarios?: { value: string; label: string }[];
 }
 
 // The page's files are not compiled: the build reads them from the source tree too.
@@ -74,7 +76,10 @@ const startSchema = z.object({
     .optional()
     .transform((v) => v || undefined),
   region: z.enum(['US', 'EU', 'BR']).default('US'),
-  /** A named sandbox scenario (the `sandbox-scenario` label); empty for the happy path. */
+  /**
+   * A named scenario of the bundled fake (GET /_sandbox/scenarios): passed as the
+   * `sandbox-scenario` label, which the fake reads off the customer's Sinch subproject.
+   */
   scenario: z
     .string()
     .trim()
@@ -83,11 +88,8 @@ const startSchema = z.object({
     .transform((v) => v || undefined),
 });
 
-/**
- * The scenarios the start form offers. The hook for named sandbox scenarios: each value goes to
- * onboardCustomer as the `sandbox-scenario` label; the empty value sends no label.
- */
-const SCENARIOS: { value: string; label: string }[] = [{ value: '', label: 'Happy path' }];
+/** The start form's first choice: no scenario, no label. */
+const HAPPY_PATH = { value: '', label: 'Happy path' };
 
 export const SCENARIO_LABEL = 'sandbox-scenario';
 
@@ -274,7 +276,7 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
           sendzenOrigin,
           serverTime: new Date().toISOString(),
           steps,
-          scenarios: SCENARIOS,
+          scenarios: [HAPPY_PATH, ...(options.scenarios ?? [])],
         });
         return true;
       }

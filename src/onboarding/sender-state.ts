@@ -26,9 +26,19 @@ function compareTimes(a: string, b: string): number {
   return at - bt || (a.length === b.length ? compareStrings(a, b) : 0);
 }
 
+/**
+ * The sender's state as the onboarding sees it. `state` has no REJECTED: Sinch reports a rejected
+ * sender through its pending change (`changes.status: REJECTED`, contracts D.4 and D.7's
+ * WHATSAPP_SENDER_REJECTED), so a sender not yet live whose change was rejected or failed is that.
+ */
 export function senderState(sender: Sender): string {
-  return sender.state ?? sender.changes?.status ?? 'IN_PROGRESS';
+  const change = sender.changes?.status;
+  const live = sender.state !== undefined && !NOT_YET_LIVE.has(sender.state);
+  if (!live && (change === 'REJECTED' || change === 'ERROR')) return change;
+  return sender.state ?? change ?? 'IN_PROGRESS';
 }
+
+const NOT_YET_LIVE = new Set(['IN_PROGRESS', 'PENDING_VERIFICATION']);
 
 /** Stores the sender unless what we hold is newer. Returns the row as stored, and whether it changed. */
 export function recordSender(

@@ -74,7 +74,12 @@ beforeAll(async () => {
     LOG_LEVEL: 'silent',
     STEP_RETRY_BASE_MS: '20',
   });
-  sendzenOrigin = `http://127.0.0.1:${sandboxPort}`;
+  // The fake serves the SendZen iframe from an origin of its own (another port), as SendZen does.
+  sendzenOrigin = (
+    (await (await fetch(`${gateway.url}/demo/api/config`)).json()) as { sendzenOrigin: string }
+  ).sendzenOrigin;
+  expect(sendzenOrigin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(sendzenOrigin).not.toBe(`http://127.0.0.1:${sandboxPort}`);
   const printed = /gwk_[A-Za-z0-9_-]+/.exec(gateway.stdout());
   if (!printed) throw new Error(`npm start printed no development key:\n${gateway.output()}`);
   devKey = printed[0];

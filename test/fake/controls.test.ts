@@ -189,3 +189,60 @@ describe('the sandbox controls', () => {
     expect(sender.status).toBe(404);
   });
 });
+
+describe('scenario controls', () => {
+  it('list the catalogue, choose one per customer, and refuse what is not in it', async () => {
+    const catalogue = (await control(fake, 'GET', '/scenarios')).body;
+    const names = catalogue.scenarios.map((s: { name: string }) => s.name);
+    expect(names).toContain('rejected');
+    const senderError = catalogue.scenarios.find(
+      (s: { name: string }) => s.name === 'sender-error',
+    );
+    expect(senderError.errorCodes).toContain('NO_PRICING_PLAN');
+
+    const chosen = await control(fake, 'POST', '/scenarios', {
+      clientIdentifier: 'scenario-customer',
+      scenario: 'sender-error:NO_PROJECT_ID',
+      params: { delayMs: 10 },
+    });
+    expect(chosen.status).toBe(201);
+    expect(chosen.body).toMatchObject({
+      scenario: 'sender-error:NO_PROJECT_ID',
+      params: { errorCode: 'NO_PROJECT_ID', delayMs: 10 },
+      subprojectId: null,
+    });
+    expect((await control(fake, 'GET', '/scenarios')).body.chosen).toContainEqual(
+      expect.objectContaining({ clientIdentifier: 'scenario-customer' }),
+    );
+
+    for (const bad of [
+      { clientIdentifier: 'x', scenario: 'nope' },
+      { clientIdentifier: 'x', scenario: 'happy:NO_PROJECT_ID' },
+      { clientIdentifier: 'x', scenario: 'happy', params: { delayMs: -1 } },
+      { scenario: 'happy' },
+    ]) {
+      expect((await control(fake, 'POST', '/scenarios', bad)).status).toBe(400);
+    }
+  });
+
+  it('a signup control without a status does what the customer’s scenario says', async () => {
+    const onboarded = await call('POST', `${fake.urls.sendzen}/v1/partner/onboard`, {
+      auth: `Bearer ${fake.credentials.sendzenPartnerKey}`,
+      body: { client_identifier: 'cancelling-customer' },
+    });
+    expect(onboarded.status).toBe(200);
+    await control(fake, 'POST', '/scenarios', {
+      clientIdentifier: 'cancelling-customer',
+      scenario: 'customer-cancels',
+    });
+    const played = await control(fake, 'POST', '/sendzen/signups', {
+      clientIdentifier: 'cancelling-customer',
+    });
+    expect(played.body.result).toMatchObject({ status: 'failed' });
+    const closed = await control(fake, 'POST', '/sendzen/signups', {
+      clientIdentifier: 'cancelling-customer',
+      action: 'close',
+    });
+    expect(closed.body).toEqual({ result: null });
+  });
+});

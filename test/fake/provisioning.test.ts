@@ -222,6 +222,58 @@ describe('a WhatsApp sender', () => {
     expect(read.bearerToken).toBeUndefined();
   });
 
+  it('plays PENDING_VERIFICATION then ACTIVE, with a callback for each', async () => {
+    await registerWebhook(['ALL']);
+    await control(fake, 'POST', '/sinch/sender-outcomes', {
+      state: 'PENDING_VERIFICATION',
+      afterMs: 10,
+    });
+    const sender = await createSender();
+    await eventually(() => callbacks('WHATSAPP_SENDER_ACTIVE')[0]);
+    const pending = callbacks('WHATSAPP_SENDER_PENDING_VERIFICATION');
+    expect(pending).toHaveLength(1);
+    expect((pending[0]!.json as Loose).payload).toMatchObject({
+      id: sender.id,
+      state: 'PENDING_VERIFICATION',
+    });
+    const read = (await call('GET', `${senders()}/${sender.id}`, { auth })).body;
+    expect(read).toMatchObject({ state: 'ACTIVE', bearerToken: expect.any(String) });
+  });
+
+  it('plays REJECTED on the pending change, with the reason, and no bearer token', async () => {
+    await registerWebhook(['WHATSAPP_SENDER_REJECTED']);
+    await control(fake, 'POST', '/sinch/sender-outcomes', {
+      state: 'REJECTED',
+      afterMs: 10,
+      errorReason: 'Business not verified.',
+    });
+    const sender = await createSender();
+    const delivery = await eventually(() => callbacks('WHATSAPP_SENDER_REJECTED')[0]);
+    expect((delivery.json as Loose).payload.changes).toMatchObject({
+      status: 'REJECTED',
+      errorReason: 'Business not verified.',
+    });
+    const read = (await call('GET', `${senders()}/${sender.id}`, { auth })).body;
+    expect(read).toMatchObject({ state: 'IN_PROGRESS', changes: { status: 'REJECTED' } });
+    expect(read.bearerToken).toBeUndefined();
+  });
+
+  it('plays a display name in review: ACTIVE with it PENDING, then APPROVED', async () => {
+    await registerWebhook(['ALL']);
+    await control(fake, 'POST', '/sinch/sender-outcomes', {
+      state: 'DISPLAY_NAME_REVIEW',
+      afterMs: 10,
+    });
+    await createSender();
+    const active = await eventually(() => callbacks('WHATSAPP_SENDER_ACTIVE')[0]);
+    expect((active.json as Loose).payload.metadata.displayName.status).toBe('PENDING');
+    const updated = await eventually(() => callbacks('WHATSAPP_SENDER_DISPLAY_NAME_UPDATED')[0]);
+    expect((updated.json as Loose).payload).toMatchObject({
+      state: 'ACTIVE',
+      metadata: { displayName: { status: 'APPROVED' } },
+    });
+  });
+
   it('consumes scripted outcomes first in, first out', async () => {
     await control(fake, 'POST', '/sinch/sender-outcomes', { state: 'ERROR', afterMs: 0 });
     await control(fake, 'POST', '/sinch/sender-outcomes', { state: 'ACTIVE', afterMs: 0 });

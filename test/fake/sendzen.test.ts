@@ -108,9 +108,14 @@ describe('SendZen partner onboarding', () => {
     expect(body.user_data.client_identifier).toBe('customer-12345');
     expect(body.user_data.project_id).toMatch(/^proj_[0-9a-f]{12}$/);
     expect(body.user_data.api_key).toMatch(/^sk_live_[A-Za-z0-9]{24}$/);
+    // Served from an origin of its own, as app.sendzen.io is not api.sendzen.io.
+    expect(new URL(fake.urls.sendzenIframe).origin).not.toBe(new URL(fake.url).origin);
     expect(body.iframe_url).toMatch(
-      new RegExp(`^${fake.url}/sendzen/onboard/iframe\\?token=[A-Za-z0-9]+$`),
+      new RegExp(`^${fake.urls.sendzenIframe}/sendzen/onboard/iframe\\?token=[A-Za-z0-9]+$`),
     );
+    // Its own port serves the iframe's page, and nothing of the APIs.
+    expect((await call('GET', body.iframe_url)).status).toBe(200);
+    expect((await call('GET', `${fake.urls.sendzenIframe}/_sandbox`)).status).toBe(404);
     expect(body.webhook).toEqual({
       url: `${receiver.url}/webhooks/sendzen`,
       valid: true,
@@ -166,41 +171,66 @@ describe('the fake SendZen iframe', () => {
     expect(page.text).not.toMatch(/(src|href)="https?:/);
   });
 
-  it('has working buttons: a click records the signup and posts it to the embedding page', async () => {
-    const { iframe_url, user_data } = (await onboard({ client_identifier: 'browser' })).body;
+  /** Loads the iframe page's own script in just enough of a browser for it to run. */
+  async function openPage(clientIdentifier: string) {
+    const { iframe_url, user_data } = (await onboard({ client_identifier: clientIdentifier })).body;
     const page = (await call('GET', iframe_url)).text;
     const script = /<script>([\s\S]*?)<\/script>/.exec(page)?.[1];
     expect(script).toBeDefined();
 
-    // Just enough of a browser for the page's own script to run.
     const clicks: Record<string, () => void> = {};
     const button = (id: string) => ({
       id,
       disabled: false,
+      dataset: { action: id },
       addEventListener: (_event: string, listener: () => void) => {
         clicks[id] = listener;
       },
     });
-    const buttons = [button('complete'), button('cancel')];
+    const buttons = ['complete', 'cancel', 'error', 'slow', 'close'].map(button);
     const status = { textContent: '', dataset: {} as Record<string, string> };
+    const progress = { hidden: true };
     const posted: { message: Loose; targetOrigin: string }[] = [];
+    const window = {
+      closed: false,
+      close: () => {
+        window.closed = true;
+      },
+      parent: {
+        postMessage: (message: unknown, targetOrigin: string) =>
+          posted.push({ message, targetOrigin }),
+      },
+    };
     runInNewContext(script!, {
       document: {
         getElementById: (id: string) =>
-          id === 'status' ? status : buttons.find((b) => b.id === id),
+          id === 'status'
+            ? status
+            : id === 'progress'
+              ? progress
+              : buttons.find((b) => b.id === id),
         querySelectorAll: () => buttons,
       },
-      window: {
-        parent: {
-          postMessage: (message: unknown, targetOrigin: string) =>
-            posted.push({ message, targetOrigin }),
-        },
-      },
+      window,
       fetch: (path: string, init: RequestInit) => fetch(new URL(path, fake.url), init),
       JSON,
       Array,
       Error,
     });
+    return { page, user_data, clicks, buttons, status, posted, window };
+  }
+
+  it('has working buttons: a click records the signup and posts it to the embedding page', async () => {
+    const { page, user_data, clicks, buttons, status, posted } = await openPage('browser');
+    for (const label of [
+      'Complete signup',
+      'Cancel',
+      'Fail midway',
+      'Complete slowly',
+      'Close window',
+    ]) {
+      expect(page).toContain(label);
+    }
 
     clicks.complete!();
     expect(buttons.every((b) => b.disabled)).toBe(true);
@@ -214,6 +244,25 @@ describe('the fake SendZen iframe', () => {
     expect(status.textContent).toMatch(/^Signup completed: WABA \d{15}, phone number \d{15}\.$/);
     const state = (await control(fake, 'GET', '/state')).body;
     expect(state.records.sendzenProjects[0].lastSignup).toEqual(post!.message);
+  });
+
+  it('fails midway with an error message, and closes without posting anything', async () => {
+    const failing = await openPage('browser-error');
+    failing.clicks.error!();
+    const [post] = await eventually(() => (failing.posted.length > 0 ? failing.posted : undefined));
+    expect(post!.message).toMatchObject({ status: 'failed', client_identifier: 'browser-error' });
+    expect(post!.message.message).toMatch(/Embedded Signup failed/);
+
+    const closing = await openPage('browser-close');
+    closing.clicks.close!();
+    await eventually(() => (closing.window.closed ? true : undefined));
+    expect(closing.posted).toEqual([]);
+    expect(closing.status.dataset.outcome).toBe('closed');
+    const state = (await control(fake, 'GET', '/state')).body;
+    const project = state.records.sendzenProjects.find(
+      (p: Loose) => p.clientIdentifier === 'browser-close',
+    );
+    expect(project.lastSignup).toBeNull();
   });
 
   it('answers 404 for an unknown link and 410 for an expired one', async () => {

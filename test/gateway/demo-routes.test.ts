@@ -128,6 +128,17 @@ describe('the demo backend', () => {
     expect(calls[0]!.authorization).toBe(`Bearer ${API_KEY}`);
     expect(calls[0]!.query).toContain('onboardCustomer');
     expect(calls[0]!.variables).toEqual({ input: { clientIdentifier: 'acme', region: 'EU' } });
+
+    // A scenario of the bundled fake travels as the sandbox-scenario label.
+    calls.length = 0;
+    await post('/demo/api/onboardings', { clientIdentifier: 'acme', scenario: 'rejected' });
+    expect(calls[0]!.variables).toEqual({
+      input: {
+        clientIdentifier: 'acme',
+        region: 'US',
+        labels: [{ key: 'sandbox-scenario', value: 'rejected' }],
+      },
+    });
   });
 
   it('passes a chosen sandbox scenario on as the `sandbox-scenario` label, and serves the choices', async () => {
