@@ -92,7 +92,9 @@ export class StepRunner {
     if (this.#stopped || at >= this.#timerAt) return;
     clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(() => void this.#tick(), Math.max(0, at - this.#deps.now()));
+    // A millisecond late rather than early: a timer may fire a hair before `now()` reaches `at`,
+    // and a look that finds the step not yet due would then wait for the idle look (30 s).
+    this.#timer = setTimeout(() => void this.#tick(), Math.max(0, at - this.#deps.now()) + 1);
   }
 
   /**
@@ -211,6 +213,8 @@ export class StepRunner {
       const next = await this.#deps.onboardingStore.nextDueAt();
       // Work that is due but did not fit is picked up when a running step finishes (#launch).
       if (next !== null && next > this.#deps.now()) this.wakeAt(next);
+      // Due, yet nothing runs whose end would look again (it fell due during this look): soon.
+      else if (next !== null && this.#inFlight.size === 0) this.wakeAt(this.#deps.now() + 50);
       this.wakeAt(this.#deps.now() + MAX_IDLE_MS);
     } catch (error) {
       this.#deps.logger.error(

@@ -37,6 +37,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 let gateway: (ChildGateway & { url: string }) | undefined;
 let sendzenOrigin: string;
+/** The fake's own port, where its controls answer (the iframe's origin is another). */
+let fakeUrl: string;
 let devKey: string;
 let dir: string | undefined;
 let context: BrowserContext | undefined;
@@ -66,9 +68,13 @@ beforeAll(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), 'demo-browser-'));
   const sandboxPort = await freePort();
+  fakeUrl = `http://127.0.0.1:${sandboxPort}`;
+  // The iframe's own origin: a port of its own, free rather than SANDBOX_PORT + 1.
+  const iframePort = await freePort();
   gateway = await startChildGateway({
     PORT: String(await freePort()),
     SANDBOX_PORT: String(sandboxPort),
+    SANDBOX_IFRAME_PORT: String(iframePort),
     SANDBOX_SENDER_ACTIVATION_MS: '300',
     DATABASE_FILE: join(dir, 'gateway.sqlite'),
     LOG_LEVEL: 'silent',
@@ -237,10 +243,11 @@ describe('the partner-panel demo at /', () => {
     await page.goto(`${gateway!.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
     await page.waitForSelector('[data-testid="feed-state"]:text-is("live")');
-    // The hook for named sandbox scenarios: the backend's list, the happy path only so far.
-    expect(await page.locator('[data-testid="scenario"] option').allInnerTexts()).toEqual([
-      'Happy path',
-    ]);
+    // The fake's named scenarios, the happy path first (and chosen).
+    const scenarios = await page.locator('[data-testid="scenario"] option').allInnerTexts();
+    expect(scenarios[0]).toBe('Happy path');
+    expect(scenarios.some((s) => s.startsWith('rejected:'))).toBe(true);
+    expect(await page.locator('[data-testid="scenario"]').inputValue()).toBe('');
 
     await startOnboarding('acme-bakery', 'Acme Bakery', 'EU');
     await signupFrame().locator('#complete').waitFor();
@@ -397,7 +404,7 @@ describe('the partner-panel demo at /', () => {
 
   it('explains a failed sender in plain words, with the code under Details and no Retry where a retry cannot help', async () => {
     // The next sender Sinch creates fails: the partner's account has no WhatsApp pricing plan.
-    const scripted = await fetch(`${sendzenOrigin}/_sandbox/sinch/sender-outcomes`, {
+    const scripted = await fetch(`${fakeUrl}/_sandbox/sinch/sender-outcomes`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ state: 'ERROR', errorCode: 'NO_PRICING_PLAN' }),

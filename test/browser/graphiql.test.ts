@@ -34,6 +34,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 let gateway: (ChildGateway & { url: string }) | undefined;
 let dir: string | undefined;
 let sandboxPort: number;
+let iframePort: number;
 let context: BrowserContext | undefined;
 let page: Page;
 const blocked: string[] = [];
@@ -48,9 +49,12 @@ beforeAll(async () => {
   }
   dir = mkdtempSync(join(tmpdir(), 'graphiql-browser-'));
   sandboxPort = await freePort();
+  // The iframe's own origin: a port of its own, free rather than SANDBOX_PORT + 1.
+  iframePort = await freePort();
   gateway = await startChildGateway({
     PORT: String(await freePort()),
     SANDBOX_PORT: String(sandboxPort),
+    SANDBOX_IFRAME_PORT: String(iframePort),
     SANDBOX_SENDER_ACTIVATION_MS: '300',
     DATABASE_FILE: join(dir, 'gateway.sqlite'),
     LOG_LEVEL: 'silent',

@@ -17,15 +17,19 @@ import { until } from '../support/windows.ts';
 
 let gateway: ChildGateway & { url: string };
 let sandboxPort: number;
+let iframePort: number;
 let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'graphiql-'));
   sandboxPort = await freePort();
+  // The iframe's own origin: a port of its own, free rather than SANDBOX_PORT + 1.
+  iframePort = await freePort();
   gateway = await startChildGateway({
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
     SANDBOX_PORT: String(sandboxPort),
+    SANDBOX_IFRAME_PORT: String(iframePort),
     SANDBOX_SENDER_ACTIVATION_MS: '300',
     STEP_RETRY_BASE_MS: '20',
     DATABASE_FILE: join(dir, 'gateway.sqlite'),
@@ -156,7 +160,8 @@ describe("GraphiQL's walkthrough", () => {
         onboarding: { id: string; iframeUrl: string };
       };
       expect(started.created).toBe(true);
-      expect(started.onboarding.iframeUrl).toContain(`127.0.0.1:${sandboxPort}`);
+      // The iframe has an origin of its own: the port after the fake's.
+      expect(started.onboarding.iframeUrl).toContain(`127.0.0.1:${iframePort}`);
       const client = JSON.parse(tabNamed(defaultTabs, 'Start').variables!).clientIdentifier;
       await watch.waitFor((v) => v.onboardingsUpdated.clientIdentifier === client);
 

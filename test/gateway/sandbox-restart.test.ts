@@ -47,6 +47,8 @@ async function sandboxSetup(extra: Record<string, string> = {}): Promise<Sandbox
   const dir = mkdtempSync(join(tmpdir(), 'sandbox-restart-'));
   dirs.push(dir);
   const sandboxPort = await freePort();
+  // The iframe's own origin: a port of its own, free rather than SANDBOX_PORT + 1.
+  const iframePort = await freePort();
   return {
     dir,
     fakeUrl: `http://127.0.0.1:${sandboxPort}`,
@@ -54,6 +56,7 @@ async function sandboxSetup(extra: Record<string, string> = {}): Promise<Sandbox
       HOST: '127.0.0.1',
       PORT: String(await freePort()),
       SANDBOX_PORT: String(sandboxPort),
+      SANDBOX_IFRAME_PORT: String(iframePort),
       DATABASE_FILE: join(dir, 'gateway.sqlite'),
       LOG_LEVEL: 'silent',
       SANDBOX_SENDER_ACTIVATION_MS: '2500',

@@ -5,7 +5,12 @@ describe('configuration', () => {
   it('starts in sandbox mode with no configuration at all', () => {
     const config = loadConfig({});
     expect(config.mode).toBe('sandbox');
-    expect(config.sandbox).toEqual({ port: 4010, senderActivationMs: 3_000, allowRemote: false });
+    expect(config.sandbox).toEqual({
+      port: 4010,
+      iframePort: 4011,
+      senderActivationMs: 3_000,
+      allowRemote: false,
+    });
     expect(config.host).toBe('127.0.0.1');
     expect(config.port).toBe(4000);
     expect(config.autoProvision).toBe(true);
