@@ -4,7 +4,7 @@
 import type { SenderRow } from '../db/schema.ts';
 import type { OnboardingDraft } from '../db/store.ts';
 import { last4, type Sealer } from '../secrets/seal.ts';
-import type { Sender } from '../upstreams/sinch/contract.ts';
+import type { Sender, SenderErrorCode } from '../upstreams/sinch/contract.ts';
 import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
 import { sealSenderToken } from './secrets.ts';
 
@@ -109,17 +109,41 @@ export type SenderVerdict =
       error: { upstream: string; code: string; message: string; retryable: boolean };
     };
 
+/**
+ * Sender errors a retry only repeats (a new sender fails the same way) until someone outside the
+ * gateway acts: billing or the Sinch account's set-up, a number or WABA held elsewhere, an
+ * unverified number or business, Meta's rejection. The rest are worth a retry.
+ */
+const RETRY_CANNOT_HELP: ReadonlySet<string> = new Set<SenderErrorCode | 'REJECTED'>([
+  'NO_PRICING_PLAN',
+  'CANNOT_ASSIGN_CREDIT_LINE',
+  'CANNOT_ASSIGN_SYSTEM_USER',
+  'NO_NOVA_ACCOUNT_ID',
+  'NOVA_ACCOUNT_ID_CONFLICT',
+  'NO_PROJECT_ID',
+  'PROJECT_ID_CONFLICT',
+  'DUPLICATES_ON_SENDER_PHONE_NUMBER',
+  'REQUESTED_PHONE_NUMBER_OR_COUNTRY_CODE_CONFLICT',
+  'WABA_CONNECTED_TO_ANOTHER_PROJECT',
+  'MULTIPLE_WABA_FOR_PROJECT_ID',
+  'NO_VERIFIED_PHONE_NUMBER',
+  'NOT_VERIFIED_REQUESTED_PHONE_NUMBER',
+  'NOT_VERIFY_BUSINESS_VIA_WHATSAPP',
+  'REJECTED',
+]);
+
 /** What a sender's state means for the WHATSAPP_SENDER step. */
 export function senderVerdict(row: SenderRow): SenderVerdict {
   if (row.state === 'ACTIVE' && row.bearerTokenSealed) return { status: 'SUCCEEDED' };
   if (row.state === 'ERROR' || row.state === 'REJECTED') {
+    const code = row.errorCode ?? row.state;
     return {
       status: 'FAILED',
       error: {
         upstream: 'sinch-provisioning',
-        code: row.errorCode ?? row.state,
+        code,
         message: row.errorReason ?? 'Sinch could not activate the WhatsApp sender.',
-        retryable: true,
+        retryable: !RETRY_CANNOT_HELP.has(code),
       },
     };
   }
@@ -130,7 +154,8 @@ export function senderVerdict(row: SenderRow): SenderVerdict {
         upstream: 'sinch-provisioning',
         code: `SENDER_${row.state}`,
         message: `The WhatsApp sender is ${row.state.toLowerCase()}.`,
-        retryable: true,
+        // A deleted sender is made again; a suspended one stays suspended until Meta lifts it.
+        retryable: row.state === 'INACTIVE',
       },
     };
   }

@@ -157,7 +157,8 @@ describe('Sinch will not activate the sender', () => {
       step: 'WHATSAPP_SENDER',
       code: 'NO_PRICING_PLAN',
       upstream: 'sinch-provisioning',
-      retryable: true,
+      // A retry repeats it until the partner accepts the plan; once they have, it works.
+      retryable: false,
       message: 'The pricing plan was not accepted.',
     });
     expect(failed.sender).toMatchObject({ state: 'ERROR', errorCode: 'NO_PRICING_PLAN' });

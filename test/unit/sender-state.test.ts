@@ -62,8 +62,28 @@ describe('senderVerdict', () => {
         upstream: 'sinch-provisioning',
         code: 'REJECTED',
         message: 'Business not verified.',
-        retryable: true,
+        retryable: false,
       },
     });
+  });
+
+  it('says a retry can help only where a new sender could fare better', () => {
+    const retryable = (fields: Partial<SenderRow>) => {
+      const verdict = senderVerdict(row(fields));
+      return verdict.status === 'FAILED' ? verdict.error.retryable : undefined;
+    };
+    // Billing, a number held elsewhere, an unverified business: someone must act first.
+    expect(retryable({ state: 'ERROR', errorCode: 'NO_PRICING_PLAN' })).toBe(false);
+    expect(retryable({ state: 'ERROR', errorCode: 'WABA_CONNECTED_TO_ANOTHER_PROJECT' })).toBe(
+      false,
+    );
+    expect(retryable({ state: 'ERROR', errorCode: 'NOT_VERIFY_BUSINESS_VIA_WHATSAPP' })).toBe(
+      false,
+    );
+    expect(retryable({ state: 'SUSPENDED' })).toBe(false);
+    // A hiccup on Sinch's or Meta's side, or a deleted sender: another try may well work.
+    expect(retryable({ state: 'ERROR', errorCode: 'CANNOT_REGISTER_TO_CLOUD_API' })).toBe(true);
+    expect(retryable({ state: 'ERROR', errorCode: 'UNKNOWN_ERROR' })).toBe(true);
+    expect(retryable({ state: 'INACTIVE' })).toBe(true);
   });
 });
