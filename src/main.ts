@@ -45,6 +45,7 @@ async function main() {
               // The iframe posts from an origin of its own, as SendZen's does.
               sendzenOrigin: fake.urls.sendzenIframe,
               scenarios,
+              fakeControlsUrl: fake.urls.sandbox,
             });
             const reset = createSandboxResetRoute({
               onboardings: database.onboardings,

@@ -51,6 +51,12 @@ export interface DemoOptions {
   sendzenOrigin: string;
   /** The bundled fake's named scenarios the start form offers beside the happy path. */
   scenarios?: { value: string; label: string }[];
+  /**
+   * The fake's controls (`/_sandbox`): a chosen scenario is bound to the customer there before the
+   * onboarding starts, so the parts that happen before the Sinch subproject exists (SendZen's
+   * answers, the signup) play it too; the label alone reaches the fake only with the subproject.
+   */
+  fakeControlsUrl?: string;
 }
 
 // The page's files are not compiled: the build reads them from the source tree too.
@@ -171,6 +177,9 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
       const issue = parsed.error.issues[0]!;
       throw new DemoError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
+    if (parsed.data.scenario && options.fakeControlsUrl) {
+      await chooseScenario(parsed.data.clientIdentifier, parsed.data.scenario);
+    }
     const data = await gateway.gql<{
       onboardCustomer: {
         created: boolean;
@@ -184,6 +193,18 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
       { token: sessionToken, expiresAt: sessionExpiresAt, onboarding },
       { created },
     );
+  }
+
+  async function chooseScenario(clientIdentifier: string, scenario: string) {
+    const res = await fetch(`${options.fakeControlsUrl}/scenarios`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientIdentifier, scenario }),
+    });
+    if (!res.ok) {
+      const problem = (await res.json().catch(() => ({}))) as { message?: string };
+      throw new DemoError(400, `scenario: ${problem.message ?? `the fake answered ${res.status}`}`);
+    }
   }
 
   function onboardInput({ scenario, ...fields }: z.infer<typeof startSchema>) {

@@ -521,3 +521,66 @@ describe('the partner-panel demo at /', () => {
     }
   });
 });
+
+describe('every sandbox scenario the demo offers', () => {
+  /** What the customer does in the iframe for each scenario that is about the signup. */
+  const BUTTON: Record<string, string> = {
+    'customer-cancels': '#cancel',
+    'signup-error': '#error',
+    'slow-signup': '#slow',
+  };
+
+  it('plays each from the start form to the end a real onboarding would reach', async () => {
+    const catalogue = (
+      (await (await fetch(`${fakeUrl}/_sandbox/scenarios`)).json()) as {
+        scenarios: { name: string; endsIn: string }[];
+      }
+    ).scenarios;
+    const offered = (
+      await page
+        .locator('[data-testid="scenario"] option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value))
+    ).filter((value) => value !== '');
+    expect(offered.length).toBeGreaterThan(0);
+    expect(offered.sort()).toEqual(
+      catalogue
+        .map((s) => s.name)
+        .filter((name) => name !== 'happy')
+        .sort(),
+    );
+
+    for (const name of offered) {
+      const endsIn = catalogue.find((s) => s.name === name)!.endsIn;
+      const expected = endsIn.startsWith('ACTION_REQUIRED') ? 'ACTION_REQUIRED' : 'READY';
+      await page.selectOption('[data-testid="scenario"]', name);
+      await startOnboarding(`sc-${name}`, `Scenario ${name}`, 'EU');
+      await clickInSignup(BUTTON[name] ?? '#complete');
+      try {
+        await waitForStatus(expected);
+      } catch (error) {
+        throw new Error(`scenario ${name} (ends in ${endsIn})`, { cause: error });
+      }
+    }
+    await page.selectOption('[data-testid="scenario"]', '');
+  });
+});
+
+/**
+ * Clicks a button of the signup iframe's page once it has loaded (a click while the frame
+ * navigates is lost with it), again should the page have put up a newer link meanwhile.
+ */
+async function clickInSignup(selector: string): Promise<void> {
+  await until(async () => {
+    const url = await iframeUrl();
+    const frame = page.frames().find((f) => url !== null && f.url() === new URL(url).href);
+    if (!frame) return undefined;
+    await frame.waitForLoadState('load');
+    return frame
+      .locator(selector)
+      .click({ timeout: 5_000 })
+      .then(
+        () => true,
+        () => undefined,
+      );
+  });
+}
