@@ -45,7 +45,13 @@ const eventTypes = (o: OnboardingView, name?: string) =>
 async function play(clientIdentifier: string, how: { control?: string; label?: string }) {
   if (how.control) await choose(clientIdentifier, how.control);
   const o = await onboard(clientIdentifier, how.label);
-  await t.waitForOnboarding(o.id, (x) => x.iframeUrl !== null);
+  // A label reaches the fake with the customer's Sinch subproject: the customer acts after that.
+  await t.waitForOnboarding(
+    o.id,
+    (x) =>
+      x.iframeUrl !== null &&
+      (how.label === undefined || step(x, 'SINCH_SUBPROJECT').status === 'SUCCEEDED'),
+  );
   const acted = await customerActs(clientIdentifier);
   return { o, acted };
 }
