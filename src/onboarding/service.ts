@@ -124,6 +124,7 @@ export class Onboardings {
       onboarding: {
         id,
         clientIdentifier: input.clientIdentifier,
+        attempt: 1,
         displayName: input.displayName ?? input.clientIdentifier,
         region: input.region ?? 'US',
         metaLocalStorage: input.metaLocalStorage ?? null,
