@@ -138,12 +138,15 @@ export class Onboardings {
     const id = ulid();
     const attempt = (latest?.onboarding.attempt ?? 0) + 1;
     if (latest?.onboarding.status === 'ACTION_REQUIRED') {
-      // First, so the failed attempt's steps stop before the new one's start.
-      await this.#cancel(
+      // First, so the failed attempt's steps stop before the new one's start; and only while it
+      // is still failed: a retry that got it going again since it was read keeps it.
+      const ended = await this.#cancel(
         latest.onboarding.id,
         'The onboarding was cancelled for the customer to start again; no further steps will run',
         { reason: 'start_again' },
+        (draft) => draft.onboarding.status === 'ACTION_REQUIRED',
       );
+      if (ended.onboarding.status !== 'CANCELLED') return { snapshot: ended, created: false };
     }
     const now = this.#deps.now();
     const seal = (kind: OnboardingSecretKind) =>
@@ -389,9 +392,10 @@ export class Onboardings {
     id: string,
     message: string,
     data?: Record<string, unknown>,
+    onlyIf: (draft: OnboardingSnapshot) => boolean = () => true,
   ): Promise<OnboardingSnapshot> {
     return change(this.#deps, id, (draft) => {
-      if (draft.onboarding.cancelledAt !== null) return [];
+      if (draft.onboarding.cancelledAt !== null || !onlyIf(draft)) return [];
       draft.onboarding.cancelledAt = this.#deps.now();
       // Nothing of a cancelled onboarding is due any more.
       for (const step of draft.steps) step.nextAttemptAt = null;
