@@ -33,6 +33,11 @@ export const onboardings = sqliteTable(
   {
     id: text('id').primaryKey(),
     clientIdentifier: text('client_identifier').notNull(),
+    /**
+     * 1 for a customer's first onboarding, then one more each time the customer starts again; the
+     * customer's current onboarding is its latest attempt, the earlier ones its history.
+     */
+    attempt: integer('attempt').notNull().default(1),
     displayName: text('display_name').notNull(),
     region: text('region', { enum: ['US', 'EU', 'BR'] }).notNull(),
     metaLocalStorage: text('meta_local_storage'),
@@ -76,7 +81,8 @@ export const onboardings = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('onboardings_client_identifier').on(t.clientIdentifier),
+    // One onboarding per attempt: two requests starting the same attempt race here, one wins.
+    uniqueIndex('onboardings_client_identifier_attempt').on(t.clientIdentifier, t.attempt),
     index('onboardings_status').on(t.status, t.id),
   ],
 );

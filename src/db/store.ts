@@ -68,10 +68,13 @@ export interface Page<T> {
 
 export interface OnboardingStore {
   get(id: string): Promise<OnboardingSnapshot | null>;
+  /** The customer's current onboarding: its latest attempt. */
   idByClientIdentifier(clientIdentifier: string): Promise<string | undefined>;
+  /** The customer's attempts before `attempt`, newest first: its history. */
+  earlierAttemptIds(clientIdentifier: string, attempt: number): Promise<string[]>;
   /**
    * Stores a new onboarding with its steps and first events in one transaction. False when the
-   * client identifier is taken (a concurrent create won).
+   * customer already has an onboarding with its attempt number (a concurrent create won).
    */
   create(snapshot: OnboardingSnapshot, events: NewEvent[]): Promise<boolean>;
   /**

@@ -29,6 +29,12 @@ export interface OnboardCustomerInput {
   metaLocalStorage?: string;
   labels?: Record<string, string>;
   autoProvision?: boolean;
+  /**
+   * Whether a customer whose latest onboarding failed (ACTION_REQUIRED) starts a new attempt, the
+   * failed one being cancelled. A cancelled customer starts again without it; a customer whose
+   * onboarding is in progress or READY keeps that one either way.
+   */
+  startAgain?: boolean;
 }
 
 /** A signup result as the vendor's page relayed it from the iframe's message (null: not given). */
@@ -105,18 +111,43 @@ export class Onboardings {
     return this.#deps.onboardingStore.events(onboardingId, page);
   }
 
+  /** The customer's earlier attempts, newest first: its history. */
+  async previousAttempts(snapshot: OnboardingSnapshot): Promise<OnboardingSnapshot[]> {
+    const { clientIdentifier, attempt } = snapshot.onboarding;
+    const ids = await this.#deps.onboardingStore.earlierAttemptIds(clientIdentifier, attempt);
+    const found = await Promise.all(ids.map((id) => this.get(id)));
+    return found.filter((s): s is OnboardingSnapshot => s !== null);
+  }
+
   /**
    * Starts a customer's onboarding, or returns the one that customer already has: the client
-   * identifier is the idempotency key, so a repeat never makes a second upstream project.
+   * identifier is the idempotency key, so a repeat never makes a second upstream project. A
+   * customer whose latest attempt is over starts a new one (see `startsAgain`); concurrent starts
+   * make one, as the attempt number is unique per customer.
    */
   async onboardCustomer(
     input: OnboardCustomerInput,
   ): Promise<{ snapshot: OnboardingSnapshot; created: boolean }> {
     const store = this.#deps.onboardingStore;
-    const existing = await store.idByClientIdentifier(input.clientIdentifier);
-    if (existing) return { snapshot: await this.#require(existing), created: false };
+    const latestId = await store.idByClientIdentifier(input.clientIdentifier);
+    const latest = latestId ? await this.#require(latestId) : null;
+    if (latest && !startsAgain(latest, input.startAgain ?? false)) {
+      return { snapshot: latest, created: false };
+    }
 
     const id = ulid();
+    const attempt = (latest?.onboarding.attempt ?? 0) + 1;
+    if (latest?.onboarding.status === 'ACTION_REQUIRED') {
+      // First, so the failed attempt's steps stop before the new one's start; and only while it
+      // is still failed: a retry that got it going again since it was read keeps it.
+      const ended = await this.#cancel(
+        latest.onboarding.id,
+        'The onboarding was cancelled for the customer to start again; no further steps will run',
+        { reason: 'start_again' },
+        (draft) => draft.onboarding.status === 'ACTION_REQUIRED',
+      );
+      if (ended.onboarding.status !== 'CANCELLED') return { snapshot: ended, created: false };
+    }
     const now = this.#deps.now();
     const seal = (kind: OnboardingSecretKind) =>
       sealOnboardingSecret(this.#deps.sealer, id, kind, newSecret());
@@ -124,6 +155,7 @@ export class Onboardings {
       onboarding: {
         id,
         clientIdentifier: input.clientIdentifier,
+        attempt,
         displayName: input.displayName ?? input.clientIdentifier,
         region: input.region ?? 'US',
         metaLocalStorage: input.metaLocalStorage ?? null,
@@ -161,16 +193,35 @@ export class Onboardings {
       webhooks: [],
     };
     const made = await create(this.#deps, draft, [
-      {
-        type: 'onboarding.created',
-        message: `Onboarding started for ${input.clientIdentifier}`,
-        data: { region: draft.onboarding.region },
-      },
+      latest
+        ? {
+            type: 'onboarding.created',
+            message: `Onboarding started again for ${input.clientIdentifier}: attempt ${attempt}, after attempt ${latest.onboarding.attempt} was ${latest.onboarding.status}`,
+            data: {
+              region: draft.onboarding.region,
+              attempt,
+              previousAttempt: latest.onboarding.id,
+            },
+          }
+        : {
+            type: 'onboarding.created',
+            message: `Onboarding started for ${input.clientIdentifier}`,
+            data: { region: draft.onboarding.region },
+          },
     ]);
     if (!made) {
-      // Two requests for the same new customer raced: the other one made it; answer with it.
+      // Two requests for the same new attempt raced: the other one made it; answer with it.
       const raced = await store.idByClientIdentifier(input.clientIdentifier);
       return { snapshot: await this.#require(raced!), created: false };
+    }
+    if (latest) {
+      await change(this.#deps, latest.onboarding.id, () => [
+        {
+          type: 'onboarding.started_again',
+          message: `The customer started again: attempt ${attempt} replaces this one`,
+          data: { attempt, onboardingId: id },
+        },
+      ]);
     }
     // The caller needs the iframe URL, so the SendZen step runs before answering.
     await this.#runner.runNow(id, 'SENDZEN_PROJECT');
@@ -334,17 +385,21 @@ export class Onboardings {
 
   async cancel(id: string): Promise<OnboardingSnapshot> {
     await this.#require(id);
+    return this.#cancel(id, 'The onboarding was cancelled; no further steps will run');
+  }
+
+  #cancel(
+    id: string,
+    message: string,
+    data?: Record<string, unknown>,
+    onlyIf: (draft: OnboardingSnapshot) => boolean = () => true,
+  ): Promise<OnboardingSnapshot> {
     return change(this.#deps, id, (draft) => {
-      if (draft.onboarding.cancelledAt !== null) return [];
+      if (draft.onboarding.cancelledAt !== null || !onlyIf(draft)) return [];
       draft.onboarding.cancelledAt = this.#deps.now();
       // Nothing of a cancelled onboarding is due any more.
       for (const step of draft.steps) step.nextAttemptAt = null;
-      return [
-        {
-          type: 'onboarding.cancelled',
-          message: 'The onboarding was cancelled; no further steps will run',
-        },
-      ];
+      return [{ type: 'onboarding.cancelled', message, data }];
     });
   }
 
@@ -396,4 +451,16 @@ function refuseIfCancelled(snapshot: OnboardingSnapshot, step: StepName): void {
   if (snapshot.onboarding.cancelledAt !== null) {
     throw new PreconditionError(step, 'The onboarding was cancelled');
   }
+}
+
+/**
+ * Whether onboarding a customer again starts a new attempt rather than answering with the latest.
+ * A cancelled onboarding is over, so a new one starts. A failed one can often still be retried
+ * (retryOnboarding), and starting again signs the customer up again, so that takes the caller's
+ * explicit choice. An onboarding in progress or READY is the customer's: never replaced here (to
+ * replace it, cancel it first).
+ */
+function startsAgain(latest: OnboardingSnapshot, startAgain: boolean): boolean {
+  const { status } = latest.onboarding;
+  return status === 'CANCELLED' || (status === 'ACTION_REQUIRED' && startAgain);
 }

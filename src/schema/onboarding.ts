@@ -120,6 +120,19 @@ builder.node(OnboardingRef, {
     typeof value === 'object' && value !== null && 'onboarding' in value && 'steps' in value,
   fields: (t) => ({
     clientIdentifier: t.string({ resolve: (s) => s.onboarding.clientIdentifier }),
+    attempt: t.int({
+      description:
+        'Which of the customer’s onboardings this is: 1 for the first, one more each time the customer started again.',
+      resolve: (s) => s.onboarding.attempt,
+    }),
+    previousAttempts: t.field({
+      type: [OnboardingRef],
+      description:
+        'The customer’s earlier onboardings (cancelled or failed), newest first. For API keys only: a session token sees its own onboarding and nothing else.',
+      // A browser session is issued for one attempt; the customer's history is the vendor's.
+      authScopes: { read: true },
+      resolve: (s, _args, ctx) => ctx.onboardings.previousAttempts(s),
+    }),
     displayName: t.string({ resolve: (s) => s.onboarding.displayName }),
     region: t.field({ type: RegionEnum, resolve: (s) => s.onboarding.region }),
     metaLocalStorage: t.string({ nullable: true, resolve: (s) => s.onboarding.metaLocalStorage }),
@@ -216,7 +229,7 @@ export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
       clientIdentifier: t.string({
         required: true,
         description:
-          'Your id for the customer (email, user id, ...). Onboarding the same one again returns the existing onboarding.',
+          'Your id for the customer (email, user id, ...). Onboarding the same one again returns its latest onboarding, unless that one was cancelled: then a new attempt starts.',
         validate: plainText().trim().min(1, 'must not be empty').max(255),
       }),
       displayName: t.string({ required: false, validate: plainText().trim().min(1).max(255) }),
@@ -242,6 +255,11 @@ export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
         description:
           'Create the sender, app and webhook as soon as the signup completes (default true). With false, call createSender and createConversationApp yourself.',
       }),
+      startAgain: t.boolean({
+        required: false,
+        description:
+          'When the customer’s latest onboarding is ACTION_REQUIRED: true cancels it and starts a new attempt (the customer signs up again), false (the default) returns it (retryOnboarding may still fix it). A CANCELLED one is always followed by a new attempt; one in progress or READY is returned whatever this says (cancel it first to start again).',
+      }),
     }) satisfies Record<keyof DomainOnboardCustomerInput, unknown>,
 });
 
@@ -254,7 +272,8 @@ export const OnboardCustomerPayload = builder
   .implement({
     fields: (t) => ({
       created: t.exposeBoolean('created', {
-        description: 'False when the customer already had an onboarding: that one is returned.',
+        description:
+          'False when the customer’s latest onboarding is returned; true when a new one (a first, or a new attempt) was started.',
       }),
       onboarding: t.field({ type: OnboardingRef, resolve: (p) => p.onboarding }),
       sessionToken: t.string({

@@ -88,7 +88,7 @@ export async function handleWebhook(
   const secret = known ?? UNKNOWN_ONBOARDING_SECRET;
   const verdict =
     source === 'sendzen'
-      ? verifySendzen(secret, route.match[2]!, json.value, raw)
+      ? verifySendzen(secret, route.match[2]!, json.value, raw, onboardingId)
       : await verifySinch(deps, secret, source, req, raw, json.value);
   if (!verdict.ok) return reject(verdict.status, verdict.error, verdict.message);
   // Unreachable without the process's own random secret; kept so that nothing is ever stored
@@ -118,12 +118,20 @@ type Verdict =
   | { ok: true; dedupKey: string; nonce?: string }
   | { ok: false; status: number; error: string; message?: string };
 
-function verifySendzen(expected: string, token: string, body: unknown, raw: string): Verdict {
+function verifySendzen(
+  expected: string,
+  token: string,
+  body: unknown,
+  raw: string,
+  onboardingId: string,
+): Verdict {
   if (!sameSecret(token, expected)) return { ok: false, status: 401, error: 'invalid_token' };
   const parsed = parseSignupWebhook(body);
   if (!parsed.ok) return { ok: false, status: 400, error: 'invalid_body', message: parsed.problem };
-  // SendZen gives a delivery no id; the same result sent twice is the same body.
-  return { ok: true, dedupKey: sha256(raw).toString('hex') };
+  // SendZen gives a delivery no id; the same result sent twice to the same onboarding is the same
+  // body. A customer who starts again may sign up with the same number: the same body, but for
+  // the new attempt's URL, and not a repeat.
+  return { ok: true, dedupKey: `${onboardingId}:${sha256(raw).toString('hex')}` };
 }
 
 async function verifySinch(

@@ -9,12 +9,17 @@ import { ulid } from '../../src/ids.ts';
 import { newSteps } from '../../src/onboarding/plan.ts';
 import { createTestDatabase, dropTestDatabase } from '../support/databases.ts';
 
-function newOnboarding(clientIdentifier: string, now = 1_700_000_000_000): OnboardingSnapshot {
+function newOnboarding(
+  clientIdentifier: string,
+  now = 1_700_000_000_000,
+  attempt = 1,
+): OnboardingSnapshot {
   const id = ulid(now);
   return {
     onboarding: {
       id,
       clientIdentifier,
+      attempt,
       displayName: `Display ${clientIdentifier}`,
       region: 'EU',
       metaLocalStorage: null,
@@ -126,10 +131,33 @@ describe.each(subjects)('$name store', (subject) => {
     expect(await store.onboardings.get('no-such-id')).toBeNull();
   });
 
-  it('refuses a second onboarding for the same customer', async () => {
+  it('refuses a second onboarding for the same attempt of a customer', async () => {
     const first = newOnboarding('taken');
     expect(await store.onboardings.create(first, [])).toBe(true);
     expect(await store.onboardings.create(newOnboarding('taken'), [])).toBe(false);
+  });
+
+  it('takes the latest attempt for the customer’s onboarding, and lists the earlier ones newest first', async () => {
+    const [one, two, three] = [1, 2, 3].map((n) =>
+      newOnboarding('again', 1_700_000_000_000 + n, n),
+    ) as [OnboardingSnapshot, OnboardingSnapshot, OnboardingSnapshot];
+    expect(await store.onboardings.create(one, [])).toBe(true);
+    expect(await store.onboardings.create(two, [])).toBe(true);
+    // Another request starting attempt 2 at the same time loses, whatever id it chose.
+    expect(await store.onboardings.create(newOnboarding('again', 1_700_000_000_010, 2), [])).toBe(
+      false,
+    );
+    expect(await store.onboardings.idByClientIdentifier('again')).toBe(two.onboarding.id);
+    expect(await store.onboardings.create(three, [])).toBe(true);
+    expect(await store.onboardings.idByClientIdentifier('again')).toBe(three.onboarding.id);
+    expect(await store.onboardings.get(two.onboarding.id)).toEqual(two);
+
+    expect(await store.onboardings.earlierAttemptIds('again', 3)).toEqual([
+      two.onboarding.id,
+      one.onboarding.id,
+    ]);
+    expect(await store.onboardings.earlierAttemptIds('again', 1)).toEqual([]);
+    expect(await store.onboardings.earlierAttemptIds('nobody', 5)).toEqual([]);
   });
 
   it('writes back what a change edited, with its events, and reads it back the same', async () => {

@@ -74,7 +74,7 @@ fragment(/* GraphQL */ `
 
 fragment(/* GraphQL */ `
   fragment OnboardingView on Onboarding {
-    id version status clientIdentifier autoProvision
+    id version status clientIdentifier attempt autoProvision
     iframeUrl iframeUrlExpiresAt sendzenProjectId subprojectId cancelledAt
     hasSendzenApiKey sendzenApiKeyPreview
     signup { status source wabaId phoneNumberId message awaitingConfirmation }
@@ -136,6 +136,7 @@ export interface OnboardingView {
   version: number;
   status: OnboardingStatus;
   clientIdentifier: string;
+  attempt: number;
   autoProvision: boolean;
   iframeUrl: string | null;
   iframeUrlExpiresAt: string | null;
@@ -255,6 +256,32 @@ export const ListOnboardings = operation<{ onboardings: OnboardingPage }>(/* Gra
     onboardings(first: $first, after: $after, status: $status, search: $search) {
       edges { cursor node { id clientIdentifier status } }
       pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+  }
+`);
+
+/** An onboarding with the customer's earlier attempts (partner keys only). */
+export interface AttemptsView {
+  id: string;
+  attempt: number;
+  status: OnboardingStatus;
+  previousAttempts: {
+    id: string;
+    attempt: number;
+    status: OnboardingStatus;
+    cancelledAt: string | null;
+    events: { edges: { node: EventView }[] };
+  }[];
+}
+
+export const ReadAttempts = operation<{ onboarding: AttemptsView | null }>(/* GraphQL */ `
+  query ReadAttempts($id: ID!) {
+    onboarding(id: $id) {
+      id attempt status
+      previousAttempts {
+        id attempt status cancelledAt
+        events(first: 200) { edges { node { type step message } } }
+      }
     }
   }
 `);
@@ -413,16 +440,20 @@ export const WatchOnboardings = operation<{ onboardingsUpdated: OnboardingView }
 
 const printed = buildSchema(readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8'));
 
-function everyField(type: GraphQLNamedType, depth = 0): string {
+function everyField(type: GraphQLNamedType, depth = 0, within: string[] = []): string {
   if (!isObjectType(type) || depth > 5) return '';
   const fields = Object.values(type.getFields()) as GraphQLField<unknown, unknown>[];
+  const path = [...within, type.name];
   return `{ ${fields
     .map((field) => {
       const named = getNamedType(field.type);
-      if (field.name === 'events') return `events(first: 200) ${everyField(named, depth + 1)}`;
+      // A type inside itself (an onboarding's previous attempts) answers the fields already read.
+      if (path.includes(named.name)) return '';
+      if (field.name === 'events')
+        return `events(first: 200) ${everyField(named, depth + 1, path)}`;
       if (field.args.some((a) => a.type.toString().endsWith('!'))) return '';
       if (isScalarType(named) || isEnumType(named)) return field.name;
-      const inner = everyField(named, depth + 1);
+      const inner = everyField(named, depth + 1, path);
       return inner ? `${field.name} ${inner}` : '';
     })
     .filter(Boolean)

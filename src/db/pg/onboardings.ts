@@ -2,7 +2,7 @@
 // nothing is cached: a snapshot is one statement (the onboarding with its rows aggregated as JSON),
 // and a change locks the onboarding's row first, so two instances changing one onboarding take
 // turns and each sees what the other committed.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { STEP_NAMES } from '../../onboarding/step-names.ts';
 import { copySnapshot, differs } from '../drafts.ts';
@@ -92,8 +92,23 @@ export class PgOnboardingStore implements OnboardingStore {
       const [row] = await this.#db
         .select({ id: onboardings.id })
         .from(onboardings)
-        .where(eq(onboardings.clientIdentifier, clientIdentifier));
+        .where(eq(onboardings.clientIdentifier, clientIdentifier))
+        .orderBy(desc(onboardings.attempt))
+        .limit(1);
       return row?.id;
+    });
+  }
+
+  earlierAttemptIds(clientIdentifier: string, attempt: number): Promise<string[]> {
+    return withoutParams(async () => {
+      const rows = await this.#db
+        .select({ id: onboardings.id })
+        .from(onboardings)
+        .where(
+          and(eq(onboardings.clientIdentifier, clientIdentifier), lt(onboardings.attempt, attempt)),
+        )
+        .orderBy(desc(onboardings.attempt));
+      return rows.map((r) => r.id);
     });
   }
 

@@ -31,6 +31,7 @@ export const onboardings = pgTable(
   {
     id: text('id').primaryKey(),
     clientIdentifier: text('client_identifier').notNull(),
+    attempt: integer('attempt').notNull().default(1),
     displayName: text('display_name').notNull(),
     region: text('region', { enum: ['US', 'EU', 'BR'] }).notNull(),
     metaLocalStorage: text('meta_local_storage'),
@@ -66,7 +67,7 @@ export const onboardings = pgTable(
     updatedAt: millis('updated_at').notNull(),
   },
   (t) => [
-    uniqueIndex('onboardings_client_identifier').on(t.clientIdentifier),
+    uniqueIndex('onboardings_client_identifier_attempt').on(t.clientIdentifier, t.attempt),
     index('onboardings_status').on(t.status, t.id),
   ],
 );

@@ -69,7 +69,13 @@ export class SqliteOnboardingStore implements OnboardingStore {
       webhooks: prepare(
         `select ${webhookRow.select} from app_webhooks where onboarding_id = ? order by created_at, rowid`,
       ),
-      byClientIdentifier: prepare('select id from onboardings where client_identifier = ?'),
+      // Both served by the unique index on (client_identifier, attempt).
+      byClientIdentifier: prepare(
+        'select id from onboardings where client_identifier = ? order by attempt desc limit 1',
+      ),
+      earlierAttempts: prepare(
+        'select id from onboardings where client_identifier = ? and attempt < ? order by attempt desc',
+      ).pluck(),
       dataVersion: prepare('pragma data_version').pluck(),
       insertOnboarding: prepare(onboardingRow.insertSql()),
       updateOnboarding: prepare(onboardingRow.updateSql(['id'])),
@@ -178,6 +184,10 @@ export class SqliteOnboardingStore implements OnboardingStore {
 
   async idByClientIdentifier(clientIdentifier: string): Promise<string | undefined> {
     return (this.#s.byClientIdentifier.get(clientIdentifier) as { id: string } | undefined)?.id;
+  }
+
+  async earlierAttemptIds(clientIdentifier: string, attempt: number): Promise<string[]> {
+    return this.#s.earlierAttempts.all(clientIdentifier, attempt) as string[];
   }
 
   async create(snapshot: OnboardingSnapshot, events: NewEvent[]): Promise<boolean> {
