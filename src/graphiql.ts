@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { escapeHtml, scriptJson } from './html.ts';
 
 /** Where GraphiQL's files are served (outside /graphql, which yoga answers). */
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
@@ -121,16 +122,4 @@ export async function serveGraphiQLAsset(
   res.writeHead(200, { ...headers, 'content-length': asset.body.length });
   res.end(req.method === 'HEAD' ? undefined : asset.body);
   return true;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
-
-// JSON inside <script>: a "</script>" in an operation or a comment must not end the element.
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c');
 }

@@ -1,6 +1,8 @@
 // The page behind a fake SendZen `iframe_url`. It stands in for the customer running Meta's
-// Embedded Signup inside SendZen's iframe: two buttons, and the result posted to the embedding page
-// exactly as SendZen posts it. Self-contained (no external assets): the sandbox works offline.
+// Embedded Signup inside SendZen's iframe: a button for each thing a customer may do (complete,
+// cancel, fail midway, complete slowly, close the window), and the result posted to the embedding
+// page exactly as SendZen posts it. Self-contained (no external assets): the sandbox works offline.
+import { escapeHtml, scriptJson } from '../../src/html.ts';
 
 export interface SignupPage {
   clientIdentifier: string;
@@ -10,18 +12,6 @@ export interface SignupPage {
   resultPath: string;
   /** The customer's scenario, shown so a person knows what the fake will do. */
   scenario?: string;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-}
-
-/** JSON that cannot close the surrounding <script> element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
 const STYLE = `

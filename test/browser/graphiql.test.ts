@@ -2,12 +2,12 @@
 // is aborted (as it would fail offline), and the editor must still render and run the
 // walkthrough's first tab, Start, as it opens. `src/main.ts` runs as its own process in sandbox
 // mode; Debian's Chromium is driven by playwright-core.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, LOOPBACK, launchChromium, requireChromium } from '../support/browser.ts';
 import {
   type ChildGateway,
   freePort,
@@ -15,21 +15,6 @@ import {
   startChildGateway,
 } from '../support/child-gateway.ts';
 import { HANG_MS } from '../support/windows.ts';
-
-const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 let gateway: (ChildGateway & { url: string }) | undefined;
 let dir: string | undefined;
@@ -41,12 +26,7 @@ const blocked: string[] = [];
 const problems: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The browser test needs Debian's Chromium at ${CHROMIUM} (apt-get install chromium); ` +
-        "Playwright's own browser download cannot work here. It is not skipped: install it.",
-    );
-  }
+  requireChromium();
   dir = mkdtempSync(join(tmpdir(), 'graphiql-browser-'));
   sandboxPort = await freePort();
   // The iframe's own origin: a port of its own, free rather than SANDBOX_PORT + 1.
@@ -59,13 +39,7 @@ beforeAll(async () => {
     DATABASE_FILE: join(dir, 'gateway.sqlite'),
     LOG_LEVEL: 'silent',
   });
-  mkdirSync(ARTIFACTS, { recursive: true });
-  context = await chromium.launchPersistentContext(join(dir, 'chromium-profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1360, height: 900 },
-  });
+  context = await launchChromium(dir);
   // Offline: whatever leaves this machine fails, and is remembered.
   await context.route('**/*', (route) => {
     const url = new URL(route.request().url());
