@@ -1,7 +1,6 @@
 // How the demo's backend talks to the gateway: over HTTP with its API key, exactly as a partner's
 // backend would. The GraphQL operations it sends, a small client, and a reader for the gateway's
 // GraphQL-over-SSE stream.
-import type { DemoOptions } from './routes.ts';
 
 /** What the page needs to embed the iframe and talk to the gateway as the customer's browser. */
 export const SESSION_FIELDS = /* GraphQL */ `
@@ -122,7 +121,7 @@ export interface GraphQLBody<T> {
 }
 
 /** The demo backend's GraphQL client: the API key goes in a header, to the gateway only. */
-export function gatewayClient(options: DemoOptions) {
+export function gatewayClient(options: { gatewayUrl: string; apiKey: string }) {
   const endpoint = new URL('/graphql', options.gatewayUrl).href;
   const headers = { authorization: `Bearer ${options.apiKey}` };
 
