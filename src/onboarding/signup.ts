@@ -153,6 +153,16 @@ export function recordSignupResult(
         });
       }
     }
+    if (!isVerifiable(report) && stepOf(current, 'CUSTOMER_SIGNUP').status === 'SUCCEEDED') {
+      // A verified signup stands: a browser's word without proof cannot undo it.
+      return [
+        {
+          type: 'signup.ignored',
+          step: 'CUSTOMER_SIGNUP',
+          message: `A ${source} result without proof cannot replace the verified signup; the verified one stands`,
+        },
+      ];
+    }
     events.push(
       ...(isVerifiable(report)
         ? setSignup(current, deps, report, now)

@@ -226,6 +226,17 @@ describe('a completion relayed with Meta’s authorization code', () => {
     expect(creates).toHaveLength(1);
     // Handed over, and never shown: the fake's journal scrubs the customer's code.
     expect(creates[0]!.requestBody).toMatchObject({ authenticationCode: '[REDACTED]' });
+
+    // A later relay without proof cannot replace the verified signup (nor move READY back).
+    const other = { wabaId: '666666666666601', phoneNumberId: '666666666666602' };
+    const late = await t.gql(RelaySignupResult, {
+      input: { onboardingId: o.id, status: 'COMPLETED', ...other },
+    });
+    expect(late.body.errors).toBeUndefined();
+    const after = await t.onboarding(o.id);
+    expect(after.status).toBe('READY');
+    expect(after.signup).toMatchObject({ ...ids, awaitingConfirmation: false });
+    expect(eventTypes(after).at(-1)).toBe('signup.ignored');
   });
 
   it('with a forged code (or one for other ids), is refused by Sinch: the sender step fails with Sinch’s code and nothing exists at Sinch', async () => {
