@@ -125,7 +125,10 @@ describe('starting a customer again', () => {
   it('after a failed signup: the failed onboarding is returned unless startAgain, which cancels it and starts attempt 2', async () => {
     const clientIdentifier = 'again-failed';
     const first = await onboard(clientIdentifier);
-    await t.waitForOnboarding(first.onboarding.id, (o) => o.subprojectId !== null);
+    // Everything before the signup done, so nothing else moves the failed onboarding on.
+    await t.waitForOnboarding(first.onboarding.id, (o) =>
+      o.steps.some((s) => s.name === 'PROVISIONING_WEBHOOK' && s.status === 'SUCCEEDED'),
+    );
     await t.sandbox.control('POST', '/sendzen/signups', { clientIdentifier, status: 'failed' });
     const failed = await t.waitForOnboarding(
       first.onboarding.id,
