@@ -63,6 +63,30 @@ const envSchema = z.object({
   SINCH_KEY_ID: z.string().min(1).optional(),
   SINCH_KEY_SECRET: z.string().min(1).optional(),
 
+  /**
+   * Meta's Embedded Signup launched by the vendor's own page (signup path META_EMBEDDED_SIGNUP):
+   * the Meta app and its Embedded Signup configuration, handed to the page by onboardCustomer so
+   * the browser never chooses them. Both or neither; the sandbox supplies its stand-in's.
+   */
+  META_APP_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be a numeric Meta app id')
+    .optional(),
+  META_CONFIG_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be a numeric configuration id')
+    .optional(),
+  /** A Solution Partner's solution id, passed to Embedded Signup as `extras.setup.solutionID`. */
+  META_SOLUTION_ID: z
+    .string()
+    .regex(/^\d{1,32}$/, 'must be a numeric solution id')
+    .optional(),
+  META_GRAPH_API_VERSION: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v24.0')
+    .default('v24.0'),
+  META_SDK_URL: z.url({ protocol: /^https$/ }).default('https://connect.facebook.net/en_US/sdk.js'),
+
   /** 32 bytes, base64: seals secrets at rest. Generated and kept in the data folder in sandbox mode. */
   SECRETS_KEY: z
     .string()
@@ -181,6 +205,8 @@ export interface Config {
     | undefined;
   /** Undefined in sandbox mode until the fake has started and filled in its own URLs. */
   upstreams: UpstreamsConfig;
+  /** Undefined when no Meta app is configured: onboardCustomer then refuses Meta's path. */
+  metaSignup: MetaSignupConfig | undefined;
   secretsKey: string | undefined;
   previousSecretsKeys: string[];
   bootstrapApiKey: { key: string; scopes: string } | undefined;
@@ -220,6 +246,21 @@ export interface UpstreamsConfig {
   };
 }
 
+/** What the vendor's page needs to launch Meta's Embedded Signup, and whose messages to trust. */
+export interface MetaSignupConfig {
+  appId: string;
+  configId: string;
+  solutionId: string | undefined;
+  graphApiVersion: string;
+  /** Meta's JavaScript SDK, or in the sandbox the fake's stand-in for it. */
+  sdkUrl: string;
+  /** The origins whose `WA_EMBEDDED_SIGNUP` messages the page may accept: Meta's, or the stand-in's. */
+  messageOrigins: string[];
+}
+
+/** Where Meta's Embedded Signup posts its messages from (contracts F.2). */
+export const META_MESSAGE_ORIGINS = ['https://www.facebook.com', 'https://web.facebook.com'];
+
 /** A token bucket's budget (src/auth/rate-limit.ts spends it). */
 export interface BucketLimit {
   /** Tokens added per minute; 0 turns the limit off. */
@@ -255,6 +296,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         )
       : [];
   // Read raw for the same reason; a bad SANDBOX_ALLOW_REMOTE is already listed by the schema.
+  const metaHalf =
+    Boolean(present.META_APP_ID) !== Boolean(present.META_CONFIG_ID)
+      ? ['META_APP_ID, META_CONFIG_ID: set both for Meta Embedded Signup, or neither']
+      : [];
   const allowRemote = bool.safeParse(present.SANDBOX_ALLOW_REMOTE ?? 'false');
   const exposed =
     present.GATEWAY_MODE !== 'live' &&
@@ -267,11 +312,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             'SANDBOX_ALLOW_REMOTE=true to open it to the network deliberately',
         ]
       : [];
-  if (!parsed.success || missing.length > 0 || exposed.length > 0) {
+  if (!parsed.success || missing.length > 0 || exposed.length > 0 || metaHalf.length > 0) {
     const invalid = parsed.success
       ? []
       : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError([...invalid, ...missing, ...exposed]);
+    throw new ConfigError([...invalid, ...missing, ...exposed, ...metaHalf]);
   }
   const e = parsed.data;
   const sandbox = e.GATEWAY_MODE === 'sandbox';
@@ -307,6 +352,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         keySecret: e.SINCH_KEY_SECRET ?? '',
       },
     },
+    metaSignup:
+      e.META_APP_ID && e.META_CONFIG_ID
+        ? {
+            appId: e.META_APP_ID,
+            configId: e.META_CONFIG_ID,
+            solutionId: e.META_SOLUTION_ID,
+            graphApiVersion: e.META_GRAPH_API_VERSION,
+            sdkUrl: e.META_SDK_URL,
+            messageOrigins: META_MESSAGE_ORIGINS,
+          }
+        : undefined,
     secretsKey: e.SECRETS_KEY,
     previousSecretsKeys: e.SECRETS_PREVIOUS_KEYS ?? [],
     bootstrapApiKey: e.BOOTSTRAP_API_KEY

@@ -146,7 +146,10 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
   };
   const runner = new StepRunner(deps);
   deps.scheduled = (at) => runner.wakeAt(at);
-  const onboardings = new Onboardings(deps, runner, { autoProvision: config.autoProvision });
+  const onboardings = new Onboardings(deps, runner, {
+    autoProvision: config.autoProvision,
+    metaSignupConfigured: config.metaSignup !== undefined,
+  });
   const inbox = new WebhookInbox({
     store: database.deliveries,
     logger,
@@ -168,7 +171,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       ...(devAuthorization ? { headers: JSON.stringify({ authorization: devAuthorization }) } : {}),
       ...(walkthrough ? { defaultTabs: walkthrough } : {}),
     }),
-    context: { onboardings, events, sessions },
+    context: { onboardings, events, sessions, metaSignup: config.metaSignup },
     callers: createCallerResolver(
       database.apiKeys,
       sessions,

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { FakeUpstreams } from '../mocks/serve.ts';
 import { createApiKey, ensureApiKey, verifyApiKey } from './auth/api-keys.ts';
-import type { Config, UpstreamsConfig } from './config.ts';
+import type { Config, MetaSignupConfig, UpstreamsConfig } from './config.ts';
 import type { ApiKeyStore, OnboardingStore } from './db/store.ts';
 import { sendJson } from './http-messages.ts';
 import type { RouteHandler } from './server.ts';
@@ -26,6 +26,24 @@ export function sandboxUpstreams(fake: FakeUpstreams): UpstreamsConfig {
     },
   };
 }
+
+/**
+ * Meta's Embedded Signup in the sandbox: the fake's stand-in for Meta's SDK, on an origin of its
+ * own, is the only one whose messages a page should accept. Made-up ids: the stand-in takes any.
+ */
+export function sandboxMetaSignup(fake: FakeUpstreams): MetaSignupConfig {
+  return {
+    appId: SANDBOX_META_APP_ID,
+    configId: SANDBOX_META_CONFIG_ID,
+    solutionId: undefined,
+    graphApiVersion: 'v24.0',
+    sdkUrl: `${fake.urls.meta}/sdk.js`,
+    messageOrigins: [fake.urls.meta],
+  };
+}
+
+const SANDBOX_META_APP_ID = '100000000000001';
+const SANDBOX_META_CONFIG_ID = '200000000000002';
 
 /**
  * The same upstreams as environment variables: for a gateway process of its own (a test's child,
@@ -73,7 +91,17 @@ export async function startSandboxUpstreams(
     stateFile: sandboxStateFile(config.databaseFile),
     log: false,
   });
-  return { fake, config: Object.freeze({ ...config, upstreams: sandboxUpstreams(fake) }) };
+  return { fake, config: withSandbox(config, fake) };
+}
+
+/** The configuration pointed at a running fake: every upstream, and Meta's stand-in. */
+export function withSandbox(config: Config, fake: FakeUpstreams): Config {
+  return Object.freeze({
+    ...config,
+    upstreams: sandboxUpstreams(fake),
+    // A Meta app configured for the sandbox anyway (META_APP_ID) keeps its own settings.
+    metaSignup: config.metaSignup ?? sandboxMetaSignup(fake),
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ import type { StepName } from '../onboarding/step-names.ts';
 
 export const ONBOARDING_STATUSES = [
   'AWAITING_SIGNUP',
+  'AWAITING_PHONE_NUMBER',
   'PROVISIONING',
   'READY',
   'ACTION_REQUIRED',
@@ -25,6 +26,25 @@ export type OnboardingStatus = (typeof ONBOARDING_STATUSES)[number];
  * PENDING: not started, or scheduled for `nextAttemptAt`. RUNNING: claimed by the step runner.
  * WAITING: waiting for something outside the gateway (the customer, a sender's activation).
  */
+/**
+ * How the customer signs up: in SendZen's iframe, or in Meta's Embedded Signup launched by the
+ * vendor's own page (the page relays Meta's message and authorization code to the gateway).
+ */
+export const SIGNUP_PATHS = ['SENDZEN', 'META_EMBEDDED_SIGNUP'] as const;
+export type SignupPath = (typeof SIGNUP_PATHS)[number];
+
+/** What Meta's Embedded Signup said beyond the ids (never a secret: the code is sealed apart). */
+export interface MetaSignupDetail {
+  event: string;
+  businessId?: string;
+  /** CANCEL: the step of Meta's flow the customer left at. */
+  currentStep?: string;
+  /** ERROR (or CANCEL's error variant): Meta's own error. */
+  errorMessage?: string;
+  errorId?: string;
+  sessionId?: string;
+}
+
 export const STEP_STATUSES = ['PENDING', 'RUNNING', 'WAITING', 'SUCCEEDED', 'FAILED'] as const;
 export type StepStatus = (typeof STEP_STATUSES)[number];
 
@@ -38,6 +58,7 @@ export const onboardings = sqliteTable(
      * customer's current onboarding is its latest attempt, the earlier ones its history.
      */
     attempt: integer('attempt').notNull().default(1),
+    signupPath: text('signup_path', { enum: SIGNUP_PATHS }).notNull().default('SENDZEN'),
     displayName: text('display_name').notNull(),
     region: text('region', { enum: ['US', 'EU', 'BR'] }).notNull(),
     metaLocalStorage: text('meta_local_storage'),
@@ -75,6 +96,13 @@ export const onboardings = sqliteTable(
     /** Meta's exchangeable Embedded Signup code: single use, short lived, but still a credential. */
     signupCodeSealed: text('signup_code_sealed'),
     signupMessage: text('signup_message'),
+    /** Meta's path only: the message's event and what came with it. */
+    metaSignup: text('meta_signup', { mode: 'json' }).$type<MetaSignupDetail>(),
+    /**
+     * Coexistence: the customer's number stays on the WhatsApp Business app alongside the API
+     * (Meta's FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING).
+     */
+    coexistence: integer('coexistence', { mode: 'boolean' }).notNull().default(false),
 
     cancelledAt: integer('cancelled_at'),
     createdAt: integer('created_at').notNull(),
@@ -94,6 +122,11 @@ export const steps = sqliteTable(
       .notNull()
       .references(() => onboardings.id, { onDelete: 'cascade' }),
     name: text('name').$type<StepName>().notNull(),
+    /**
+     * The phone number id a per-number step works for (a number added after the first); empty for
+     * the onboarding's own steps, the first number's included.
+     */
+    number: text('number').notNull().default(''),
     status: text('status', { enum: STEP_STATUSES }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     /** When the runner should next act on it (run, retry, or poll); null when nothing is due. */
@@ -127,7 +160,7 @@ export const steps = sqliteTable(
     leaseUntil: integer('lease_until'),
   },
   (t) => [
-    primaryKey({ columns: [t.onboardingId, t.name] }),
+    primaryKey({ columns: [t.onboardingId, t.name, t.number] }),
     // The runner asks only for what is due: these hold just the scheduled rows.
     index('steps_due_at')
       .on(t.nextAttemptAt)

@@ -21,7 +21,7 @@ export interface OnboardingSnapshot {
   steps: StepRow[];
   /** Every sender the onboarding ever had, newest first (a retry may have replaced one). */
   senders: SenderRow[];
-  /** The current sender: the newest. */
+  /** The first number's current sender (`primarySender`): what the app is made with. */
   sender: SenderRow | null;
   app: ConversationAppRow | null;
   webhooks: AppWebhookRow[];
@@ -29,7 +29,8 @@ export interface OnboardingSnapshot {
 
 /**
  * A snapshot to change in place: whatever differs from what was loaded is written back. Rows may
- * be edited, and senders, an app and webhooks added (a new sender goes first in `senders`).
+ * be edited; steps added (a number's) or removed; senders, an app and webhooks added (a new
+ * sender goes first in `senders`).
  */
 export type OnboardingDraft = OnboardingSnapshot;
 
@@ -44,6 +45,7 @@ export type DraftChange<R> = (draft: OnboardingDraft) => { events: NewEvent[]; r
 export interface DueStep {
   onboardingId: string;
   name: StepRow['name'];
+  number: StepRow['number'];
   status: StepRow['status'];
   /**
    * attempt: its next attempt (or, WAITING, its next poll) is due. reconcile: its next look for
@@ -92,7 +94,9 @@ export interface OnboardingStore {
   /** When the next step falls due, if one is scheduled. */
   nextDueAt(): Promise<number | null>;
   /** Steps RUNNING, or only those claimed by one instance: what a process left mid-call. */
-  runningSteps(claimedBy?: string): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]>;
+  runningSteps(
+    claimedBy?: string,
+  ): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'number' | 'attempts'>[]>;
   /** Pushes the claims an instance holds on its RUNNING steps forward to `until`. */
   renewClaims(claimedBy: string, until: number): Promise<void>;
   /** How many onboardings have each status (a status none has may be left out): read per scrape. */

@@ -84,7 +84,7 @@ function settle(draft: OnboardingDraft, drafts: EventDraft[], now: number): NewE
   const { onboarding } = draft;
   const statusBefore: OnboardingStatus = onboarding.status;
   for (const schedule of startable(onboarding, draft.steps, now)) {
-    updateStep(draft, schedule.name, now, {
+    updateStep(draft, schedule, now, {
       status: schedule.status,
       nextAttemptAt: schedule.nextAttemptAt,
     });
@@ -92,7 +92,7 @@ function settle(draft: OnboardingDraft, drafts: EventDraft[], now: number): NewE
       drafts.push({
         type: 'step.waiting',
         step: schedule.name,
-        message: `Waiting for ${waitingFor(stepOf(draft, schedule.name))}`,
+        message: `Waiting for ${waitingFor(stepOf(draft, schedule), onboarding)}`,
       });
     }
   }

@@ -13,19 +13,43 @@ export interface EventDraft {
   data?: Record<string, unknown>;
 }
 
-export function stepOf(snapshot: Pick<OnboardingSnapshot, 'steps'>, name: StepName): StepRow {
-  const step = snapshot.steps.find((s) => s.name === name);
-  if (!step) throw new Error(`the onboarding has no step ${name}`);
+/** A step of a phone number the customer added (`number` is its id), or, empty, the onboarding's. */
+export interface StepKey {
+  name: StepName;
+  number: string;
+}
+
+/** A step by its key, or by its name alone for one of the onboarding's own steps. */
+export type StepRef = StepName | StepKey;
+
+export function keyOf(ref: StepRef): StepKey {
+  return typeof ref === 'string' ? { name: ref, number: '' } : ref;
+}
+
+export function findStep(
+  snapshot: Pick<OnboardingSnapshot, 'steps'>,
+  ref: StepRef,
+): StepRow | undefined {
+  const { name, number } = keyOf(ref);
+  return snapshot.steps.find((s) => s.name === name && s.number === number);
+}
+
+export function stepOf(snapshot: Pick<OnboardingSnapshot, 'steps'>, ref: StepRef): StepRow {
+  const step = findStep(snapshot, ref);
+  if (!step) {
+    const { name, number } = keyOf(ref);
+    throw new Error(`the onboarding has no step ${name}${number ? ` for number ${number}` : ''}`);
+  }
   return step;
 }
 
 export function updateStep(
   draft: OnboardingDraft,
-  name: StepName,
+  ref: StepRef,
   now: number,
-  patch: Partial<Omit<StepRow, 'onboardingId' | 'name'>>,
+  patch: Partial<Omit<StepRow, 'onboardingId' | 'name' | 'number'>>,
 ): void {
-  const step = stepOf(draft, name);
+  const step = stepOf(draft, ref);
   Object.assign(step, patch, { updatedAt: now });
   // A claim is held only while the step runs: whatever moves it on releases it.
   if (step.status !== 'RUNNING' && step.claimedBy !== null) {

@@ -30,3 +30,18 @@ export class InvalidInputError extends Error {
     super(message);
   }
 }
+
+/**
+ * Sinch refused to make a sender for a number the vendor added: the number is in use (by another
+ * WABA or project), or does not belong to the customer's WABA. `code` is Sinch's own.
+ */
+export class PhoneNumberUnavailableError extends Error {
+  override readonly name = 'PhoneNumberUnavailableError';
+  constructor(
+    readonly phoneNumberId: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,9 +1,10 @@
 // The shape of an onboarding: the one list of step definitions. Everything else about a step is
 // derived from here: the stored names, the order, the runner's work, the preconditions of the
 // mutations and their messages, the GraphQL enum and its descriptions, and the demo's step order.
-import type { OnboardingStatus, StepRow } from '../db/schema.ts';
+import type { OnboardingRow, OnboardingStatus, SignupPath, StepRow } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../db/store.ts';
 import { STEP_NAMES, type StepName } from './step-names.ts';
+import { appChannel } from './steps/app-channel.ts';
 import { appWebhook } from './steps/app-webhook.ts';
 import { conversationApp } from './steps/conversation-app.ts';
 import { provisioningWebhook } from './steps/provisioning-webhook.ts';
@@ -28,7 +29,14 @@ export interface StepDefinition {
   /** What PreconditionFailed says when an operation needs this step and it has not succeeded. */
   unmet: string;
   /** What the step waits for while it is WAITING (read it through `waitingFor`). */
-  waitingFor: string | ((step: StepRow) => string);
+  waitingFor: string | ((step: StepRow, onboarding: WaitingContext) => string);
+  /** The one signup path the step belongs to; absent: both. */
+  onlyOn?: SignupPath;
+  /**
+   * `also`: the onboarding has one, and so does every phone number added after the first.
+   * `only`: only added numbers have one. Absent: the onboarding's alone.
+   */
+  perNumber?: 'also' | 'only';
   /** The upstream work (absent for a step something outside completes). */
   run?: StepRun;
   /**
@@ -49,6 +57,7 @@ export const STEPS: Definitions = {
     start: 'always',
     unmet: 'The onboarding has no SendZen project yet, so no signup can have happened',
     waitingFor: 'SendZen',
+    onlyOn: 'SENDZEN',
     run: sendzenProject.run,
   },
   SINCH_SUBPROJECT: {
@@ -75,17 +84,21 @@ export const STEPS: Definitions = {
   CUSTOMER_SIGNUP: {
     name: 'CUSTOMER_SIGNUP',
     label: 'Customer signup',
-    description: 'The customer completes Embedded Signup in the iframe.',
+    description:
+      'The customer completes Meta’s Embedded Signup: in SendZen’s iframe, or on the vendor’s own page.',
+    // On Meta's path there is no SendZen project: the signup waits for nothing of the gateway's.
     requires: ['SENDZEN_PROJECT'],
     start: 'external',
     unmet:
       'The customer has not completed the signup yet; a sender needs its WABA id and phone number id',
     // Due while WAITING only when the frontend relayed a completion: the end of its wait for
     // SendZen's confirmation (src/onboarding/signup.ts).
-    waitingFor: (step) =>
-      step.nextAttemptAt === null
-        ? 'the customer to complete the signup in the onboarding iframe'
-        : "SendZen's webhook to confirm the signup result the frontend relayed; nothing is created until it does",
+    waitingFor: (step, onboarding) =>
+      onboarding.signupPath === 'META_EMBEDDED_SIGNUP'
+        ? "the customer to complete Meta's Embedded Signup on the vendor's page, which relays Meta's message and authorization code"
+        : step.nextAttemptAt === null
+          ? 'the customer to complete the signup in the onboarding iframe'
+          : "SendZen's webhook to confirm the signup result the frontend relayed; nothing is created until it does",
   },
   WHATSAPP_SENDER: {
     name: 'WHATSAPP_SENDER',
@@ -94,7 +107,11 @@ export const STEPS: Definitions = {
     requires: ['CUSTOMER_SIGNUP', 'PROVISIONING_WEBHOOK'],
     start: 'provisioning',
     unmet: 'The WhatsApp sender is not active yet; the app needs its credentials',
-    waitingFor: 'Sinch to activate the WhatsApp sender',
+    waitingFor: (step, onboarding) =>
+      step.number === '' && onboarding.phoneNumberId === null
+        ? 'a phone number: the customer shared a WABA without one; add it with addPhoneNumber'
+        : 'Sinch to activate the WhatsApp sender',
+    perNumber: 'also',
     run: whatsappSender.run,
   },
   CONVERSATION_APP: {
@@ -118,26 +135,68 @@ export const STEPS: Definitions = {
     waitingFor: 'Sinch',
     run: appWebhook.run,
   },
+  APP_CHANNEL: {
+    name: 'APP_CHANNEL',
+    label: 'Number on the app',
+    description: 'A number added later: its sender’s credential joins the Conversation API app.',
+    requires: ['WHATSAPP_SENDER', 'CONVERSATION_APP'],
+    start: 'always',
+    unmet: 'The number is not on the Conversation API app yet',
+    waitingFor: 'Sinch',
+    perNumber: 'only',
+    run: appChannel.run,
+  },
 };
+
+/** What a step's wait may depend on besides the step. */
+export type WaitingContext = Pick<OnboardingRow, 'signupPath' | 'phoneNumberId'>;
 
 /** The definitions in order: what the demo and the GraphQL enum list. */
 export const PLAN: readonly StepDefinition[] = STEP_NAMES.map((name) => STEPS[name]);
 
-/** What a WAITING step waits for, in a person's words. */
-export function waitingFor(step: StepRow): string {
-  const says = STEPS[step.name].waitingFor;
-  return typeof says === 'string' ? says : says(step);
+/** What a person reads for a step: its label, and the number it works for when it has one. */
+export function labelOf(key: { name: StepName; number: string }): string {
+  return `${STEPS[key.name].label}${key.number ? ` (number ${key.number})` : ''}`;
 }
 
-/** A new onboarding's steps, in plan order, none started. */
-export function newSteps(onboardingId: string, now: number): StepRow[] {
-  return STEP_NAMES.map((name) => ({
+/** What a WAITING step waits for, in a person's words. */
+export function waitingFor(step: StepRow, onboarding: WaitingContext): string {
+  const says = STEPS[step.name].waitingFor;
+  return typeof says === 'string' ? says : says(step, onboarding);
+}
+
+/** A new onboarding's steps on its signup path, in plan order, none started. */
+export function newSteps(onboardingId: string, now: number, path: SignupPath): StepRow[] {
+  return PLAN.filter((step) => (step.onlyOn ?? path) === path && step.perNumber !== 'only').map(
+    (step) => blankStep(onboardingId, step.name, '', now, null),
+  );
+}
+
+/**
+ * The steps of a phone number added after the first, in plan order: asked for by the person who
+ * added it, so they run without waiting for a request (automatic provisioning or not).
+ */
+export function numberSteps(onboardingId: string, number: string, now: number): StepRow[] {
+  return PLAN.filter((step) => step.perNumber !== undefined).map((step) =>
+    blankStep(onboardingId, step.name, number, now, now),
+  );
+}
+
+function blankStep(
+  onboardingId: string,
+  name: StepName,
+  number: string,
+  now: number,
+  requestedAt: number | null,
+): StepRow {
+  return {
     onboardingId,
     name,
+    number,
     status: 'PENDING',
     attempts: 0,
     nextAttemptAt: null,
-    requestedAt: null,
+    requestedAt,
     outcomeUnknown: false,
     startedAt: null,
     finishedAt: null,
@@ -150,23 +209,55 @@ export function newSteps(onboardingId: string, now: number): StepRow[] {
     reconcileAt: null,
     claimedBy: null,
     leaseUntil: null,
-  }));
+  };
 }
 
-/** The overall status a person reads, derived from the steps and never stored independently. */
+/**
+ * The row a step's requirement is met by: the same number's step when the number has one (an added
+ * number's own sender), else the onboarding's. Undefined when the path has no such step (Meta's
+ * path has no SendZen project), which counts as met.
+ */
+function requirementRow(
+  steps: readonly StepRow[],
+  step: Pick<StepRow, 'number'>,
+  requirement: StepName,
+): StepRow | undefined {
+  const mine = (number: string) => steps.find((s) => s.name === requirement && s.number === number);
+  return (step.number !== '' ? mine(step.number) : undefined) ?? mine('');
+}
+
+const met = (row: StepRow | undefined) => row === undefined || row.status === 'SUCCEEDED';
+
+/**
+ * The overall status a person reads, derived from the steps (every number's included) and never
+ * stored independently.
+ */
 export function deriveStatus(
-  onboarding: { cancelledAt: number | null },
+  onboarding: Pick<OnboardingRow, 'cancelledAt' | 'wabaId' | 'phoneNumberId'>,
   steps: readonly StepRow[],
 ): OnboardingStatus {
   if (onboarding.cancelledAt !== null) return 'CANCELLED';
   if (steps.some((s) => s.status === 'FAILED')) return 'ACTION_REQUIRED';
   if (steps.every((s) => s.status === 'SUCCEEDED')) return 'READY';
   const signup = steps.find((s) => s.name === 'CUSTOMER_SIGNUP');
-  return signup?.status === 'SUCCEEDED' ? 'PROVISIONING' : 'AWAITING_SIGNUP';
+  if (signup?.status !== 'SUCCEEDED') return 'AWAITING_SIGNUP';
+  // Meta's FINISH_ONLY_WABA: a WABA shared without a number, which the vendor adds.
+  return onboarding.wabaId !== null && onboarding.phoneNumberId === null
+    ? 'AWAITING_PHONE_NUMBER'
+    : 'PROVISIONING';
+}
+
+/** A number's status: its own steps summarised as an onboarding's are. */
+export function numberStatus(
+  steps: readonly StepRow[],
+): 'PROVISIONING' | 'READY' | 'ACTION_REQUIRED' {
+  if (steps.some((s) => s.status === 'FAILED')) return 'ACTION_REQUIRED';
+  return steps.every((s) => s.status === 'SUCCEEDED') ? 'READY' : 'PROVISIONING';
 }
 
 export interface StepSchedule {
   name: StepName;
+  number: string;
   status: 'PENDING' | 'WAITING';
   nextAttemptAt: number | null;
 }
@@ -181,16 +272,16 @@ export function startable(
   now: number,
 ): StepSchedule[] {
   if (onboarding.cancelledAt !== null) return [];
-  const status = new Map(steps.map((s) => [s.name, s.status]));
   const out: StepSchedule[] = [];
   for (const step of steps) {
     if (step.status !== 'PENDING' || step.nextAttemptAt !== null) continue;
     const plan = STEPS[step.name];
-    if (!plan.requires.every((r) => status.get(r) === 'SUCCEEDED')) continue;
+    if (!plan.requires.every((r) => met(requirementRow(steps, step, r)))) continue;
+    const { name, number } = step;
     if (plan.start === 'external') {
-      out.push({ name: step.name, status: 'WAITING', nextAttemptAt: null });
+      out.push({ name, number, status: 'WAITING', nextAttemptAt: null });
     } else if (plan.start === 'always' || onboarding.autoProvision || step.requestedAt !== null) {
-      out.push({ name: step.name, status: 'PENDING', nextAttemptAt: now });
+      out.push({ name, number, status: 'PENDING', nextAttemptAt: now });
     }
   }
   return out;
@@ -206,12 +297,12 @@ export function blockingRequirement(
   snapshot: Pick<OnboardingSnapshot, 'steps'>,
   name: StepName,
 ): StepDefinition | undefined {
-  const status = new Map(snapshot.steps.map((s) => [s.name, s.status]));
+  const step = { number: '' };
   return STEPS[name].requires
     .map((r) => STEPS[r])
     .find((r) => {
-      const s = status.get(r.name);
-      if (s === 'SUCCEEDED') return false;
-      return r.start !== 'always' || s === 'FAILED';
+      const row = requirementRow(snapshot.steps, step, r.name);
+      if (met(row)) return false;
+      return r.start !== 'always' || row?.status === 'FAILED';
     });
 }

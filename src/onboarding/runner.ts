@@ -19,12 +19,20 @@ import type { GatewayLogger } from '../logger.ts';
 import type { AttemptOutcome } from '../metrics.ts';
 import { change } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
-import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
-import { STEPS } from './plan.ts';
+import {
+  type EventDraft,
+  errorColumns,
+  findStep,
+  keyOf,
+  type StepKey,
+  type StepRef,
+  stepOf,
+  updateStep,
+} from './draft.ts';
+import { labelOf, STEPS } from './plan.ts';
 import { failureOf, nextAttempt, type StepError } from './retry.ts';
-import { applySenderReport } from './sender-state.ts';
+import { applySenderReport, numberSender } from './sender-state.ts';
 import { signupConfirmationOverdue } from './signup.ts';
-import type { StepName } from './step-names.ts';
 import type { StepResult } from './steps/types.ts';
 
 /** Longest sleep between looks at the store, so a wake-up lost to a crash heals itself. */
@@ -39,7 +47,7 @@ export class StepRunner {
   /** What is running, per onboarding: one step of an onboarding at a time. */
   readonly #inFlight = new Map<string, Promise<void>>();
   /** The step each in-flight run holds RUNNING in the store (polls and reconciliations hold none). */
-  readonly #running = new Map<string, StepName>();
+  readonly #running = new Map<string, StepKey>();
   /** Set once a shutdown gave up waiting: what the abandoned runs learn afterwards is not recorded. */
   #abandoned = false;
   /** Onboardings whose last run threw (not a step failure: the runner's own): left alone a while. */
@@ -123,8 +131,8 @@ export class StepRunner {
 
     this.#abandoned = true;
     const running = [...this.#running];
-    for (const [onboardingId, name] of running) {
-      await this.#markOutcomeUnknown(onboardingId, name, 'stopping');
+    for (const [onboardingId, key] of running) {
+      await this.#markOutcomeUnknown(onboardingId, key, 'stopping');
     }
     return { finished: waiting - this.#inFlight.size, interrupted: running.length };
   }
@@ -133,7 +141,8 @@ export class StepRunner {
    * Runs the step now when it is due and waits for its outcome: lets a mutation answer with what
    * happened rather than "scheduled". Waits for whatever is already running for the onboarding.
    */
-  async runNow(onboardingId: string, name: StepName): Promise<void> {
+  async runNow(onboardingId: string, ref: StepRef): Promise<void> {
+    const key = keyOf(ref);
     let waitedElsewhere = false;
     for (;;) {
       const running = this.#inFlight.get(onboardingId);
@@ -143,20 +152,20 @@ export class StepRunner {
         continue;
       }
       const snapshot = await this.#deps.onboardingStore.get(onboardingId);
-      const step = snapshot?.steps.find((s) => s.name === name);
+      const step = snapshot ? findStep(snapshot, key) : undefined;
       if (this.#inFlight.has(onboardingId)) continue;
       // Claimed by another instance (its runner looked first): its outcome is what to wait for.
       // Once: its instance may have died, and the step, recovered, is due here.
       if (step?.status === 'RUNNING') {
         if (waitedElsewhere) return;
         waitedElsewhere = true;
-        await this.#settledElsewhere(onboardingId, name);
+        await this.#settledElsewhere(onboardingId, key);
         continue;
       }
       if (step?.status !== 'PENDING' || step.nextAttemptAt === null) return;
       if (step.nextAttemptAt > this.#deps.now()) return;
       // Then look again: the attempt ran here, or another instance claimed it first.
-      await this.#launch({ onboardingId, name, status: 'PENDING', kind: 'attempt' });
+      await this.#launch({ onboardingId, ...key, status: 'PENDING', kind: 'attempt' });
     }
   }
 
@@ -164,15 +173,15 @@ export class StepRunner {
    * Waits until a step another instance runs is no longer RUNNING, as that instance's change
    * reaches this one's events, or for one lease at most (the claim of an instance that died).
    */
-  async #settledElsewhere(onboardingId: string, name: StepName): Promise<void> {
+  async #settledElsewhere(onboardingId: string, key: StepKey): Promise<void> {
     const updates = await this.#deps.events.subscribe(onboardingId);
     const timer = setTimeout(() => void updates.return?.(), this.#deps.pipeline.stepLeaseMs);
     try {
       // Read after listening, so the change that settles it cannot fall between the two.
       const now = await this.#deps.onboardingStore.get(onboardingId);
-      if (!now || stepOf(now, name).status !== 'RUNNING') return;
+      if (!now || findStep(now, key)?.status !== 'RUNNING') return;
       for await (const snapshot of updates) {
-        if (stepOf(snapshot, name).status !== 'RUNNING') return;
+        if (findStep(snapshot, key)?.status !== 'RUNNING') return;
       }
     } finally {
       clearTimeout(timer);
@@ -232,16 +241,17 @@ export class StepRunner {
   }
 
   #launch(step: DueStep): Promise<void> {
-    const { onboardingId, name } = step;
+    const { onboardingId } = step;
+    const key: StepKey = { name: step.name, number: step.number };
     const claims = step.kind === 'attempt' && step.status !== 'WAITING';
     const work = (
       step.kind === 'reconcile'
-        ? this.#reconcile(onboardingId, name)
+        ? this.#reconcile(onboardingId, key)
         : step.kind === 'recover'
-          ? this.#recover(onboardingId, name)
+          ? this.#recover(onboardingId, key)
           : step.status === 'WAITING'
-            ? this.#poll(onboardingId, name)
-            : this.#run(onboardingId, name)
+            ? this.#poll(onboardingId, key)
+            : this.#run(onboardingId, key)
     )
       .catch((error: unknown) => {
         // An abandoned run fails as its connection is cut; its step is already recorded.
@@ -250,8 +260,7 @@ export class StepRunner {
         this.#coolingDown.set(onboardingId, this.#deps.now() + COOL_DOWN_MS);
         this.#deps.logger.error(
           {
-            onboardingId,
-            step: name,
+            ...stepFields(onboardingId, key),
             error: error instanceof Error ? error.message : String(error),
           },
           'step runner failure',
@@ -263,11 +272,12 @@ export class StepRunner {
         this.wakeAt(0);
       });
     this.#inFlight.set(onboardingId, work);
-    if (claims) this.#running.set(onboardingId, name);
+    if (claims) this.#running.set(onboardingId, key);
     return work;
   }
 
-  async #run(onboardingId: string, name: StepName): Promise<void> {
+  async #run(onboardingId: string, key: StepKey): Promise<void> {
+    const { name } = key;
     const deps = this.#deps;
     const run = STEPS[name].run;
     const began = performance.now();
@@ -275,7 +285,7 @@ export class StepRunner {
     let checking = false;
     const snapshot = await change(deps, onboardingId, (draft) => {
       const now = deps.now();
-      const step = stepOf(draft, name);
+      const step = stepOf(draft, key);
       const due =
         step.status === 'PENDING' && step.nextAttemptAt !== null && step.nextAttemptAt <= now;
       if (!due) return [];
@@ -286,7 +296,7 @@ export class StepRunner {
       }
       attempt = step.attempts + 1;
       checking = step.outcomeUnknown;
-      updateStep(draft, name, now, {
+      updateStep(draft, key, now, {
         status: 'RUNNING',
         attempts: attempt,
         startedAt: step.startedAt ?? now,
@@ -294,16 +304,16 @@ export class StepRunner {
         claimedBy: this.#claims.instanceId,
         leaseUntil: now + deps.pipeline.stepLeaseMs,
       });
-      return [
+      return withNumber(key, [
         {
           type: 'step.started',
           step: name,
-          message: `${STEPS[name].label}: attempt ${attempt} started${step.outcomeUnknown ? ' (checking what an earlier attempt may have created)' : ''}`,
+          message: `${labelOf(key)}: attempt ${attempt} started${step.outcomeUnknown ? ' (checking what an earlier attempt may have created)' : ''}`,
         },
-      ];
+      ]);
     });
     if (attempt === 0 || !run) return;
-    const log = stepLogger(deps.logger, onboardingId, name);
+    const log = stepLogger(deps.logger, onboardingId, key);
     if (log.isLevelEnabled('debug')) {
       log.debug({ attempt, outcomeUnknown: checking }, 'step attempt started');
     }
@@ -312,7 +322,7 @@ export class StepRunner {
     let failure: StepError | undefined;
     try {
       // `outcomeUnknown` on the claimed row tells the step to look before it creates.
-      result = await run({ ...deps, logger: log }, snapshot, stepOf(snapshot, name));
+      result = await run({ ...deps, logger: log }, snapshot, stepOf(snapshot, key));
     } catch (error) {
       failure = failureOf(error, {
         step: name,
@@ -331,7 +341,7 @@ export class StepRunner {
     if (this.#abandoned) return;
     let recorded: EventDraft | undefined;
     await change(deps, onboardingId, (draft) => {
-      const events = this.#record(draft, name, attempt, result, failure);
+      const events = withNumber(key, this.#record(draft, key, attempt, result, failure));
       recorded = events[0];
       return events;
     });
@@ -355,15 +365,16 @@ export class StepRunner {
 
   #record(
     draft: OnboardingSnapshot,
-    name: StepName,
+    key: StepKey,
     attempt: number,
     result: StepResult | undefined,
     failure: StepError | undefined,
   ): EventDraft[] {
+    const { name } = key;
     const deps = this.#deps;
     const now = deps.now();
-    const label = STEPS[name].label;
-    const step = stepOf(draft, name);
+    const label = labelOf(key);
+    const step = stepOf(draft, key);
     const settled = result?.record?.(draft, now) ?? undefined;
     const held = step.status === 'RUNNING' && step.attempts === attempt;
     if (!held) {
@@ -377,7 +388,7 @@ export class StepRunner {
       const status = settled?.status ?? result.status;
       const stepFailure = settled?.failure ?? result.failure;
       if (status === 'FAILED' && stepFailure) {
-        updateStep(draft, name, now, {
+        updateStep(draft, key, now, {
           status: 'FAILED',
           upstreamId: result.upstreamId ?? step.upstreamId,
           finishedAt: now,
@@ -399,7 +410,7 @@ export class StepRunner {
         status === 'SUCCEEDED' && step.outcomeUnknown && STEPS[name].reconcile
           ? now + deps.pipeline.reconcileAfterMs
           : step.reconcileAt;
-      updateStep(draft, name, now, {
+      updateStep(draft, key, now, {
         status,
         upstreamId: result.upstreamId ?? step.upstreamId,
         finishedAt: status === 'SUCCEEDED' ? now : null,
@@ -422,7 +433,7 @@ export class StepRunner {
     const next = nextAttempt(error, attempt, deps.pipeline);
     const outcomeUnknown = step.outcomeUnknown || error.outcomeUnknown;
     if (next.retry) {
-      updateStep(draft, name, now, {
+      updateStep(draft, key, now, {
         status: 'PENDING',
         nextAttemptAt: now + next.delayMs,
         outcomeUnknown,
@@ -437,7 +448,7 @@ export class StepRunner {
         },
       ];
     }
-    updateStep(draft, name, now, {
+    updateStep(draft, key, now, {
       status: 'FAILED',
       finishedAt: now,
       outcomeUnknown,
@@ -458,7 +469,8 @@ export class StepRunner {
    * (ask Sinch for its state); for the signup, the end of the wait for SendZen to confirm what the
    * frontend relayed.
    */
-  async #poll(onboardingId: string, name: StepName): Promise<void> {
+  async #poll(onboardingId: string, key: StepKey): Promise<void> {
+    const { name } = key;
     const deps = this.#deps;
     if (name === 'CUSTOMER_SIGNUP') {
       await change(deps, onboardingId, (draft) => signupConfirmationOverdue(draft, deps.now()));
@@ -467,7 +479,7 @@ export class StepRunner {
     let claimed = false;
     const snapshot = await change(deps, onboardingId, (draft) => {
       const now = deps.now();
-      const step = stepOf(draft, name);
+      const step = stepOf(draft, key);
       if (step.status !== 'WAITING' || step.nextAttemptAt === null || step.nextAttemptAt > now)
         return [];
       if (name !== 'WHATSAPP_SENDER' || draft.onboarding.cancelledAt !== null) {
@@ -476,11 +488,11 @@ export class StepRunner {
         return [];
       }
       // Pushing the next poll forward is the claim: no second poll starts meanwhile.
-      updateStep(draft, name, now, { nextAttemptAt: now + deps.pipeline.senderPollAfterMs });
+      updateStep(draft, key, now, { nextAttemptAt: now + deps.pipeline.senderPollAfterMs });
       claimed = true;
       return [];
     });
-    const sender = snapshot.sender;
+    const sender = key.number === '' ? snapshot.sender : numberSender(snapshot, key.number);
     const projectId = snapshot.onboarding.subprojectId;
     if (!claimed || !sender || !projectId) return;
     try {
@@ -496,7 +508,7 @@ export class StepRunner {
         ),
       );
     } catch (error) {
-      stepLogger(deps.logger, onboardingId, name).warn(
+      stepLogger(deps.logger, onboardingId, key).warn(
         { senderId: sender.id, error: error instanceof Error ? error.message : String(error) },
         'sender poll failed; will poll again',
       );
@@ -504,12 +516,13 @@ export class StepRunner {
   }
 
   /** Removes what a late commit of an attempt with an unknown outcome left beside the kept one. */
-  async #reconcile(onboardingId: string, name: StepName): Promise<void> {
+  async #reconcile(onboardingId: string, key: StepKey): Promise<void> {
+    const { name } = key;
     const deps = this.#deps;
     const reconcile = STEPS[name].reconcile;
     let claimed = false;
     const snapshot = await change(deps, onboardingId, (draft) => {
-      const step = stepOf(draft, name);
+      const step = stepOf(draft, key);
       if (step.reconcileAt === null || step.reconcileAt > deps.now()) return [];
       // Claimed by moving it to the next look, or clearing it after the last one. A late commit
       // has no deadline, so the looks space out: 1, 2, 4, ... times the first delay.
@@ -518,8 +531,8 @@ export class StepRunner {
       return [];
     });
     if (!claimed || !reconcile) return;
-    const step = stepOf(snapshot, name);
-    const log = stepLogger(deps.logger, onboardingId, name);
+    const step = stepOf(snapshot, key);
+    const log = stepLogger(deps.logger, onboardingId, key);
     try {
       const removed = await reconcile({ ...deps, logger: log }, snapshot, step);
       if (removed.length === 0) {
@@ -530,7 +543,7 @@ export class StepRunner {
         {
           type: 'step.reconciled',
           step: name,
-          message: `${STEPS[name].label}: removed ${removed.join(', ')}, left upstream by an earlier attempt whose answer was lost; ${step.upstreamId} is kept`,
+          message: `${labelOf(key)}: removed ${removed.join(', ')}, left upstream by an earlier attempt whose answer was lost; ${step.upstreamId} is kept`,
           data: { removed, kept: step.upstreamId },
         },
       ]);
@@ -550,13 +563,13 @@ export class StepRunner {
   /** Steps left RUNNING by a process that died mid-call (of this instance, when `claimedBy`). */
   async #recoverInterrupted(claimedBy: string | undefined): Promise<void> {
     for (const step of await this.#deps.onboardingStore.runningSteps(claimedBy)) {
-      await this.#markOutcomeUnknown(step.onboardingId, step.name, 'crashed');
+      await this.#markOutcomeUnknown(step.onboardingId, keyOf(step), 'crashed');
     }
   }
 
   /** A step whose claim ran out: the instance running it stopped renewing, so it is gone. */
-  async #recover(onboardingId: string, name: StepName): Promise<void> {
-    await this.#markOutcomeUnknown(onboardingId, name, 'expired');
+  async #recover(onboardingId: string, key: StepKey): Promise<void> {
+    await this.#markOutcomeUnknown(onboardingId, key, 'expired');
   }
 
   /**
@@ -567,14 +580,15 @@ export class StepRunner {
    */
   async #markOutcomeUnknown(
     onboardingId: string,
-    name: StepName,
+    key: StepKey,
     why: 'crashed' | 'expired' | 'stopping',
   ): Promise<void> {
+    const { name } = key;
     const deps = this.#deps;
     let attempt = 0;
     let claimant: string | null = null;
     await change(deps, onboardingId, (draft) => {
-      const step = stepOf(draft, name);
+      const step = stepOf(draft, key);
       if (step.status !== 'RUNNING') return [];
       // Renewed since the look: still its instance's.
       if (why === 'expired' && (step.leaseUntil === null || step.leaseUntil > deps.now()))
@@ -583,12 +597,12 @@ export class StepRunner {
       if (why === 'stopping' && step.claimedBy !== this.#claims.instanceId) return [];
       attempt = step.attempts;
       claimant = step.claimedBy;
-      updateStep(draft, name, deps.now(), {
+      updateStep(draft, key, deps.now(), {
         status: 'PENDING',
         nextAttemptAt: deps.now(),
         outcomeUnknown: true,
       });
-      const label = STEPS[name].label;
+      const label = labelOf(key);
       const next = 'it will check what that attempt created before going on';
       return [
         why === 'stopping'
@@ -608,7 +622,7 @@ export class StepRunner {
       ];
     });
     if (attempt === 0) return;
-    const log = stepLogger(deps.logger, onboardingId, name);
+    const log = stepLogger(deps.logger, onboardingId, key);
     if (why === 'stopping') {
       log.info(
         { attempt },
@@ -631,8 +645,18 @@ export interface Claims {
   shared: boolean;
 }
 
-function stepLogger(logger: GatewayLogger, onboardingId: string, step: StepName): GatewayLogger {
-  return logger.child({ onboardingId, step });
+function stepFields(onboardingId: string, key: StepKey) {
+  return { onboardingId, step: key.name, ...(key.number ? { number: key.number } : {}) };
+}
+
+function stepLogger(logger: GatewayLogger, onboardingId: string, key: StepKey): GatewayLogger {
+  return logger.child(stepFields(onboardingId, key));
+}
+
+/** A number's step says which number in every event it writes. */
+function withNumber(key: StepKey, events: EventDraft[]): EventDraft[] {
+  if (key.number === '') return events;
+  return events.map((e) => ({ ...e, data: { ...e.data, number: key.number } }));
 }
 
 /** What the event an attempt's recording produced says of it; none: someone else moved it on. */

@@ -1,11 +1,12 @@
 // What the gateway does when it learns a sender's state, whichever way it learned it: the create
 // response, a signed provisioning callback, or a poll. One function, so all three agree, apply a
 // state once, and never move the sender step backwards.
+import { primarySender } from '../db/drafts.ts';
 import type { SenderRow } from '../db/schema.ts';
 import type { OnboardingDraft } from '../db/store.ts';
 import { last4, type Sealer } from '../secrets/seal.ts';
 import type { Sender, SenderErrorCode } from '../upstreams/sinch/contract.ts';
-import { type EventDraft, errorColumns, stepOf, updateStep } from './draft.ts';
+import { type EventDraft, errorColumns, type StepKey, stepOf, updateStep } from './draft.ts';
 import { sealSenderToken } from './secrets.ts';
 
 /** How far along a state is: an equal-time report may move a sender forward, never back. */
@@ -95,9 +96,9 @@ export function recordSender(
     createdAt: now,
     ...values,
   };
-  // The newest sender is the current one.
+  // The newest sender of a number is its current one.
   draft.senders.unshift(row);
-  draft.sender = row;
+  draft.sender = primarySender(draft);
   return { row, changed: true };
 }
 
@@ -175,19 +176,21 @@ export function applySenderReport(
   pollAfterMs: number,
 ): EventDraft[] {
   const { onboarding } = draft;
-  const current = draft.sender;
+  const key = senderStepOf(draft, sender.id);
+  const number = key.number;
+  const current = number === '' ? draft.sender : numberSender(draft, number);
   // A report about a sender we replaced (a retry deleted it) updates its row and nothing else.
   const isCurrent = current === null || current.id === sender.id;
   // A report before the gateway ever asked for a sender is about someone else's sender in the
   // subproject: it must not stand in for the one the signup will create. After a crash mid-create
   // (outcomeUnknown) it may well be ours: keep it, and let the step's next run adopt it.
-  const senderStep = stepOf(draft, 'WHATSAPP_SENDER');
+  const senderStep = stepOf(draft, key);
   if (current === null && senderStep.status === 'PENDING' && !senderStep.outcomeUnknown) return [];
   const { row, changed } = recordSender(
     draft,
     sealer,
     sender,
-    { wabaId: onboarding.wabaId ?? '', phoneNumberId: onboarding.phoneNumberId ?? '' },
+    { wabaId: onboarding.wabaId ?? '', phoneNumberId: number || (onboarding.phoneNumberId ?? '') },
     now,
   );
   if (!changed || !isCurrent) return [];
@@ -197,8 +200,14 @@ export function applySenderReport(
     {
       type: 'sender.state',
       step: 'WHATSAPP_SENDER',
-      message: `Sender ${row.id} is ${row.state} (reported by ${via})`,
-      data: { senderId: row.id, state: row.state, via, errorCode: row.errorCode },
+      message: `Sender ${row.id}${number ? ` (number ${number})` : ''} is ${row.state} (reported by ${via})`,
+      data: {
+        senderId: row.id,
+        state: row.state,
+        via,
+        errorCode: row.errorCode,
+        ...(number ? { number } : {}),
+      },
     },
   ];
   // A succeeded step stays succeeded: a later suspension is recorded on the sender, not undone here.
@@ -206,7 +215,7 @@ export function applySenderReport(
 
   const verdict = senderVerdict(row);
   if (verdict.status === 'SUCCEEDED') {
-    updateStep(draft, 'WHATSAPP_SENDER', now, {
+    updateStep(draft, key, now, {
       status: 'SUCCEEDED',
       upstreamId: row.id,
       finishedAt: now,
@@ -217,7 +226,7 @@ export function applySenderReport(
   } else if (verdict.status === 'FAILED' && step.status !== 'RUNNING') {
     // While the runner holds the step (a retry deleting a failed sender and creating a new one),
     // the old sender's failure reports must not fail the new attempt.
-    updateStep(draft, 'WHATSAPP_SENDER', now, {
+    updateStep(draft, key, now, {
       status: 'FAILED',
       upstreamId: row.id,
       finishedAt: now,
@@ -226,11 +235,45 @@ export function applySenderReport(
     });
   } else if (step.status !== 'RUNNING') {
     // Still in progress: look again later unless a callback tells us first.
-    updateStep(draft, 'WHATSAPP_SENDER', now, {
+    updateStep(draft, key, now, {
       status: 'WAITING',
       upstreamId: row.id,
       nextAttemptAt: now + pollAfterMs,
     });
   }
   return events;
+}
+
+/** The current sender of a number added after the first. */
+export function numberSender(draft: OnboardingDraft, number: string): SenderRow | null {
+  return draft.senders.find((s) => s.phoneNumberId === number) ?? null;
+}
+
+/**
+ * Which number's sender step a report is for: the number of the sender we hold, or, for a sender
+ * we do not know yet (its create's answer is still on its way), the one added number whose sender
+ * is being made while the first number's is not. Otherwise the first number's, as ever.
+ */
+function senderStepOf(draft: OnboardingDraft, senderId: string): StepKey {
+  const added = new Set(draft.steps.map((s) => s.number).filter((n) => n !== ''));
+  const known = draft.senders.find((s) => s.id === senderId);
+  if (known) {
+    return {
+      name: 'WHATSAPP_SENDER',
+      number: added.has(known.phoneNumberId) ? known.phoneNumberId : '',
+    };
+  }
+  const making = (s: { status: string; outcomeUnknown: boolean }) =>
+    s.status === 'RUNNING' || s.outcomeUnknown;
+  const first = stepOf(draft, 'WHATSAPP_SENDER');
+  const numbers = draft.steps.filter(
+    (s) =>
+      s.name === 'WHATSAPP_SENDER' &&
+      s.number !== '' &&
+      making(s) &&
+      numberSender(draft, s.number) === null,
+  );
+  return numbers.length === 1 && !making(first)
+    ? { name: 'WHATSAPP_SENDER', number: numbers[0]!.number }
+    : { name: 'WHATSAPP_SENDER', number: '' };
 }

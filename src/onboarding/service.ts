@@ -1,16 +1,22 @@
 // The onboarding domain's front door: what GraphQL resolvers and webhook routes call. Each
 // operation reads, checks its precondition, changes state through `change()`, and lets the step
 // runner do the upstream work (running the step inline when the caller wants its result).
-import type { OnboardingEventRow } from '../db/schema.ts';
+import type { OnboardingEventRow, SignupPath } from '../db/schema.ts';
 import type { ListOnboardingsQuery, OnboardingSnapshot, Page } from '../db/store.ts';
 import { ulid } from '../ids.ts';
 import { newSecret } from '../secrets/seal.ts';
 import type { Sender, SenderRegion } from '../upstreams/sinch/contract.ts';
 import { change, create } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
-import { errorColumns, stepOf, updateStep } from './draft.ts';
-import { OnboardingNotFoundError, PreconditionError } from './errors.ts';
-import { blockingRequirement, newSteps, STEPS } from './plan.ts';
+import { errorColumns, findStep, keyOf, type StepRef, stepOf, updateStep } from './draft.ts';
+import {
+  InvalidInputError,
+  OnboardingNotFoundError,
+  PhoneNumberUnavailableError,
+  PreconditionError,
+} from './errors.ts';
+import { isMetaPath, parseMetaMessage, recordMetaSignup } from './meta-signup.ts';
+import { blockingRequirement, labelOf, newSteps, numberSteps, STEPS } from './plan.ts';
 import type { StepRunner } from './runner.ts';
 import {
   type OnboardingSecretKind,
@@ -29,6 +35,8 @@ export interface OnboardCustomerInput {
   metaLocalStorage?: string;
   labels?: Record<string, string>;
   autoProvision?: boolean;
+  /** SENDZEN (the default): SendZen's iframe. META_EMBEDDED_SIGNUP: Meta's flow on the vendor's page. */
+  signupPath?: SignupPath;
   /**
    * Whether a customer whose latest onboarding failed (ACTION_REQUIRED) starts a new attempt, the
    * failed one being cancelled. A cancelled customer starts again without it; a customer whose
@@ -58,11 +66,17 @@ export class Onboardings {
   readonly #deps: OnboardingDeps;
   readonly #runner: StepRunner;
   readonly #autoProvisionDefault: boolean;
+  readonly #metaSignupConfigured: boolean;
 
-  constructor(deps: OnboardingDeps, runner: StepRunner, options: { autoProvision: boolean }) {
+  constructor(
+    deps: OnboardingDeps,
+    runner: StepRunner,
+    options: { autoProvision: boolean; metaSignupConfigured: boolean },
+  ) {
     this.#deps = deps;
     this.#runner = runner;
     this.#autoProvisionDefault = options.autoProvision;
+    this.#metaSignupConfigured = options.metaSignupConfigured;
   }
 
   get(id: string): Promise<OnboardingSnapshot | null> {
@@ -129,6 +143,13 @@ export class Onboardings {
     input: OnboardCustomerInput,
   ): Promise<{ snapshot: OnboardingSnapshot; created: boolean }> {
     const store = this.#deps.onboardingStore;
+    const path = input.signupPath ?? 'SENDZEN';
+    if (path === 'META_EMBEDDED_SIGNUP' && !this.#metaSignupConfigured) {
+      throw new InvalidInputError(
+        'signupPath',
+        'The gateway has no Meta app configured for Embedded Signup: set META_APP_ID and META_CONFIG_ID (the sandbox has its own)',
+      );
+    }
     const latestId = await store.idByClientIdentifier(input.clientIdentifier);
     const latest = latestId ? await this.#require(latestId) : null;
     if (latest && !startsAgain(latest, input.startAgain ?? false)) {
@@ -156,6 +177,7 @@ export class Onboardings {
         id,
         clientIdentifier: input.clientIdentifier,
         attempt,
+        signupPath: path,
         displayName: input.displayName ?? input.clientIdentifier,
         region: input.region ?? 'US',
         metaLocalStorage: input.metaLocalStorage ?? null,
@@ -182,11 +204,13 @@ export class Onboardings {
         phoneNumberId: null,
         signupCodeSealed: null,
         signupMessage: null,
+        metaSignup: null,
+        coexistence: false,
         cancelledAt: null,
         createdAt: now,
         updatedAt: now,
       },
-      steps: newSteps(id, now),
+      steps: newSteps(id, now, path),
       senders: [],
       sender: null,
       app: null,
@@ -205,8 +229,8 @@ export class Onboardings {
           }
         : {
             type: 'onboarding.created',
-            message: `Onboarding started for ${input.clientIdentifier}`,
-            data: { region: draft.onboarding.region },
+            message: `Onboarding started for ${input.clientIdentifier}${path === 'META_EMBEDDED_SIGNUP' ? " (Meta's Embedded Signup on the vendor's page)" : ''}`,
+            data: { region: draft.onboarding.region, signupPath: path },
           },
     ]);
     if (!made) {
@@ -223,8 +247,9 @@ export class Onboardings {
         },
       ]);
     }
-    // The caller needs the iframe URL, so the SendZen step runs before answering.
-    await this.#runner.runNow(id, 'SENDZEN_PROJECT');
+    // The caller needs the iframe URL, so the SendZen step runs before answering. On Meta's path,
+    // what the page needs to launch the flow is the gateway's configuration: nothing to wait for.
+    if (path === 'SENDZEN') await this.#runner.runNow(id, 'SENDZEN_PROJECT');
     return { snapshot: await this.#require(id), created: true };
   }
 
@@ -232,6 +257,12 @@ export class Onboardings {
   async refreshLink(id: string): Promise<OnboardingSnapshot> {
     const snapshot = await this.#require(id);
     refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
+    if (isMetaPath(snapshot)) {
+      throw new PreconditionError(
+        'CUSTOMER_SIGNUP',
+        "The customer signs up through Meta's Embedded Signup on your page, which has no link: launch it again there",
+      );
+    }
     if (stepOf(snapshot, 'CUSTOMER_SIGNUP').status === 'SUCCEEDED') {
       throw new PreconditionError(
         'CUSTOMER_SIGNUP',
@@ -275,9 +306,16 @@ export class Onboardings {
    * project and customer default to that onboarding's and must match it when given.
    */
   async relaySignup(id: string, relayed: RelayedSignup): Promise<OnboardingSnapshot> {
-    const { onboarding } = await this.#require(id);
+    const snapshot = await this.#require(id);
+    const { onboarding } = snapshot;
     if (onboarding.cancelledAt !== null) {
       throw new PreconditionError('CUSTOMER_SIGNUP', 'The onboarding was cancelled');
+    }
+    if (isMetaPath(snapshot)) {
+      throw new InvalidInputError(
+        'onboardingId',
+        "The customer signs up through Meta's Embedded Signup: relay Meta's message with relayMetaSignup",
+      );
     }
     if (!onboarding.sendzenProjectId) {
       throw new PreconditionError('SENDZEN_PROJECT', STEPS.SENDZEN_PROJECT.unmet);
@@ -303,6 +341,122 @@ export class Onboardings {
       code: relayed.code ?? undefined,
       source: 'relay',
     });
+  }
+
+  /**
+   * Applies what the vendor's page relayed from Meta's Embedded Signup: the message as Meta posted
+   * it, and FB.login's authorization code (src/onboarding/meta-signup.ts).
+   */
+  async relayMetaSignup(
+    id: string,
+    message: string,
+    code: string | undefined,
+  ): Promise<OnboardingSnapshot> {
+    const snapshot = await this.#require(id);
+    refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
+    if (!isMetaPath(snapshot)) {
+      throw new InvalidInputError(
+        'onboardingId',
+        "The customer signs up in SendZen's iframe: relay its result with relaySignupResult",
+      );
+    }
+    // Refused before anything is read further: an unknown or malformed message changes nothing.
+    const signup = parseMetaMessage(message);
+    const after = await recordMetaSignup(this.#deps, id, signup, code);
+    // Meta's code lives about 30 seconds: the sender is made now, not at the runner's next look.
+    await this.#runner.runNow(id, 'WHATSAPP_SENDER');
+    return (await this.get(id)) ?? after;
+  }
+
+  /**
+   * Gives the customer's WABA another phone number: a sender of its own (Sinch's sender call with
+   * the existing WABA), attached to the customer's Conversation API app. After a WABA shared
+   * without a number (Meta's FINISH_ONLY_WABA), the first number added is the onboarding's own.
+   * Answers once Sinch took or refused the sender: a refusal (the number is in use, or not on the
+   * WABA) removes the number again and answers with Sinch's code.
+   */
+  async addPhoneNumber(id: string, phoneNumberId: string): Promise<OnboardingSnapshot> {
+    const snapshot = await this.#require(id);
+    refuseIfCancelled(snapshot, 'WHATSAPP_SENDER');
+    const { onboarding } = snapshot;
+    if (stepOf(snapshot, 'CUSTOMER_SIGNUP').status !== 'SUCCEEDED' || !onboarding.wabaId) {
+      throw new PreconditionError(
+        'CUSTOMER_SIGNUP',
+        'The customer has no WABA yet: a number is added to the WABA their signup shared',
+      );
+    }
+    const first = onboarding.phoneNumberId === null;
+    const known =
+      onboarding.phoneNumberId === phoneNumberId ||
+      findStep(snapshot, { name: 'WHATSAPP_SENDER', number: phoneNumberId }) !== undefined;
+    if (known) return snapshot;
+
+    const ref: StepRef = first
+      ? 'WHATSAPP_SENDER'
+      : { name: 'WHATSAPP_SENDER', number: phoneNumberId };
+    await change(this.#deps, id, (draft) => {
+      const now = this.#deps.now();
+      const taken =
+        draft.onboarding.phoneNumberId === phoneNumberId ||
+        findStep(draft, { name: 'WHATSAPP_SENDER', number: phoneNumberId }) !== undefined;
+      if (taken || draft.onboarding.cancelledAt !== null) return [];
+      if (first) {
+        if (draft.onboarding.phoneNumberId !== null) return [];
+        draft.onboarding.phoneNumberId = phoneNumberId;
+        const step = stepOf(draft, 'WHATSAPP_SENDER');
+        // Waiting for this number (or not started, in manual mode): it goes now.
+        if (step.status === 'WAITING' || step.status === 'PENDING') {
+          updateStep(draft, 'WHATSAPP_SENDER', now, {
+            status: 'PENDING',
+            nextAttemptAt: now,
+            requestedAt: now,
+          });
+        }
+      } else {
+        draft.steps.push(...numberSteps(id, phoneNumberId, now));
+      }
+      return [
+        {
+          type: 'number.added',
+          step: 'WHATSAPP_SENDER',
+          message: `Phone number ${phoneNumberId} added to WABA ${draft.onboarding.wabaId}${first ? ' as the customer’s first number' : ''}`,
+          data: { number: phoneNumberId, first },
+        },
+      ];
+    });
+    await this.#runner.runNow(id, ref);
+    const after = await this.#require(id);
+    const step = findStep(after, ref);
+    const code = step?.errorCode ?? '';
+    if (step?.status !== 'FAILED' || !NUMBER_REFUSED.has(code)) return after;
+    // Sinch made nothing: the number is taken back, so it can be added again once it is free.
+    await change(this.#deps, id, (draft) => {
+      const now = this.#deps.now();
+      if (first) {
+        draft.onboarding.phoneNumberId = null;
+        updateStep(draft, 'WHATSAPP_SENDER', now, {
+          status: 'WAITING',
+          nextAttemptAt: null,
+          finishedAt: null,
+          ...errorColumns(null),
+        });
+      } else {
+        draft.steps = draft.steps.filter((s) => s.number !== phoneNumberId);
+      }
+      return [
+        {
+          type: 'number.refused',
+          step: 'WHATSAPP_SENDER',
+          message: `Sinch refused phone number ${phoneNumberId} (${code}): ${step.errorMessage ?? ''}; it was removed`,
+          data: { number: phoneNumberId, code },
+        },
+      ];
+    });
+    throw new PhoneNumberUnavailableError(
+      phoneNumberId,
+      code,
+      `Sinch refused phone number ${phoneNumberId}: ${step.errorMessage ?? code}`,
+    );
   }
 
   /** A sender's state as a signed provisioning callback reported it. */
@@ -345,18 +499,46 @@ export class Onboardings {
     return this.#require(id);
   }
 
-  /** Retries every failed step; steps that succeeded are never repeated. */
+  /** Retries every failed step (every number's too); steps that succeeded are never repeated. */
   async retry(id: string): Promise<OnboardingSnapshot> {
     const snapshot = await this.#require(id);
     refuseIfCancelled(snapshot, 'CUSTOMER_SIGNUP');
-    const failed = snapshot.steps.filter((s) => s.status === 'FAILED').map((s) => s.name);
-    if (failed.includes('CUSTOMER_SIGNUP')) await this.refreshLink(id);
-    const others = failed.filter((name) => name !== 'CUSTOMER_SIGNUP');
+    const failed = snapshot.steps.filter((s) => s.status === 'FAILED').map(keyOf);
+    const signup = failed.some((k) => k.name === 'CUSTOMER_SIGNUP');
+    if (signup && isMetaPath(snapshot)) await this.#awaitSignupAgain(id);
+    else if (signup) await this.refreshLink(id);
+    const others = failed.filter((k) => k.name !== 'CUSTOMER_SIGNUP');
     if (others.length > 0) {
       await this.#reschedule(id, others, 'retry');
       await this.#runner.runNow(id, others[0]!);
     }
     return this.#require(id);
+  }
+
+  /** Meta's path: the customer launches Embedded Signup again from the vendor's page. */
+  async #awaitSignupAgain(id: string): Promise<void> {
+    await change(this.#deps, id, (draft) => {
+      const now = this.#deps.now();
+      if (stepOf(draft, 'CUSTOMER_SIGNUP').status !== 'FAILED') return [];
+      Object.assign(draft.onboarding, {
+        signupStatus: null,
+        signupSource: null,
+        signupMessage: null,
+      });
+      updateStep(draft, 'CUSTOMER_SIGNUP', now, {
+        status: 'WAITING',
+        finishedAt: null,
+        ...errorColumns(null),
+      });
+      return [
+        {
+          type: 'step.retry_requested',
+          step: 'CUSTOMER_SIGNUP',
+          message:
+            "Customer signup: retry requested; the customer can launch Meta's Embedded Signup again",
+        },
+      ];
+    });
   }
 
   /**
@@ -426,11 +608,11 @@ export class Onboardings {
     return this.#require(id);
   }
 
-  async #reschedule(id: string, names: readonly StepName[], why: string): Promise<void> {
+  async #reschedule(id: string, refs: readonly StepRef[], why: string): Promise<void> {
     await change(this.#deps, id, (draft) => {
       const now = this.#deps.now();
-      for (const name of names) {
-        updateStep(draft, name, now, {
+      for (const ref of refs) {
+        updateStep(draft, ref, now, {
           status: 'PENDING',
           attempts: 0,
           nextAttemptAt: now,
@@ -438,14 +620,28 @@ export class Onboardings {
           finishedAt: null,
         });
       }
-      return names.map((name) => ({
+      return refs.map(keyOf).map((key) => ({
         type: 'step.retry_requested',
-        step: name,
-        message: `${STEPS[name].label}: ${why} requested; it will run again`,
+        step: key.name,
+        message: `${labelOf(key)}: ${why} requested; it will run again`,
+        ...(key.number ? { data: { number: key.number } } : {}),
       }));
     });
   }
 }
+
+/**
+ * Sinch's refusals of a number that a retry cannot mend (contracts D.2): in use elsewhere, or not a
+ * number of the customer's WABA.
+ */
+const NUMBER_REFUSED: ReadonlySet<string> = new Set([
+  'used_phone_number_id',
+  'provisioned_phone_number_id',
+  'all_phone_number_id_provisioned',
+  'not_found_waba_id',
+  'wrong_waba_id',
+  'invalid_waba_id_or_phone_number_id_for_region',
+]);
 
 function refuseIfCancelled(snapshot: OnboardingSnapshot, step: StepName): void {
   if (snapshot.onboarding.cancelledAt !== null) {

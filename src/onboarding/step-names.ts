@@ -9,5 +9,6 @@ export const STEP_NAMES = [
   'WHATSAPP_SENDER',
   'CONVERSATION_APP',
   'APP_WEBHOOK',
+  'APP_CHANNEL',
 ] as const;
 export type StepName = (typeof STEP_NAMES)[number];

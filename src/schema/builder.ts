@@ -9,11 +9,14 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import { GraphQLError } from 'graphql';
 import type { Caller } from '../auth/caller.ts';
 import type { SessionTokens } from '../auth/session-tokens.ts';
+import type { MetaSignupConfig } from '../config.ts';
 import type { OnboardingEvents } from '../onboarding/events.ts';
 import type { Onboardings } from '../onboarding/service.ts';
 
 export interface GraphQLContext {
   onboardings: Onboardings;
+  /** What a page needs to launch Meta's Embedded Signup; undefined when no Meta app is configured. */
+  metaSignup: MetaSignupConfig | undefined;
   events: OnboardingEvents;
   sessions: SessionTokens;
   /** Who is calling: authenticated before the operation runs. */

@@ -2,6 +2,7 @@
 import {
   InvalidInputError,
   OnboardingNotFoundError,
+  PhoneNumberUnavailableError,
   PreconditionError,
 } from '../onboarding/errors.ts';
 import { UpstreamError } from '../upstreams/errors.ts';
@@ -55,6 +56,18 @@ builder.objectType(UpstreamError, {
   }),
 });
 
+builder.objectType(PhoneNumberUnavailableError, {
+  name: 'PhoneNumberUnavailable',
+  description:
+    'Sinch refused a sender for the number (in use elsewhere, or not on the customer’s WABA); nothing was added. `code` is Sinch’s own, e.g. used_phone_number_id.',
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof PhoneNumberUnavailableError,
+  fields: (t) => ({
+    phoneNumberId: t.exposeString('phoneNumberId'),
+    code: t.exposeString('code'),
+  }),
+});
+
 /** The errors every onboarding mutation may answer with. */
 export const ONBOARDING_MUTATION_ERRORS = [
   OnboardingNotFoundError,
@@ -67,9 +80,9 @@ export const ONBOARDING_MUTATION_ERRORS = [
  * Error handling for a mutation that answers with the onboarding: `<Name>Result` is the union of
  * `<Name>Success { onboarding }` and the typed errors.
  */
-export function onboardingResult(name: string) {
+export function onboardingResult(name: string, extra: (new (...args: never[]) => Error)[] = []) {
   return {
-    types: ONBOARDING_MUTATION_ERRORS,
+    types: [...ONBOARDING_MUTATION_ERRORS, ...extra],
     union: { name: `${name}Result` },
     result: { name: `${name}Success` },
     dataField: { name: 'onboarding' },

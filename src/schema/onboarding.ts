@@ -2,7 +2,7 @@
 // payloads of the operations that start and drive it (the operations live in src/resolvers/).
 // Its sender and app are attached from their own files.
 import { z } from 'zod';
-import type { ONBOARDING_STATUSES, OnboardingEventRow } from '../db/schema.ts';
+import type { ONBOARDING_STATUSES, OnboardingEventRow, SIGNUP_PATHS } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../db/store.ts';
 import type {
   OnboardCustomerInput as DomainOnboardCustomerInput,
@@ -12,12 +12,17 @@ import { awaitingConfirmation } from '../onboarding/signup.ts';
 import { META_LOCAL_STORAGE, SENDER_REGIONS } from '../upstreams/sinch/contract.ts';
 import { builder } from './builder.ts';
 import { plainText } from './plain-text.ts';
-import { StepNameEnum, StepRef } from './step.ts';
+import { StepNameEnum, StepRef, stepViews } from './step.ts';
 
 export const OnboardingStatusEnum = builder.enumType('OnboardingStatus', {
   values: {
     AWAITING_SIGNUP: {
-      description: 'The customer has not completed the signup in the iframe yet.',
+      description:
+        'The customer has not completed the signup yet (in the iframe, or Meta’s Embedded Signup on your page).',
+    },
+    AWAITING_PHONE_NUMBER: {
+      description:
+        'The customer shared a WABA without a phone number (Meta’s FINISH_ONLY_WABA): add one with addPhoneNumber.',
     },
     PROVISIONING: { description: 'The gateway is creating the sender, the app and its webhook.' },
     READY: { description: 'The customer can send and receive WhatsApp messages.' },
@@ -26,6 +31,17 @@ export const OnboardingStatusEnum = builder.enumType('OnboardingStatus', {
     },
     CANCELLED: {},
   } satisfies Record<(typeof ONBOARDING_STATUSES)[number], object>,
+});
+
+export const SignupPathEnum = builder.enumType('SignupPath', {
+  description: 'Where the customer signs up.',
+  values: {
+    SENDZEN: { description: 'SendZen’s embeddable iframe (the default).' },
+    META_EMBEDDED_SIGNUP: {
+      description:
+        'Meta’s Embedded Signup, launched by your own page with FB.login; your page relays Meta’s message and authorization code (relayMetaSignup).',
+    },
+  } satisfies Record<(typeof SIGNUP_PATHS)[number], object>,
 });
 
 export const RegionEnum = builder.enumType('Region', {
@@ -43,8 +59,29 @@ const LabelRef = builder
   .implement({ fields: (t) => ({ key: t.exposeString('key'), value: t.exposeString('value') }) });
 
 const SignupRef = builder.objectRef<OnboardingSnapshot>('Signup').implement({
-  description: 'What the customer’s signup in the iframe came to, as last reported.',
+  description: 'What the customer’s signup came to, as last reported.',
   fields: (t) => ({
+    metaEvent: t.string({
+      nullable: true,
+      description:
+        'Meta’s path: the Embedded Signup event the page relayed (FINISH, FINISH_ONLY_WABA, FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING, CANCEL, ERROR).',
+      resolve: (s) => s.onboarding.metaSignup?.event ?? null,
+    }),
+    coexistence: t.boolean({
+      description:
+        'The number stays on the customer’s WhatsApp Business app alongside the API (Meta’s coexistence onboarding).',
+      resolve: (s) => s.onboarding.coexistence,
+    }),
+    leftAtStep: t.string({
+      nullable: true,
+      description: 'Meta’s CANCEL: the step of Embedded Signup the customer left at.',
+      resolve: (s) => s.onboarding.metaSignup?.currentStep ?? null,
+    }),
+    metaErrorId: t.string({
+      nullable: true,
+      description: 'Meta’s ERROR: Meta’s id for the error, for its support.',
+      resolve: (s) => s.onboarding.metaSignup?.errorId ?? null,
+    }),
     status: t.string({ resolve: (s) => (s.onboarding.signupStatus ?? '').toUpperCase() }),
     wabaId: t.string({ nullable: true, resolve: (s) => s.onboarding.wabaId }),
     phoneNumberId: t.string({ nullable: true, resolve: (s) => s.onboarding.phoneNumberId }),
@@ -134,6 +171,7 @@ builder.node(OnboardingRef, {
       resolve: (s, _args, ctx) => ctx.onboardings.previousAttempts(s),
     }),
     displayName: t.string({ resolve: (s) => s.onboarding.displayName }),
+    signupPath: t.field({ type: SignupPathEnum, resolve: (s) => s.onboarding.signupPath }),
     region: t.field({ type: RegionEnum, resolve: (s) => s.onboarding.region }),
     metaLocalStorage: t.string({ nullable: true, resolve: (s) => s.onboarding.metaLocalStorage }),
     labels: t.field({
@@ -171,7 +209,16 @@ builder.node(OnboardingRef, {
       nullable: true,
       resolve: (s) => (s.onboarding.signupStatus ? s : null),
     }),
-    steps: t.field({ type: [StepRef], resolve: (s) => s.steps }),
+    steps: t.field({
+      type: [StepRef],
+      description:
+        'The onboarding’s own steps; a number added later lists its own in `phoneNumbers`.',
+      resolve: (s) =>
+        stepViews(
+          s.steps.filter((step) => step.number === ''),
+          s.onboarding,
+        ),
+    }),
     actionRequired: t.field({
       type: ActionRequiredRef,
       nullable: true,
@@ -254,6 +301,12 @@ export const OnboardCustomerInput = builder.inputType('OnboardCustomerInput', {
         required: false,
         description:
           'Create the sender, app and webhook as soon as the signup completes (default true). With false, call createSender and createConversationApp yourself.',
+      }),
+      signupPath: t.field({
+        type: SignupPathEnum,
+        required: false,
+        description:
+          'SENDZEN (the default) or META_EMBEDDED_SIGNUP. On Meta’s path `metaSignupLaunch` says what your page needs to launch Embedded Signup.',
       }),
       startAgain: t.boolean({
         required: false,

@@ -1,7 +1,7 @@
 // A step of an onboarding: what it is doing, how often it tried, what it produced, and what went
 // wrong last.
 import type { STEP_STATUSES, StepRow } from '../db/schema.ts';
-import { PLAN, STEPS, waitingFor } from '../onboarding/plan.ts';
+import { PLAN, STEPS, type WaitingContext, waitingFor } from '../onboarding/plan.ts';
 import { builder } from './builder.ts';
 
 export const StepNameEnum = builder.enumType('StepName', {
@@ -42,9 +42,21 @@ const StepErrorRef = builder.objectRef<StepErrorShape>('StepError').implement({
   }),
 });
 
-export const StepRef = builder.objectRef<StepRow>('Step').implement({
+/** A step with what its wait may depend on (the onboarding's path and number). */
+export type StepView = StepRow & { context: WaitingContext };
+
+export function stepViews(steps: readonly StepRow[], context: WaitingContext): StepView[] {
+  return steps.map((step) => ({ ...step, context }));
+}
+
+export const StepRef = builder.objectRef<StepView>('Step').implement({
   fields: (t) => ({
     name: t.field({ type: StepNameEnum, resolve: (s) => s.name }),
+    phoneNumberId: t.string({
+      nullable: true,
+      description: 'For a step of a number added later (addPhoneNumber): that number’s id.',
+      resolve: (s) => s.number || null,
+    }),
     label: t.string({ resolve: (s) => STEPS[s.name].label }),
     status: t.field({ type: StepStatusEnum, resolve: (s) => s.status }),
     attempts: t.exposeInt('attempts'),
@@ -61,7 +73,7 @@ export const StepRef = builder.objectRef<StepRow>('Step').implement({
     waitingFor: t.string({
       nullable: true,
       description: 'While WAITING: what the step waits for, in plain words.',
-      resolve: (s) => (s.status === 'WAITING' ? waitingFor(s) : null),
+      resolve: (s) => (s.status === 'WAITING' ? waitingFor(s, s.context) : null),
     }),
     upstreamId: t.exposeString('upstreamId', {
       nullable: true,

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { type Gateway, startGateway } from '../../src/gateway.ts';
 import { openOnboardingSecret } from '../../src/onboarding/secrets.ts';
-import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { withSandbox } from '../../src/sandbox.ts';
 import { rawOnboardingId } from '../../src/schema/ids.ts';
 import { keyFilePath, loadSecretKeys, readKeyFile } from '../../src/secrets/keys.ts';
 import { keyFromBase64, Sealer } from '../../src/secrets/seal.ts';
@@ -99,10 +99,10 @@ function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
 
 /** A sandbox-mode gateway on the database in `dir`, its upstreams the suite's fake. */
 async function start(dir: string, env: Record<string, string> = {}): Promise<Gateway> {
-  const config = {
-    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...stores.get(dir)?.env, ...env })),
-    upstreams: sandboxUpstreams(sandbox),
-  };
+  const config = withSandbox(
+    loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...stores.get(dir)?.env, ...env })),
+    sandbox,
+  );
   const gateway = await startGateway(config);
   running.add(gateway);
   return gateway;

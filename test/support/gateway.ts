@@ -20,7 +20,7 @@ import type { ApiKeyScope } from '../../src/db/schema.ts';
 import { type Gateway, startGateway } from '../../src/gateway.ts';
 import { ulid } from '../../src/ids.ts';
 import { createLogger, type LogLevel } from '../../src/logger.ts';
-import { sandboxUpstreams } from '../../src/sandbox.ts';
+import { withSandbox } from '../../src/sandbox.ts';
 import { testStoreEnv } from './databases.ts';
 import { type Sandbox, startSandbox } from './fake.ts';
 import {
@@ -129,10 +129,10 @@ export async function startTestGateway(
   const dir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const adminKey = newBootstrapKey();
   const store = await testStoreEnv();
-  const config = {
-    ...loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...store.env, ...options.env })),
-    upstreams: sandboxUpstreams(sandbox),
-  };
+  const config = withSandbox(
+    loadConfig(testEnv(dir, { BOOTSTRAP_API_KEY: adminKey, ...store.env, ...options.env })),
+    sandbox,
+  );
   const gateway = await startGateway(
     config,
     options.log

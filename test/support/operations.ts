@@ -67,18 +67,24 @@ function operation<TResult>(source: string): Operation<TResult> {
 
 fragment(/* GraphQL */ `
   fragment StepView on Step {
-    name status attempts nextAttemptAt waitingFor
+    name phoneNumberId status attempts nextAttemptAt waitingFor
     error { code upstream retryable message }
   }
 `);
 
 fragment(/* GraphQL */ `
   fragment OnboardingView on Onboarding {
-    id version status clientIdentifier attempt autoProvision
+    id version status clientIdentifier attempt autoProvision signupPath
     iframeUrl iframeUrlExpiresAt sendzenProjectId subprojectId cancelledAt
     hasSendzenApiKey sendzenApiKeyPreview
     signup { status source wabaId phoneNumberId message awaitingConfirmation }
+    metaSignupLaunch { sdkUrl appId configId solutionId graphApiVersion messageOrigins }
     steps { ...StepView }
+    phoneNumbers {
+      phoneNumberId first status
+      steps { ...StepView }
+      sender { id state phoneNumberId }
+    }
     actionRequired { step code upstream retryable message }
     sender {
       id state wabaId phoneNumberId hasBearerToken bearerTokenPreview errorCode errorReason
@@ -96,6 +102,7 @@ fragment(/* GraphQL */ `
     ... on PreconditionFailed { step }
     ... on InvalidInput { field }
     ... on UpstreamFailure { code upstream retryable }
+    ... on PhoneNumberUnavailable { code phoneNumberId }
   }
 `);
 
@@ -106,10 +113,12 @@ export type StepName =
   | 'CUSTOMER_SIGNUP'
   | 'WHATSAPP_SENDER'
   | 'CONVERSATION_APP'
-  | 'APP_WEBHOOK';
+  | 'APP_WEBHOOK'
+  | 'APP_CHANNEL';
 export type StepStatus = 'PENDING' | 'RUNNING' | 'WAITING' | 'SUCCEEDED' | 'FAILED';
 export type OnboardingStatus =
   | 'AWAITING_SIGNUP'
+  | 'AWAITING_PHONE_NUMBER'
   | 'PROVISIONING'
   | 'READY'
   | 'ACTION_REQUIRED'
@@ -117,6 +126,7 @@ export type OnboardingStatus =
 
 export interface StepView {
   name: StepName;
+  phoneNumberId: string | null;
   status: StepStatus;
   attempts: number;
   nextAttemptAt: string | null;
@@ -138,6 +148,7 @@ export interface OnboardingView {
   clientIdentifier: string;
   attempt: number;
   autoProvision: boolean;
+  signupPath: 'SENDZEN' | 'META_EMBEDDED_SIGNUP';
   iframeUrl: string | null;
   iframeUrlExpiresAt: string | null;
   sendzenProjectId: string | null;
@@ -153,7 +164,22 @@ export interface OnboardingView {
     message: string | null;
     awaitingConfirmation: boolean;
   } | null;
+  metaSignupLaunch: {
+    sdkUrl: string;
+    appId: string;
+    configId: string;
+    solutionId: string | null;
+    graphApiVersion: string;
+    messageOrigins: string[];
+  } | null;
   steps: StepView[];
+  phoneNumbers: {
+    phoneNumberId: string;
+    first: boolean;
+    status: 'PROVISIONING' | 'READY' | 'ACTION_REQUIRED';
+    steps: StepView[];
+    sender: { id: string; state: string; phoneNumberId: string } | null;
+  }[];
   actionRequired: {
     step: StepName;
     code: string;
@@ -190,6 +216,7 @@ export type Outcome<TSuccess> = {
   code?: string;
   upstream?: string;
   retryable?: boolean;
+  phoneNumberId?: string;
 } & Partial<TSuccess>;
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +355,28 @@ export const RelaySignupResult = operation<{ relaySignupResult: Outcome<WithOnbo
       relaySignupResult(input: $input) {
         __typename ...Problem
         ... on RelaySignupResultSuccess { onboarding { ...OnboardingView } }
+      }
+    }
+  `,
+);
+
+export const RelayMetaSignup = operation<{ relayMetaSignup: Outcome<WithOnboarding> }>(
+  /* GraphQL */ `
+    mutation RelayMetaSignup($input: RelayMetaSignupInput!) {
+      relayMetaSignup(input: $input) {
+        __typename ...Problem
+        ... on RelayMetaSignupSuccess { onboarding { ...OnboardingView } }
+      }
+    }
+  `,
+);
+
+export const AddPhoneNumber = operation<{ addPhoneNumber: Outcome<WithOnboarding> }>(
+  /* GraphQL */ `
+    mutation AddPhoneNumber($id: ID!, $phoneNumberId: String!) {
+      addPhoneNumber(onboardingId: $id, phoneNumberId: $phoneNumberId) {
+        __typename ...Problem
+        ... on AddPhoneNumberSuccess { onboarding { ...OnboardingView } }
       }
     }
   `,

@@ -15,10 +15,10 @@ import { STEP_NAMES, type StepName } from '../../src/onboarding/step-names.ts';
 const NOW = 1_800_000_000_000;
 
 function steps(statuses: Partial<Record<StepName, StepRow['status']>> = {}): StepRow[] {
-  return newSteps('o', NOW).map((step) => ({ ...step, status: statuses[step.name] ?? 'PENDING' }));
+  return newSteps('o', NOW, 'SENDZEN').map((step) => ({ ...step, status: statuses[step.name] ?? 'PENDING' }));
 }
 
-const open = { cancelledAt: null, autoProvision: true };
+const open = { cancelledAt: null, autoProvision: true, wabaId: null, phoneNumberId: null };
 
 describe('the step list', () => {
   it('names each step once, in an order where every requirement comes first', () => {
@@ -130,6 +130,8 @@ describe('the status a person reads', () => {
       'SUCCEEDED'
     >;
     expect(deriveStatus(open, steps(all))).toBe('READY');
-    expect(deriveStatus({ cancelledAt: NOW }, steps({ APP_WEBHOOK: 'FAILED' }))).toBe('CANCELLED');
+    expect(deriveStatus({ ...open, cancelledAt: NOW }, steps({ APP_WEBHOOK: 'FAILED' }))).toBe(
+      'CANCELLED',
+    );
   });
 });

@@ -5,7 +5,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { STEP_NAMES } from '../../onboarding/step-names.ts';
-import { copySnapshot, differs } from '../drafts.ts';
+import { copySnapshot, differs, primarySender, stepChanges } from '../drafts.ts';
 import type { OnboardingEventRow, StepRow } from '../schema.ts';
 import type {
   DraftChange,
@@ -53,17 +53,24 @@ function snapshotsSql(ids: string[]) {
 }
 
 function toSnapshot(raw: Raw): OnboardingSnapshot {
-  const senderRows = (raw.senders as Raw[]).map(readSender);
-  return {
+  const snapshot: OnboardingSnapshot = {
     onboarding: readOnboarding(raw.onboarding as Raw),
+    // As SQLite orders them: the onboarding's own steps, then each added number's, in plan order.
     steps: (raw.steps as Raw[])
       .map(readStep)
-      .sort((a, b) => (PLAN_POSITION.get(a.name) ?? 0) - (PLAN_POSITION.get(b.name) ?? 0)),
-    senders: senderRows,
-    sender: senderRows[0] ?? null,
+      .sort(
+        (a, b) =>
+          Number(a.number !== '') - Number(b.number !== '') ||
+          (a.number < b.number ? -1 : a.number > b.number ? 1 : 0) ||
+          (PLAN_POSITION.get(a.name) ?? 0) - (PLAN_POSITION.get(b.name) ?? 0),
+      ),
+    senders: (raw.senders as Raw[]).map(readSender),
+    sender: null,
     app: raw.app ? readApp(raw.app as Raw) : null,
     webhooks: (raw.webhooks as Raw[]).map(readWebhook),
   };
+  snapshot.sender = primarySender(snapshot);
+  return snapshot;
 }
 
 export class PgOnboardingStore implements OnboardingStore {
@@ -143,7 +150,7 @@ export class PgOnboardingStore implements OnboardingStore {
         const before = (await this.#load(tx, [id])).get(id)!;
         const draft = copySnapshot(before);
         const { events, result } = change(draft);
-        draft.sender = draft.senders[0] ?? null;
+        draft.sender = primarySender(draft);
         await this.#write(tx, before, draft);
         await this.#insertEvents(tx, id, events);
         return { snapshot: draft, events, result };
@@ -158,14 +165,16 @@ export class PgOnboardingStore implements OnboardingStore {
         .set(after.onboarding)
         .where(eq(onboardings.id, after.onboarding.id));
     }
-    for (const [i, step] of after.steps.entries()) {
-      const was = before.steps[i];
-      if (was && !differs(was, step)) continue;
-      await tx
-        .update(steps)
-        .set(step)
-        .where(and(eq(steps.onboardingId, step.onboardingId), eq(steps.name, step.name)));
-    }
+    const stepsChanged = stepChanges(before.steps, after.steps);
+    const keyOf = (step: StepRow) =>
+      and(
+        eq(steps.onboardingId, step.onboardingId),
+        eq(steps.name, step.name),
+        eq(steps.number, step.number),
+      );
+    if (stepsChanged.added.length > 0) await tx.insert(steps).values(stepsChanged.added);
+    for (const step of stepsChanged.changed) await tx.update(steps).set(step).where(keyOf(step));
+    for (const step of stepsChanged.removed) await tx.delete(steps).where(keyOf(step));
     const sendersBefore = new Map(before.senders.map((row) => [row.id, row]));
     for (const sender of after.senders) {
       const was = sendersBefore.get(sender.id);
@@ -178,8 +187,10 @@ export class PgOnboardingStore implements OnboardingStore {
       await tx.insert(conversationApps).values(after.app).onConflictDoNothing();
     }
     const webhooksBefore = new Set(before.webhooks.map((w) => w.id));
-    const added = after.webhooks.filter((w) => !webhooksBefore.has(w.id));
-    if (added.length > 0) await tx.insert(appWebhooks).values(added).onConflictDoNothing();
+    const newWebhooks = after.webhooks.filter((w) => !webhooksBefore.has(w.id));
+    if (newWebhooks.length > 0) {
+      await tx.insert(appWebhooks).values(newWebhooks).onConflictDoNothing();
+    }
   }
 
   async #insertEvents(tx: Tx, onboardingId: string, events: NewEvent[]): Promise<void> {
@@ -220,15 +231,15 @@ export class PgOnboardingStore implements OnboardingStore {
   dueSteps(now: number, limit: number): Promise<DueStep[]> {
     return withoutParams(async () => {
       const { rows } = await this.#db.execute<DueStep & Raw>(sql`
-        (select onboarding_id as "onboardingId", name, status, 'attempt' as kind from steps
+        (select onboarding_id as "onboardingId", name, number, status, 'attempt' as kind from steps
           where status in ('PENDING', 'WAITING') and next_attempt_at is not null
             and next_attempt_at <= ${now} order by next_attempt_at limit ${limit})
         union all
-        (select onboarding_id, name, status, 'reconcile' from steps
+        (select onboarding_id, name, number, status, 'reconcile' from steps
           where reconcile_at is not null and reconcile_at <= ${now}
           order by reconcile_at limit ${limit})
         union all
-        (select onboarding_id, name, status, 'recover' from steps
+        (select onboarding_id, name, number, status, 'recover' from steps
           where status = 'RUNNING' and lease_until <= ${now}
           order by lease_until limit ${limit})`);
       return rows;
@@ -248,11 +259,18 @@ export class PgOnboardingStore implements OnboardingStore {
     });
   }
 
-  runningSteps(claimedBy?: string): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]> {
+  runningSteps(
+    claimedBy?: string,
+  ): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'number' | 'attempts'>[]> {
     return withoutParams(async () => {
       const running = eq(steps.status, 'RUNNING');
       return this.#db
-        .select({ onboardingId: steps.onboardingId, name: steps.name, attempts: steps.attempts })
+        .select({
+          onboardingId: steps.onboardingId,
+          name: steps.name,
+          number: steps.number,
+          attempts: steps.attempts,
+        })
         .from(steps)
         .where(claimedBy === undefined ? running : and(running, eq(steps.claimedBy, claimedBy)));
     });

@@ -19,7 +19,9 @@ import type { StepName } from '../../onboarding/step-names.ts';
 import type * as sqlite from '../schema.ts';
 import {
   type ApiKeyScope,
+  type MetaSignupDetail,
   ONBOARDING_STATUSES,
+  SIGNUP_PATHS,
   STEP_STATUSES,
   WEBHOOK_SOURCES,
 } from '../schema.ts';
@@ -32,6 +34,7 @@ export const onboardings = pgTable(
     id: text('id').primaryKey(),
     clientIdentifier: text('client_identifier').notNull(),
     attempt: integer('attempt').notNull().default(1),
+    signupPath: text('signup_path', { enum: SIGNUP_PATHS }).notNull().default('SENDZEN'),
     displayName: text('display_name').notNull(),
     region: text('region', { enum: ['US', 'EU', 'BR'] }).notNull(),
     metaLocalStorage: text('meta_local_storage'),
@@ -61,6 +64,8 @@ export const onboardings = pgTable(
     phoneNumberId: text('phone_number_id'),
     signupCodeSealed: text('signup_code_sealed'),
     signupMessage: text('signup_message'),
+    metaSignup: jsonb('meta_signup').$type<MetaSignupDetail>(),
+    coexistence: boolean('coexistence').notNull().default(false),
 
     cancelledAt: millis('cancelled_at'),
     createdAt: millis('created_at').notNull(),
@@ -79,6 +84,7 @@ export const steps = pgTable(
       .notNull()
       .references(() => onboardings.id, { onDelete: 'cascade' }),
     name: text('name').$type<StepName>().notNull(),
+    number: text('number').notNull().default(''),
     status: text('status', { enum: STEP_STATUSES }).notNull(),
     attempts: bigint('attempts', { mode: 'number' }).notNull().default(0),
     nextAttemptAt: millis('next_attempt_at'),
@@ -97,7 +103,7 @@ export const steps = pgTable(
     leaseUntil: millis('lease_until'),
   },
   (t) => [
-    primaryKey({ columns: [t.onboardingId, t.name] }),
+    primaryKey({ columns: [t.onboardingId, t.name, t.number] }),
     index('steps_due_at')
       .on(t.nextAttemptAt)
       .where(sql`${t.status} in ('PENDING', 'WAITING') and ${t.nextAttemptAt} is not null`),

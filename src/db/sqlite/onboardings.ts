@@ -2,7 +2,7 @@
 // log. Every statement is prepared once. better-sqlite3 is synchronous, so a change's transaction
 // runs start to end without yielding; the interface is asynchronous for the dialects that are not.
 import type Database from 'better-sqlite3';
-import { copySnapshot, differs } from '../drafts.ts';
+import { copySnapshot, differs, primarySender, stepChanges } from '../drafts.ts';
 import {
   type AppWebhookRow,
   appWebhooks,
@@ -58,8 +58,10 @@ export class SqliteOnboardingStore implements OnboardingStore {
     const prepare = (sql: string) => sqlite.prepare(sql);
     this.#s = {
       onboarding: prepare(`select ${onboardingRow.select} from onboardings where id = ?`),
-      // Steps are inserted in plan order, all at once: rowid order is plan order.
-      steps: prepare(`select ${stepRow.select} from steps where onboarding_id = ? order by rowid`),
+      // A number's steps are inserted in plan order, all at once: rowid order is plan order.
+      steps: prepare(
+        `select ${stepRow.select} from steps where onboarding_id = ? order by number <> '', number, rowid`,
+      ),
       senders: prepare(
         `select ${senderRow.select} from senders where onboarding_id = ? order by created_at desc, id desc`,
       ),
@@ -80,7 +82,10 @@ export class SqliteOnboardingStore implements OnboardingStore {
       insertOnboarding: prepare(onboardingRow.insertSql()),
       updateOnboarding: prepare(onboardingRow.updateSql(['id'])),
       insertStep: prepare(stepRow.insertSql()),
-      updateStep: prepare(stepRow.updateSql(['onboardingId', 'name'])),
+      updateStep: prepare(stepRow.updateSql(['onboardingId', 'name', 'number'])),
+      deleteStep: prepare(
+        'delete from steps where onboarding_id = @onboardingId and name = @name and number = @number',
+      ),
       insertSender: prepare(senderRow.insertSql('ignore')),
       updateSender: prepare(senderRow.updateSql(['id'])),
       insertApp: prepare(appRow.insertSql('ignore')),
@@ -99,11 +104,11 @@ export class SqliteOnboardingStore implements OnboardingStore {
         `select ${eventRow.select} from onboarding_events where onboarding_id = ? and id > ? order by id limit ?`,
       ),
       due: prepare(
-        `select onboarding_id as onboardingId, name, status from steps
+        `select onboarding_id as onboardingId, name, number, status from steps
           where ${SCHEDULED} and next_attempt_at <= ? order by next_attempt_at limit ?`,
       ),
       reconcileDue: prepare(
-        `select onboarding_id as onboardingId, name, status from steps
+        `select onboarding_id as onboardingId, name, number, status from steps
           where reconcile_at is not null and reconcile_at <= ? order by reconcile_at limit ?`,
       ),
       nextDue: prepare(`select min(next_attempt_at) as at from steps where ${SCHEDULED}`),
@@ -111,7 +116,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
         'select min(reconcile_at) as at from steps where reconcile_at is not null',
       ),
       running: prepare(
-        `select onboarding_id as onboardingId, name, attempts, claimed_by as claimedBy from steps where status = 'RUNNING'`,
+        `select onboarding_id as onboardingId, name, number, attempts, claimed_by as claimedBy from steps where status = 'RUNNING'`,
       ),
       // Served from the index on (status, id) without touching the table.
       countByStatus: prepare('select status, count(*) as n from onboardings group by status'),
@@ -168,14 +173,16 @@ export class SqliteOnboardingStore implements OnboardingStore {
     if (!raw) return null;
     const senderRows = (s.senders.all(id) as Record<string, unknown>[]).map(senderRow.fromRaw);
     const app = s.app.get(id) as Record<string, unknown> | undefined;
-    return {
+    const snapshot: OnboardingSnapshot = {
       onboarding: onboardingRow.fromRaw(raw),
       steps: (s.steps.all(id) as Record<string, unknown>[]).map(stepRow.fromRaw),
       senders: senderRows,
-      sender: senderRows[0] ?? null,
+      sender: null,
       app: app ? appRow.fromRaw(app) : null,
       webhooks: (s.webhooks.all(id) as Record<string, unknown>[]).map(webhookRow.fromRaw),
     };
+    snapshot.sender = primarySender(snapshot);
+    return snapshot;
   }
 
   async get(id: string): Promise<OnboardingSnapshot | null> {
@@ -221,7 +228,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
       const { events, result } = change(draft);
       this.#write(before, draft);
       this.#insertEvents(id, events);
-      draft.sender = draft.senders[0] ?? null;
+      draft.sender = primarySender(draft);
       return { snapshot: draft, events, result };
     });
     // Only once committed: a change that threw left the cached snapshot as it was.
@@ -234,10 +241,10 @@ export class SqliteOnboardingStore implements OnboardingStore {
     if (differs(before.onboarding, after.onboarding)) {
       s.updateOnboarding.run(onboardingRow.toParams(after.onboarding));
     }
-    after.steps.forEach((step, i) => {
-      const was = before.steps[i];
-      if (!was || differs(was, step)) s.updateStep.run(stepRow.toParams(step));
-    });
+    const { added, changed, removed } = stepChanges(before.steps, after.steps);
+    for (const step of added) s.insertStep.run(stepRow.toParams(step));
+    for (const step of changed) s.updateStep.run(stepRow.toParams(step));
+    for (const step of removed) s.deleteStep.run(stepRow.toParams(step));
     const sendersBefore = new Map(before.senders.map((row) => [row.id, row]));
     for (const sender of after.senders) {
       const was = sendersBefore.get(sender.id);
@@ -314,16 +321,21 @@ export class SqliteOnboardingStore implements OnboardingStore {
 
   async runningSteps(
     claimedBy?: string,
-  ): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'attempts'>[]> {
+  ): Promise<Pick<StepRow, 'onboardingId' | 'name' | 'number' | 'attempts'>[]> {
     const running = this.#s.running.all() as (Pick<
       StepRow,
-      'onboardingId' | 'name' | 'attempts'
+      'onboardingId' | 'name' | 'number' | 'attempts'
     > & {
       claimedBy: string | null;
     })[];
     return running
       .filter((r) => claimedBy === undefined || r.claimedBy === claimedBy)
-      .map(({ onboardingId, name, attempts }) => ({ onboardingId, name, attempts }));
+      .map(({ onboardingId, name, number, attempts }) => ({
+        onboardingId,
+        name,
+        number,
+        attempts,
+      }));
   }
 
   async countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>> {

@@ -1,5 +1,7 @@
 // WHATSAPP_SENDER: the Sinch WhatsApp sender made from the customer's Embedded Signup result. It is
 // created IN_PROGRESS; its activation arrives by signed callback (or, failing that, by polling).
+// A number added later has its own (`step.number`): the same call on the customer's WABA, as
+// Sinch's guide for adding a number to an onboarded WABA says, without Meta's code.
 import { UpstreamError } from '../../upstreams/errors.ts';
 import type { Sender, SenderRegion } from '../../upstreams/sinch/contract.ts';
 import type { OnboardingDeps } from '../deps.ts';
@@ -13,16 +15,18 @@ import { StepFailure } from './types.ts';
 // no late commit can leave two senders: the step needs no reconciliation.
 
 /**
- * The live (not deleted) sender in the customer's subproject. The subproject holds this one
- * customer's senders only, and Sinch's sender carries no phone number id to match on.
+ * The live (not deleted) sender in the customer's subproject that none of its other numbers holds.
+ * The subproject holds this one customer's senders only, and Sinch's sender carries no phone
+ * number id to match on.
  */
 async function findLiveSender(
   deps: OnboardingDeps,
   projectId: string,
+  heldByOthers: ReadonlySet<string>,
 ): Promise<Sender | undefined> {
   const { senders } = await deps.provisioning.listSenders(projectId, { pageSize: 100 });
   return senders
-    .filter((s) => s.state !== 'INACTIVE')
+    .filter((s) => s.state !== 'INACTIVE' && !heldByOthers.has(s.id))
     .sort((a, b) => (b.created ?? '').localeCompare(a.created ?? ''))[0];
 }
 
@@ -40,17 +44,32 @@ async function deleteReplacedSender(deps: OnboardingDeps, projectId: string, sen
 const run: StepRun = async (deps, snapshot, step) => {
   const { onboarding } = snapshot;
   const projectId = onboarding.subprojectId;
-  const { wabaId, phoneNumberId } = onboarding;
+  const { wabaId } = onboarding;
+  const first = step.number === '';
+  const phoneNumberId = first ? onboarding.phoneNumberId : step.number;
   if (!projectId) throw new StepFailure('NO_SUBPROJECT', 'The Sinch subproject is missing', false);
-  if (!wabaId || !phoneNumberId) {
+  if (!wabaId) {
     throw new StepFailure(
       'SIGNUP_NOT_COMPLETED',
       'The customer has not completed the signup',
       false,
     );
   }
+  if (!phoneNumberId) {
+    // Meta's FINISH_ONLY_WABA: the WABA came without a number; addPhoneNumber gives it one and
+    // runs this step again.
+    return {
+      status: 'WAITING',
+      message: 'The customer shared a WABA without a phone number; waiting for one',
+    };
+  }
 
-  let current = snapshot.sender;
+  let current = first
+    ? snapshot.sender
+    : (snapshot.senders.find((s) => s.phoneNumberId === phoneNumberId) ?? null);
+  const heldByOthers = new Set(
+    snapshot.senders.filter((s) => s.phoneNumberId !== phoneNumberId).map((s) => s.id),
+  );
   // A failed sender, or one made from an earlier signup result, still holds its phone number:
   // delete it before making the new one.
   if (
@@ -67,7 +86,7 @@ const run: StepRun = async (deps, snapshot, step) => {
     sender = await deps.provisioning.getSender(projectId, current.id);
   } else {
     ({ resource: sender, adopted } = await createOrAdopt(deps, step, {
-      find: () => findLiveSender(deps, projectId),
+      find: () => findLiveSender(deps, projectId, heldByOthers),
       create: () =>
         deps.provisioning.createSender(projectId, {
           wabaId,
@@ -76,7 +95,8 @@ const run: StepRun = async (deps, snapshot, step) => {
           ...(onboarding.metaLocalStorage
             ? { metaLocalStorage: onboarding.metaLocalStorage as 'DE' }
             : {}),
-          ...(onboarding.signupCodeSealed
+          // Meta's code proves the signup of the first number; a number added later has none.
+          ...(first && onboarding.signupCodeSealed
             ? {
                 authenticationCode: openOnboardingSecret(
                   deps.sealer,
