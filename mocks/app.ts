@@ -3,8 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { createServerAdapter } from '@whatwg-node/server';
+import { getResponse } from 'msw';
 import { createConversationHandlers } from './handlers/conversation.ts';
 import { createConversationWebhookHandlers } from './handlers/conversation-webhooks.ts';
+import { createMetaStandInHandlers } from './handlers/meta-standin.ts';
 import { createProvisioningHandlers } from './handlers/provisioning.ts';
 import { createProvisioningWebhookHandlers } from './handlers/provisioning-webhooks.ts';
 import { createSendzenHandlers } from './handlers/sendzen.ts';
@@ -20,6 +22,11 @@ import type { SandboxUrls } from './sandbox/upstreams.ts';
 
 export interface FakeApp {
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * The Meta stand-in's own port: its SDK and signup window only. Not an upstream the gateway
+   * calls, so neither journaled nor open to scripted faults.
+   */
+  handleMeta(req: IncomingMessage, res: ServerResponse): void;
   /** Stops timers and pending deliveries; hung requests are let go. */
   stop(): void;
 }
@@ -94,8 +101,35 @@ export async function createFakeApp(
     { fetchAPI: { Request, Response, Headers, ReadableStream, URL, fetch } },
   );
 
+  const metaHandlers = createMetaStandInHandlers(sandbox);
+  const metaAdapter = createServerAdapter<NodeContext>(
+    async (request) => {
+      const started = performance.now();
+      let response: Response;
+      try {
+        response =
+          (await getResponse(metaHandlers, request, { baseUrl: new URL(request.url).origin })) ??
+          new Response("Not found: this port serves the sandbox stand-in for Meta's SDK only.", {
+            status: 404,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+          });
+      } catch (error) {
+        console.error('fake upstreams: the Meta stand-in failed', error);
+        response = new Response('The Meta stand-in failed to handle the request.', { status: 500 });
+      }
+      if (log) {
+        const { pathname } = new URL(request.url);
+        const ms = Math.round(performance.now() - started);
+        console.log(`[meta] ${request.method} ${pathname} -> ${response.status} ${ms}ms`);
+      }
+      return response;
+    },
+    { fetchAPI: { Request, Response, Headers, ReadableStream, URL, fetch } },
+  );
+
   return {
     handle: adapter,
+    handleMeta: metaAdapter,
     stop() {
       // Saved first: stopping forgets the timers still pending, which a restart must re-arm.
       stateFile?.close();

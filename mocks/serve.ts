@@ -62,22 +62,25 @@ export async function startFakeUpstreams(
   let app: Promise<FakeApp> | undefined;
   let url = '';
   let iframeUrl = '';
+  let metaUrl = '';
   const loadApp = () => {
     app ??= import('./app.ts').then(({ createFakeApp }) =>
-      createFakeApp(options, config, urlsFor(url, iframeUrl)),
+      createFakeApp(options, config, urlsFor(url, iframeUrl, metaUrl)),
     );
     return app;
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
-    loadApp().then(
-      (loaded) => loaded.handle(req, res),
-      (error: unknown) => {
-        res.statusCode = 500;
-        res.end(`the fake upstreams could not load: ${String(error)}`);
-      },
-    );
-  };
+  const handleWith =
+    (pick: (app: FakeApp) => FakeApp['handle']) => (req: IncomingMessage, res: ServerResponse) => {
+      loadApp().then(
+        (loaded) => pick(loaded)(req, res),
+        (error: unknown) => {
+          res.statusCode = 500;
+          res.end(`the fake upstreams could not load: ${String(error)}`);
+        },
+      );
+    };
+  const handle = handleWith((loaded) => loaded.handle);
   const sockets = new Set<Socket>();
   const listen = async (port: number, serve: typeof handle) => {
     const server = createServer(serve);
@@ -110,6 +113,17 @@ export async function startFakeUpstreams(
     throw error;
   });
   iframeUrl = iframe.url;
+  // The stand-in for Meta's SDK and signup window on a third port: the vendor's page must see
+  // Meta's message come from another origin, as it does from facebook.com. It answers its own
+  // paths only (app.ts).
+  const meta = await listen(
+    options.metaPort ?? 0,
+    handleWith((loaded) => loaded.handleMeta),
+  ).catch(async (error: unknown) => {
+    await closeAll([main.server, iframe.server]);
+    throw error;
+  });
+  metaUrl = meta.url;
   if (options.stateFile && existsSync(options.stateFile)) {
     // Saved state is loaded now rather than on the first request: a saved sender's activation and
     // the callbacks still to deliver must resume on their own, and a state file that cannot be
@@ -117,7 +131,7 @@ export async function startFakeUpstreams(
     try {
       await loadApp();
     } catch (error) {
-      await closeAll([main.server, iframe.server]);
+      await closeAll([main.server, iframe.server, meta.server]);
       throw error;
     }
   }
@@ -125,11 +139,11 @@ export async function startFakeUpstreams(
   let closed: Promise<void> | undefined;
   return {
     url,
-    urls: urlsFor(url, iframeUrl),
+    urls: urlsFor(url, iframeUrl, metaUrl),
     credentials: SANDBOX_CREDENTIALS,
     close() {
       closed ??= (async () => {
-        const stopped = closeAll([main.server, iframe.server]);
+        const stopped = closeAll([main.server, iframe.server, meta.server]);
         if (app) (await app.catch(() => undefined))?.stop();
         for (const socket of sockets) socket.destroy();
         await stopped;
@@ -155,10 +169,16 @@ const cliSchema = z.object({
     .min(0)
     .max(65_535)
     .default(DEFAULT_PORT + 1),
+  'meta-port': z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(DEFAULT_PORT + 2),
   quiet: z.boolean().default(false),
 });
 
-const USAGE = `Usage: tsx mocks/serve.ts [--port N] [--iframe-port N] [--host H] [--seed S]
+const USAGE = `Usage: tsx mocks/serve.ts [--port N] [--iframe-port N] [--meta-port N] [--host H] [--seed S]
                           [--sender-activation-ms N] [--subproject-warmup-ms N] [--quiet]`;
 
 function describe(fake: FakeUpstreams, seed: string | undefined): string {
@@ -166,6 +186,7 @@ function describe(fake: FakeUpstreams, seed: string | undefined): string {
   const rows: [string, string][] = [
     ['SendZen partner API', urls.sendzen],
     ['SendZen iframe (origin)', urls.sendzenIframe],
+    ['Meta SDK stand-in', `${urls.meta}/sdk.js`],
     ['Sinch auth', urls.sinchAuth],
     ['Sinch Subprojects', urls.subprojects],
     ['Sinch Provisioning', urls.provisioning],
@@ -206,6 +227,7 @@ async function main(): Promise<void> {
         'sender-activation-ms': { type: 'string' },
         'subproject-warmup-ms': { type: 'string' },
         'iframe-port': { type: 'string' },
+        'meta-port': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -225,6 +247,7 @@ async function main(): Promise<void> {
   const fake = await startFakeUpstreams({
     port: parsed.port,
     iframePort: parsed['iframe-port'],
+    metaPort: parsed['meta-port'],
     host: parsed.host,
     seed: parsed.seed,
     senderActivationMs: parsed['sender-activation-ms'],

@@ -42,6 +42,12 @@ const envSchema = z.object({
    */
   SANDBOX_IFRAME_PORT: port.optional(),
   /**
+   * The origin of the fake's stand-in for Meta's SDK and Embedded Signup window (a port of its own,
+   * as Meta's is another site). Fixed by default (SANDBOX_PORT + 2), so a page that loaded the SDK
+   * still reaches it after a restart.
+   */
+  SANDBOX_META_PORT: port.optional(),
+  /**
    * Sandbox mode listens on loopback only: GraphiQL there carries the development key (admin). Set
    * to listen on HOST anyway; GraphiQL then asks for a key and the demo is not served.
    */
@@ -201,7 +207,13 @@ export interface Config {
    * whether the gateway was deliberately opened beyond loopback (SANDBOX_ALLOW_REMOTE).
    */
   sandbox:
-    | { port: number; iframePort: number; senderActivationMs: number; allowRemote: boolean }
+    | {
+        port: number;
+        iframePort: number;
+        metaPort: number;
+        senderActivationMs: number;
+        allowRemote: boolean;
+      }
     | undefined;
   /** Undefined in sandbox mode until the fake has started and filled in its own URLs. */
   upstreams: UpstreamsConfig;
@@ -335,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? {
           port: e.SANDBOX_PORT,
           iframePort: e.SANDBOX_IFRAME_PORT ?? (e.SANDBOX_PORT === 0 ? 0 : e.SANDBOX_PORT + 1),
+          metaPort: e.SANDBOX_META_PORT ?? (e.SANDBOX_PORT === 0 ? 0 : e.SANDBOX_PORT + 2),
           senderActivationMs: e.SANDBOX_SENDER_ACTIVATION_MS,
           allowRemote: e.SANDBOX_ALLOW_REMOTE,
         }

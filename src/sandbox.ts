@@ -83,6 +83,7 @@ export async function startSandboxUpstreams(
   const fake = await startFakeUpstreams({
     port: config.sandbox.port,
     iframePort: config.sandbox.iframePort,
+    metaPort: config.sandbox.metaPort,
     // Loopback even with SANDBOX_ALLOW_REMOTE: its controls take no credential, show what the
     // gateway sent it and script its answers, and only this process (and the demo, which is then
     // not served) ever needs to reach it.

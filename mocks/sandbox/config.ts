@@ -35,6 +35,11 @@ export interface FakeUpstreamsOptions {
    * picks a free one; `urls.sendzenIframe` says which.
    */
   iframePort?: number;
+  /**
+   * The port of the stand-in for Meta's SDK and Embedded Signup window (meta-standin.ts), an origin
+   * of its own as Meta's is. 0 (the default) picks a free one; `urls.meta` says which.
+   */
+  metaPort?: number;
   /** Default 127.0.0.1. */
   host?: string;
   /** Makes every generated id deterministic. */

@@ -14,7 +14,8 @@ export interface SignupPage {
   scenario?: string;
 }
 
-const STYLE = `
+/** The look of the pages the fake serves to a person (this iframe, the Meta stand-in's window). */
+export const PAGE_STYLE = `
   :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; }
   body { margin: 0; background: #f4f6f8; color: #1d2733; }
   main { max-width: 28rem; margin: 2rem auto; padding: 1.5rem; background: #fff;
@@ -41,7 +42,7 @@ function layout(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${PAGE_STYLE}</style>
 </head>
 <body>
 <main>

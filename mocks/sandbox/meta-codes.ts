@@ -6,14 +6,18 @@ import { z } from 'zod';
 import type { MetaCode } from '../data/meta-codes.ts';
 import type { SandboxState } from './sandbox.ts';
 
-const numericId = z.string().regex(/^\d{1,20}$/, 'must be a numeric id');
+export const numericIdSchema = z.string().regex(/^\d{1,20}$/, 'must be a numeric id');
 
 export const metaCodeRequestSchema = z
-  .object({ wabaId: numericId.optional(), phoneNumberId: numericId.optional() })
+  .object({
+    wabaId: numericIdSchema.optional(),
+    /** null: the customer shared only the WABA (FINISH_ONLY_WABA), the code is bound to no number. */
+    phoneNumberId: numericIdSchema.nullable().optional(),
+  })
   .strict();
 export type MetaCodeRequest = z.infer<typeof metaCodeRequestSchema>;
 
-/** A new code for the customer's WABA and number (made up when not given). */
+/** A new code for the customer's WABA and number (made up when not given; none when null). */
 export async function issueMetaCode(
   sandbox: SandboxState,
   request: MetaCodeRequest,
@@ -22,7 +26,7 @@ export async function issueMetaCode(
   const record: MetaCode = {
     code: `AQ${ids.token(40)}`,
     wabaId: request.wabaId ?? ids.digits(15),
-    phoneNumberId: request.phoneNumberId ?? ids.digits(15),
+    phoneNumberId: request.phoneNumberId === undefined ? ids.digits(15) : request.phoneNumberId,
     expiresAt: Date.now() + sandbox.config.metaCodeTtlMs,
     usedAt: null,
   };
@@ -31,7 +35,11 @@ export async function issueMetaCode(
   return db.metaCodes.create(record);
 }
 
-/** Why Sinch would refuse `code` for these ids, or undefined when it is good (it is then used up). */
+/**
+ * Why Sinch would refuse `code` for these ids, or undefined when it is good (it is then used up).
+ * A WABA-only code is good for any number of its WABA: Meta's grant from such a signup covers the
+ * WABA and the numbers added to it later, and the fake keeps no list of a WABA's numbers to check.
+ */
 export async function redeemMetaCode(
   sandbox: SandboxState,
   code: string,
@@ -41,7 +49,10 @@ export async function redeemMetaCode(
   if (!record) return 'The authentication code is not valid.';
   if (record.usedAt !== null) return 'The authentication code has already been used.';
   if (record.expiresAt <= Date.now()) return 'The authentication code has expired.';
-  if (record.wabaId !== ids.wabaId || record.phoneNumberId !== ids.phoneNumberId) {
+  if (record.phoneNumberId === null) {
+    if (record.wabaId !== ids.wabaId)
+      return 'The authentication code was not issued for this WABA.';
+  } else if (record.wabaId !== ids.wabaId || record.phoneNumberId !== ids.phoneNumberId) {
     return 'The authentication code was not issued for this WABA and phone number.';
   }
   await sandbox.db.metaCodes.update(record, {

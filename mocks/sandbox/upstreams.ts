@@ -33,12 +33,19 @@ export interface SandboxUrls {
    * own, as app.sendzen.io is not the partner's origin (contracts A.2).
    */
   sendzenIframe: string;
+  /**
+   * The origin of the stand-in for Meta's JavaScript SDK (`${meta}/sdk.js`) and its Embedded Signup
+   * window (meta-standin.ts): a port of its own, as connect.facebook.net and facebook.com are not
+   * the vendor's origin, so the vendor's page must check where Meta's message came from.
+   */
+  meta: string;
 }
 
-export function urlsFor(base: string, iframeBase = base): SandboxUrls {
+export function urlsFor(base: string, iframeBase = base, metaBase = base): SandboxUrls {
   const conversation = `${base}${UPSTREAM_PREFIXES.conversation}`;
   return {
     sendzenIframe: iframeBase,
+    meta: metaBase,
     sendzen: `${base}${UPSTREAM_PREFIXES.sendzen}`,
     sinchAuth: `${base}${UPSTREAM_PREFIXES['sinch-auth']}`,
     subprojects: `${base}${UPSTREAM_PREFIXES.subprojects}`,

@@ -55,6 +55,8 @@ beforeAll(async () => {
     PORT: String(await freePort()),
     SANDBOX_PORT: String(sandboxPort),
     SANDBOX_IFRAME_PORT: String(iframePort),
+    // Free rather than SANDBOX_PORT + 2, like the iframe port.
+    SANDBOX_META_PORT: String(await freePort()),
     SANDBOX_SENDER_ACTIVATION_MS: '300',
     DATABASE_FILE: join(dir, 'gateway.sqlite'),
     LOG_LEVEL: 'silent',

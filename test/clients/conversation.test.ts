@@ -79,6 +79,53 @@ describe('Conversation API apps', () => {
     expect(app.channel_credentials[0]?.state?.status).toBe('FAILING');
   });
 
+  it('attaches another sender to the app by sending the full credential list', async () => {
+    const first = await activeSender('EU');
+    const app = await clients.conversation.createApp('eu', first.project, whatsapp(first.sender));
+    const created = await clients.provisioning.createSender(first.project, {
+      wabaId: '524126980791429',
+      phoneNumberId: String(++phone),
+      region: 'EU',
+    });
+    const second = await until(async () => {
+      const now = await clients.provisioning.getSender(first.project, created.id);
+      return now.state === 'ACTIVE' && now.bearerToken ? now : undefined;
+    });
+    const both = [
+      ...whatsapp(first.sender).channel_credentials,
+      ...whatsapp({ id: second.id, bearerToken: second.bearerToken! }).channel_credentials,
+    ];
+
+    const updated = await clients.conversation.updateApp('eu', first.project, app.id, {
+      channel_credentials: both,
+    });
+    expect(updated.id).toBe(app.id);
+    expect(
+      updated.channel_credentials.map((c) => [c.static_bearer?.claimed_identity, c.state?.status]),
+    ).toEqual([
+      [first.sender.id, 'ACTIVE'],
+      [second.id, 'ACTIVE'],
+    ]);
+    const read = await clients.conversation.getApp('eu', first.project, app.id);
+    expect(read.channel_credentials).toHaveLength(2);
+    expect(read.display_name).toBe('Customer app');
+  });
+
+  it('reports an update of an unknown app as not found, and a bad list as an invalid request', async () => {
+    const { project, sender } = await activeSender('US');
+    const missing = await upstreamFailure(
+      clients.conversation.updateApp('us', project, '01EB37HMH1M6SV18ABNS3G135H', {
+        channel_credentials: whatsapp(sender).channel_credentials,
+      }),
+    );
+    expect(missing).toMatchObject({ kind: 'not_found', status: 404 });
+    const app = await clients.conversation.createApp('us', project, whatsapp(sender));
+    const empty = await upstreamFailure(
+      clients.conversation.updateApp('us', project, app.id, { channel_credentials: [] }),
+    );
+    expect(empty).toMatchObject({ kind: 'invalid_request', status: 400, code: 'INVALID_ARGUMENT' });
+  });
+
   it('deletes an app', async () => {
     const { project, sender } = await activeSender('US');
     const app = await clients.conversation.createApp('us', project, whatsapp(sender));

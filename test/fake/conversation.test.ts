@@ -346,3 +346,132 @@ describe('Conversation API webhooks', () => {
     expect((await control(fake, 'GET', '/state')).body.counts.conversationWebhooks).toBe(0);
   });
 });
+
+describe('Conversation API app update (PATCH)', () => {
+  const credential = (sender: { id: string }, token: string) => ({
+    channel: 'WHATSAPP',
+    static_bearer: { claimed_identity: sender.id, token },
+  });
+
+  /** The customer's app with its first sender, and a second sender in the same project. */
+  async function appWithTwoSenders() {
+    const first = await activeSender('EU');
+    const second = await activeSender('EU', first.project);
+    const created = await call('POST', apps('eu', first.project), {
+      auth,
+      body: whatsappApp(first.sender.id, first.sender.bearerToken),
+    });
+    return {
+      project: first.project,
+      first: first.sender,
+      second: second.sender,
+      app: `${apps('eu', first.project)}/${created.body.id}`,
+    };
+  }
+
+  it('replaces the credential list and the display name, and GET shows the new app', async () => {
+    const { app, first, second } = await appWithTwoSenders();
+    const answer = await call('PATCH', app, {
+      auth,
+      body: {
+        display_name: 'Customer app, two numbers',
+        channel_credentials: [
+          credential(first, first.bearerToken),
+          credential(second, second.bearerToken),
+        ],
+      },
+    });
+    expect(answer.status).toBe(200);
+    expect(appSchema.parse(answer.body).channel_credentials).toMatchObject([
+      {
+        static_bearer: { claimed_identity: first.id },
+        credential_ordinal_number: 0,
+        state: { status: 'ACTIVE' },
+      },
+      {
+        static_bearer: { claimed_identity: second.id },
+        credential_ordinal_number: 1,
+        state: { status: 'ACTIVE' },
+      },
+    ]);
+    expect((await call('GET', app, { auth })).body).toEqual(answer.body);
+
+    // Fields sent replace: a list without the first sender drops it; an unsent name stays.
+    const shorter = await call('PATCH', app, {
+      auth,
+      body: { channel_credentials: [credential(second, second.bearerToken)] },
+    });
+    expect(shorter.body.display_name).toBe('Customer app, two numbers');
+    expect(
+      shorter.body.channel_credentials.map(
+        (c: { static_bearer: { claimed_identity: string } }) => c.static_bearer.claimed_identity,
+      ),
+    ).toEqual([second.id]);
+  });
+
+  it('answers 404 NOT_FOUND for an unknown app, or an app of another region', async () => {
+    const { app, project, second } = await appWithTwoSenders();
+    const body = { channel_credentials: [credential(second, second.bearerToken)] };
+    const unknown = await call('PATCH', `${apps('eu', project)}/01EB37HMH1M6SV18ABNS3G135H`, {
+      auth,
+      body,
+    });
+    expect(unknown.status).toBe(404);
+    expect(rpcErrorBodySchema.parse(unknown.body).error.status).toBe('NOT_FOUND');
+    const id = app.split('/').pop();
+    expect((await call('PATCH', `${apps('us', project)}/${id}`, { auth, body })).status).toBe(404);
+  });
+
+  it('refuses a bad body with 400 INVALID_ARGUMENT, naming the field, and leaves the app as it was', async () => {
+    const { app, project, first } = await appWithTwoSenders();
+    const before = (await call('GET', app, { auth })).body;
+    for (const [body, field] of [
+      [{ display_name: 'no list' }, /channel_credentials/],
+      [{ channel_credentials: [] }, /channel_credentials/],
+      [
+        { channel_credentials: [{ channel: 'WHATSAPP', static_bearer: {} }] },
+        /channel_credentials\.0/,
+      ],
+      ['{"channel_credentials": [', /JSON/],
+    ] as const) {
+      const answer = await call('PATCH', app, { auth, body });
+      expect(answer.status).toBe(400);
+      const { error } = rpcErrorBodySchema.parse(answer.body);
+      expect(error.status).toBe('INVALID_ARGUMENT');
+      expect(error.message).toMatch(field);
+    }
+    // A sender that cannot work on this region's host is refused, as on create.
+    const brazil = await activeSender('BR', project);
+    const incompatible = await call('PATCH', app, {
+      auth,
+      body: {
+        channel_credentials: [
+          credential(first, first.bearerToken),
+          credential(brazil.sender, brazil.sender.bearerToken),
+        ],
+      },
+    });
+    expect(incompatible.status).toBe(400);
+    expect(incompatible.body.error.message).toMatch(/not compatible with region eu/);
+    expect((await call('GET', app, { auth })).body).toEqual(before);
+  });
+
+  it('accepts a credential whose token does not match its sender, and shows it FAILING', async () => {
+    const { app, first, second } = await appWithTwoSenders();
+    const answer = await call('PATCH', app, {
+      auth,
+      body: {
+        channel_credentials: [
+          credential(first, first.bearerToken),
+          credential(second, first.bearerToken),
+        ],
+      },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.channel_credentials[0].state).toEqual({ status: 'ACTIVE' });
+    expect(answer.body.channel_credentials[1].state).toEqual({
+      status: 'FAILING',
+      description: expect.stringMatching(/token does not match/),
+    });
+  });
+});

@@ -57,6 +57,8 @@ async function sandboxSetup(extra: Record<string, string> = {}): Promise<Sandbox
       PORT: String(await freePort()),
       SANDBOX_PORT: String(sandboxPort),
       SANDBOX_IFRAME_PORT: String(iframePort),
+      // Free rather than SANDBOX_PORT + 2, like the iframe port.
+      SANDBOX_META_PORT: String(await freePort()),
       DATABASE_FILE: join(dir, 'gateway.sqlite'),
       LOG_LEVEL: 'silent',
       SANDBOX_SENDER_ACTIVATION_MS: '2500',

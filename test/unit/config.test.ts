@@ -8,6 +8,7 @@ describe('configuration', () => {
     expect(config.sandbox).toEqual({
       port: 4010,
       iframePort: 4011,
+      metaPort: 4012,
       senderActivationMs: 3_000,
       allowRemote: false,
     });

@@ -384,6 +384,15 @@ export const createAppRequestSchema = z.object({
 });
 export type CreateAppRequest = z.infer<typeof createAppRequestSchema>;
 
+/**
+ * PATCH of an app: the fields sent replace the app's (contracts E.2). The credential list is
+ * required because a list sent short would drop the senders left out of it.
+ */
+export const updateAppRequestSchema = createAppRequestSchema
+  .pick({ display_name: true, channel_credentials: true })
+  .partial({ display_name: true });
+export type UpdateAppRequest = z.infer<typeof updateAppRequestSchema>;
+
 export const appSchema = z
   .object({
     id: z.string().min(1),

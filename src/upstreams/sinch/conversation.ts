@@ -14,6 +14,7 @@ import {
   conversationWebhookListSchema,
   conversationWebhookSchema,
   emptyBodySchema,
+  type UpdateAppRequest,
 } from './contract.ts';
 import { parseRpcError } from './errors.ts';
 
@@ -65,6 +66,31 @@ export class SinchConversationClient {
       auth: this.#options.auth,
       response: appSchema,
       retry: 'create',
+    });
+  }
+
+  /**
+   * Replaces the app's credentials with `input.channel_credentials` (contracts E.2): pass every
+   * sender the app keeps, not only the one joining. Sending the same list twice leaves the same
+   * app, so it is retried like a read.
+   */
+  updateApp(
+    region: ConversationRegion,
+    projectId: string,
+    appId: string,
+    input: UpdateAppRequest,
+  ): Promise<App> {
+    for (const credential of input.channel_credentials) {
+      if (credential.channel === 'WHATSAPP') redactor.remember(credential.static_bearer.token);
+    }
+    return this.#transport(region).call({
+      operation: 'apps.update',
+      method: 'PATCH',
+      path: `${project(projectId)}/apps/${encodeURIComponent(appId)}`,
+      json: input,
+      auth: this.#options.auth,
+      response: appSchema,
+      retry: 'read',
     });
   }
 
