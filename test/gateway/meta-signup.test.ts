@@ -159,16 +159,25 @@ describe('FINISH with the authorization code', () => {
     // The launch is over once the signup succeeded.
     expect(shown.metaSignupLaunch).toBeNull();
 
-    const ready = await t.waitForOnboarding(onboarding.id, (o) => o.status !== 'PROVISIONING' && o.status !== 'AWAITING_SIGNUP');
+    const ready = await t.waitForOnboarding(
+      onboarding.id,
+      (o) => o.status !== 'PROVISIONING' && o.status !== 'AWAITING_SIGNUP',
+    );
     expect(ready.status).toBe('READY');
     expect(ready.phoneNumbers).toEqual([
-      expect.objectContaining({ phoneNumberId: signedUp.phoneNumberId, first: true, status: 'READY' }),
+      expect.objectContaining({
+        phoneNumberId: signedUp.phoneNumberId,
+        first: true,
+        status: 'READY',
+      }),
     ]);
     const creates = await senderCreates(signedUp.phoneNumberId);
     expect(creates).toHaveLength(1);
     expect(creates[0]!.requestBody).toMatchObject({ wabaId: signedUp.wabaId });
     // The journal scrubs the code it was handed: that it was there is all a reader learns.
-    expect((creates[0]!.requestBody as { authenticationCode?: string }).authenticationCode).toBeTruthy();
+    expect(
+      (creates[0]!.requestBody as { authenticationCode?: string }).authenticationCode,
+    ).toBeTruthy();
   });
 
   it('is refused without the code, and changes nothing', async () => {
@@ -298,7 +307,10 @@ describe('the other events', () => {
 
     const signedUp = newIds();
     const finished = await relay(onboarding.id, session, {
-      message: message('FINISH', { waba_id: signedUp.wabaId, phone_number_id: signedUp.phoneNumberId }),
+      message: message('FINISH', {
+        waba_id: signedUp.wabaId,
+        phone_number_id: signedUp.phoneNumberId,
+      }),
       code: await metaCode(signedUp),
     });
     expect(finished.onboarding!.actionRequired).toBeNull();
@@ -330,13 +342,27 @@ describe('the other events', () => {
 
 describe('what the gateway refuses', () => {
   it.each([
-    ['an unknown event', message('FINISH_SOMETHING_NEW', { waba_id: '1' }), /Unknown Embedded Signup event "FINISH_SOMETHING_NEW"/],
+    [
+      'an unknown event',
+      message('FINISH_SOMETHING_NEW', { waba_id: '1' }),
+      /Unknown Embedded Signup event "FINISH_SOMETHING_NEW"/,
+    ],
     ['text that is not JSON', 'not json at all', /not JSON/],
-    ['another kind of message', JSON.stringify({ type: 'SOMETHING_ELSE', event: 'FINISH' }), /not a WA_EMBEDDED_SIGNUP message/],
+    [
+      'another kind of message',
+      JSON.stringify({ type: 'SOMETHING_ELSE', event: 'FINISH' }),
+      /not a WA_EMBEDDED_SIGNUP message/,
+    ],
     ['a FINISH without its number', message('FINISH', { waba_id: '1' }), /phone_number_id/],
-    ['ids that are not numeric', message('FINISH', { waba_id: 'abc', phone_number_id: '2' }), /waba_id must be a numeric id/],
+    [
+      'ids that are not numeric',
+      message('FINISH', { waba_id: 'abc', phone_number_id: '2' }),
+      /waba_id must be a numeric id/,
+    ],
   ])('%s, with a clear message, changing nothing', async (_what, text, says) => {
-    const { onboarding, session } = await onboardOnMeta(`meta-refused-${_what.replace(/\W+/g, '-')}`);
+    const { onboarding, session } = await onboardOnMeta(
+      `meta-refused-${_what.replace(/\W+/g, '-')}`,
+    );
     const before = await read(onboarding.id);
     const refused = await relay(onboarding.id, session, { message: text, code: 'AQcode' });
     expect(refused).toMatchObject({ __typename: 'InvalidInput', field: 'message' });
@@ -350,7 +376,10 @@ describe('what the gateway refuses', () => {
     const { onboarding, session } = await onboardOnMeta('meta-replace');
     const signedUp = newIds();
     await relay(onboarding.id, session, {
-      message: message('FINISH', { waba_id: signedUp.wabaId, phone_number_id: signedUp.phoneNumberId }),
+      message: message('FINISH', {
+        waba_id: signedUp.wabaId,
+        phone_number_id: signedUp.phoneNumberId,
+      }),
       code: await metaCode(signedUp),
     });
     const other = newIds();

@@ -286,8 +286,20 @@ describe.each(subjects)('$name store', (subject) => {
     });
     const due = (await store.onboardings.dueSteps(7_000, 10)).filter((d) => d.onboardingId === id);
     expect(due).toEqual([
-      { onboardingId: id, name: made.steps[0]!.name, status: 'PENDING', kind: 'attempt' },
-      { onboardingId: id, name: made.steps[2]!.name, status: 'SUCCEEDED', kind: 'reconcile' },
+      {
+        onboardingId: id,
+        name: made.steps[0]!.name,
+        number: '',
+        status: 'PENDING',
+        kind: 'attempt',
+      },
+      {
+        onboardingId: id,
+        name: made.steps[2]!.name,
+        number: '',
+        status: 'SUCCEEDED',
+        kind: 'reconcile',
+      },
     ]);
     expect(await store.onboardings.nextDueAt()).toBe(5_000);
   });
@@ -438,7 +450,13 @@ describe('PostgreSQL store, shared by two instances', () => {
     await store.onboardings.renewClaims('alive', 50_000);
     const due = (await store.onboardings.dueSteps(20_000, 10)).filter((d) => d.onboardingId === id);
     expect(due).toEqual([
-      { onboardingId: id, name: made.steps[0]!.name, status: 'RUNNING', kind: 'recover' },
+      {
+        onboardingId: id,
+        name: made.steps[0]!.name,
+        number: '',
+        status: 'RUNNING',
+        kind: 'recover',
+      },
     ]);
     const next = await store.onboardings.nextDueAt();
     expect(next).not.toBeNull();

@@ -15,7 +15,10 @@ import { STEP_NAMES, type StepName } from '../../src/onboarding/step-names.ts';
 const NOW = 1_800_000_000_000;
 
 function steps(statuses: Partial<Record<StepName, StepRow['status']>> = {}): StepRow[] {
-  return newSteps('o', NOW, 'SENDZEN').map((step) => ({ ...step, status: statuses[step.name] ?? 'PENDING' }));
+  return newSteps('o', NOW, 'SENDZEN').map((step) => ({
+    ...step,
+    status: statuses[step.name] ?? 'PENDING',
+  }));
 }
 
 const open = { cancelledAt: null, autoProvision: true, wabaId: null, phoneNumberId: null };
@@ -45,15 +48,15 @@ describe('the step list', () => {
 describe('what starts by itself', () => {
   it('starts the steps with no requirements at once', () => {
     expect(startable(open, steps(), NOW)).toEqual([
-      { name: 'SENDZEN_PROJECT', status: 'PENDING', nextAttemptAt: NOW },
-      { name: 'SINCH_SUBPROJECT', status: 'PENDING', nextAttemptAt: NOW },
+      { name: 'SENDZEN_PROJECT', number: '', status: 'PENDING', nextAttemptAt: NOW },
+      { name: 'SINCH_SUBPROJECT', number: '', status: 'PENDING', nextAttemptAt: NOW },
     ]);
   });
 
   it('waits for the customer once the SendZen project exists', () => {
     const after = steps({ SENDZEN_PROJECT: 'SUCCEEDED', SINCH_SUBPROJECT: 'RUNNING' });
     expect(startable(open, after, NOW)).toEqual([
-      { name: 'CUSTOMER_SIGNUP', status: 'WAITING', nextAttemptAt: null },
+      { name: 'CUSTOMER_SIGNUP', number: '', status: 'WAITING', nextAttemptAt: null },
     ]);
   });
 
