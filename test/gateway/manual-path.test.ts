@@ -95,6 +95,7 @@ describe('manual provisioning (autoProvision: false)', () => {
     expect(signedUp.signup).toMatchObject({ status: 'COMPLETED', source: 'WEBHOOK' });
     expect(step(signedUp, 'WHATSAPP_SENDER')).toEqual({
       name: 'WHATSAPP_SENDER',
+      phoneNumberId: null,
       status: 'PENDING',
       attempts: 0,
       nextAttemptAt: null,
