@@ -18,6 +18,32 @@ describe('configuration', () => {
     expect(config.databaseFile).toBe('./data/gateway.sqlite');
   });
 
+  it('configures Meta Embedded Signup from both of its ids, or not at all', () => {
+    expect(loadConfig({}).metaSignup).toBeUndefined();
+    const meta = loadConfig({ META_APP_ID: '1234567890', META_CONFIG_ID: '987654321' }).metaSignup;
+    expect(meta).toEqual({
+      appId: '1234567890',
+      configId: '987654321',
+      solutionId: undefined,
+      graphApiVersion: 'v24.0',
+      sdkUrl: 'https://connect.facebook.net/en_US/sdk.js',
+      messageOrigins: ['https://www.facebook.com', 'https://web.facebook.com'],
+    });
+    const half = () => loadConfig({ META_APP_ID: '1234567890' });
+    expect(half).toThrow(ConfigError);
+    expect(half).toThrow(/set both for Meta Embedded Signup, or neither/);
+    expect(() => loadConfig({ META_APP_ID: 'my-app', META_CONFIG_ID: '1' })).toThrow(
+      /META_APP_ID: must be a numeric Meta app id/,
+    );
+    expect(() =>
+      loadConfig({
+        META_APP_ID: '1',
+        META_CONFIG_ID: '2',
+        META_SDK_URL: 'http://sdk.example/sdk.js',
+      }),
+    ).toThrow(/META_SDK_URL/);
+  });
+
   it('lists every problem at once in live mode', () => {
     const error = (() => {
       try {
