@@ -74,6 +74,7 @@ async function main() {
         ? `  reset the sandbox    POST ${gateway.url}${SANDBOX_RESET_PATH}  (or stop, npm run sandbox:reset)`
         : '  reset the sandbox    stop it, then npm run sandbox:reset',
       `  bundled fake         ${fake.url}  (controls: ${fake.urls.sandbox}; this machine only)`,
+      `  Meta stand-in        ${fake.urls.meta}/sdk.js  (Embedded Signup on your own page)`,
       `  database             ${config.database ? withoutPassword(config.database.url) : config.databaseFile}`,
       `  fake's state         ${sandboxStateFile(config.databaseFile)}`,
     );

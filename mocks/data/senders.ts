@@ -32,9 +32,15 @@ export const senderRecordSchema = z.object({
   /** Meta's review of the display name (contracts D.5 `metadata`), when one is under way. */
   metadata: z
     .object({
-      displayName: z.object({ value: z.string(), status: z.enum(['PENDING', 'APPROVED']) }),
+      displayName: z.object({
+        value: z.string(),
+        status: z.enum(['PENDING', 'APPROVED', 'REJECTED']),
+        rejectionReason: z.string().optional(),
+      }),
     })
     .optional(),
+  /** Meta's quality rating of the number, once one was played (contracts D.5). */
+  qualityRating: z.enum(['GREEN', 'YELLOW', 'RED', 'UNKNOWN']).optional(),
   /** Issued when the sender first becomes ACTIVE. */
   bearerToken: z.string().nullable(),
   countryCode: z.string(),

@@ -8,6 +8,7 @@ export function senderView(sender: SenderRecord, options: { omitState?: boolean 
     ...(options.omitState ? {} : { state: sender.state }),
     ...(sender.changes ? { changes: sender.changes } : {}),
     ...(sender.metadata ? { metadata: sender.metadata } : {}),
+    ...(sender.qualityRating ? { qualityRating: sender.qualityRating } : {}),
     region: sender.region,
     metaLocalStorage: sender.metaLocalStorage,
     businessManager: sender.businessManager,

@@ -11,6 +11,7 @@ import { issueMetaCode, metaCodeRequestSchema } from './meta-codes.ts';
 import type { Sandbox } from './sandbox.ts';
 import { applyScenarioToSubproject } from './scenario-wiring.ts';
 import { chooseScenarioSchema, scenarioCatalogue } from './scenarios.ts';
+import { senderHealthChangeSchema } from './sender-lifecycle.ts';
 import { senderOutcomeSchema } from './sender-outcomes.ts';
 import { playSignup, signupOutcomeSchema } from './signups.ts';
 import { stateSnapshot } from './state-snapshot.ts';
@@ -141,6 +142,14 @@ export function createControlHandlers(sandbox: Sandbox): HttpHandler[] {
       const body = await parseJsonBody(request, forcedSenderStateSchema);
       if (!body.ok) return invalid(body.problems);
       const sender = await sandbox.senders.transition(String(params.senderId), body.data);
+      if (!sender) return controlError(404, 'not_found', `No sender ${String(params.senderId)}.`);
+      return HttpResponse.json({ sender: senderView(sender) });
+    }),
+
+    http.post(at('/sinch/senders/:senderId/health'), async ({ request, params }) => {
+      const body = await parseJsonBody(request, senderHealthChangeSchema);
+      if (!body.ok) return invalid(body.problems);
+      const sender = await sandbox.senders.changeHealth(String(params.senderId), body.data);
       if (!sender) return controlError(404, 'not_found', `No sender ${String(params.senderId)}.`);
       return HttpResponse.json({ sender: senderView(sender) });
     }),

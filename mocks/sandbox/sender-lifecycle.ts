@@ -3,6 +3,7 @@
 // An outcome plays its whole sequence: PENDING_VERIFICATION then ACTIVE; REJECTED (the pending
 // change's status, with the reason in changes.errorReason; `state` has no REJECTED); ACTIVE with the
 // display name in review, APPROVED later.
+import { z } from 'zod';
 import type { SenderErrorCode, SenderState } from '../../src/upstreams/sinch/contract.ts';
 import type { SenderRecord } from '../data/senders.ts';
 import { notifyProvisioningWebhooks } from './provisioning-callbacks.ts';
@@ -19,6 +20,26 @@ export interface SenderChange {
   /** ACTIVE only: where Meta's review of the display name stands. */
   displayName?: 'PENDING' | 'APPROVED';
 }
+
+/**
+ * What can happen to a live sender besides its state (contracts D.5, D.7): Meta rates its quality,
+ * reviews its display name again, or its token is replaced (which leaves every app holding the old
+ * one FAILING; Sinch announces none of that, so neither does the fake).
+ */
+export const senderHealthChangeSchema = z
+  .object({
+    qualityRating: z.enum(['GREEN', 'YELLOW', 'RED', 'UNKNOWN']).optional(),
+    displayName: z.enum(['PENDING', 'APPROVED', 'REJECTED']).optional(),
+    rejectionReason: z.string().min(1).max(1000).optional(),
+    revokeToken: z.literal(true).optional(),
+  })
+  .strict()
+  .refine((c) => Object.keys(c).length > 0, { message: 'say what changes' })
+  .refine((c) => c.rejectionReason === undefined || c.displayName === 'REJECTED', {
+    message: 'rejectionReason applies only to displayName REJECTED',
+    path: ['rejectionReason'],
+  });
+export type SenderHealthChange = z.infer<typeof senderHealthChangeSchema>;
 
 /** SUSPENDED has no provisioning trigger of its own, so it is not announced. */
 const TRIGGER_BY_STATE: Partial<Record<SenderChange['state'], string>> = {
@@ -181,6 +202,50 @@ export class SenderLifecycle {
         ? 'WHATSAPP_SENDER_DISPLAY_NAME_UPDATED'
         : TRIGGER_BY_STATE[change.state];
     if (trigger) notifyProvisioningWebhooks(this.#sandbox, trigger, updated);
+    return updated;
+  }
+
+  /**
+   * Plays a change to a live sender's health now: a quality rating (announced with
+   * WHATSAPP_SENDER_QUALITY_RATING_CHANGED), a display name review (WHATSAPP_SENDER_DISPLAY_NAME_
+   * UPDATED), or a replaced token (not announced: the apps holding the old one just stop working).
+   */
+  async changeHealth(
+    senderId: string,
+    change: SenderHealthChange,
+  ): Promise<SenderRecord | undefined> {
+    const { db, ids, secrets } = this.#sandbox;
+    const current = db.senders.findFirst((q) => q.where({ id: senderId }));
+    if (!current) return undefined;
+    const token = change.revokeToken ? ids.token(48) : current.bearerToken;
+    if (token) secrets.remember(token);
+    const name =
+      current.metadata?.displayName.value ??
+      db.subprojects.findFirst((q) => q.where({ subprojectId: current.projectId }))?.displayName ??
+      'WhatsApp sender';
+    const updated = await db.senders.update(current, {
+      data(sender) {
+        sender.modified = new Date().toISOString();
+        sender.bearerToken = token;
+        if (change.qualityRating) sender.qualityRating = change.qualityRating;
+        if (change.displayName) {
+          sender.metadata = {
+            displayName: {
+              value: name,
+              status: change.displayName,
+              ...(change.rejectionReason ? { rejectionReason: change.rejectionReason } : {}),
+            },
+          };
+        }
+      },
+    });
+    if (!updated) return undefined;
+    if (change.qualityRating) {
+      notifyProvisioningWebhooks(this.#sandbox, 'WHATSAPP_SENDER_QUALITY_RATING_CHANGED', updated);
+    }
+    if (change.displayName) {
+      notifyProvisioningWebhooks(this.#sandbox, 'WHATSAPP_SENDER_DISPLAY_NAME_UPDATED', updated);
+    }
     return updated;
   }
 

@@ -17,6 +17,13 @@ export const ONBOARDING_STATUSES = [
   'AWAITING_PHONE_NUMBER',
   'PROVISIONING',
   'READY',
+  // After READY, what Sinch reported of the sender since (src/onboarding/health.ts).
+  'DISPLAY_NAME_IN_REVIEW',
+  'DISPLAY_NAME_REJECTED',
+  'QUALITY_LOW',
+  'CREDENTIAL_REVOKED',
+  'SENDER_INACTIVE',
+  'SENDER_SUSPENDED',
   'ACTION_REQUIRED',
   'CANCELLED',
 ] as const;
@@ -187,6 +194,11 @@ export const senders = sqliteTable('senders', {
   errorReason: text('error_reason'),
   /** The upstream's `modified` time of the state we hold: older callbacks are ignored. */
   upstreamModifiedAt: text('upstream_modified_at'),
+  /** Meta's quality rating of the number (GREEN, YELLOW, RED, UNKNOWN), as Sinch last reported. */
+  qualityRating: text('quality_rating'),
+  /** Meta's review of the display name (PENDING, APPROVED, REJECTED, ...) and its reason. */
+  displayNameStatus: text('display_name_status'),
+  displayNameReason: text('display_name_reason'),
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
@@ -201,6 +213,10 @@ export const conversationApps = sqliteTable('conversation_apps', {
   displayName: text('display_name').notNull(),
   senderId: text('sender_id').notNull(),
   credentialStatus: text('credential_status'),
+  /** Sinch's description of a FAILING credential, from the last health check. */
+  credentialReason: text('credential_reason'),
+  /** When the gateway last read the app's credential from Sinch (checkSenderHealth). */
+  credentialCheckedAt: integer('credential_checked_at'),
   createdAt: integer('created_at').notNull(),
 });
 

@@ -96,7 +96,7 @@ function settle(draft: OnboardingDraft, drafts: EventDraft[], now: number): NewE
       });
     }
   }
-  const status = deriveStatus(onboarding, draft.steps);
+  const status = deriveStatus(onboarding, draft.steps, draft);
   onboarding.status = status;
   onboarding.version += 1;
   onboarding.updatedAt = now;

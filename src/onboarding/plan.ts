@@ -3,6 +3,7 @@
 // mutations and their messages, the GraphQL enum and its descriptions, and the demo's step order.
 import type { OnboardingRow, OnboardingStatus, SignupPath, StepRow } from '../db/schema.ts';
 import type { OnboardingSnapshot } from '../db/store.ts';
+import { channelHealth, statusAfterReady } from './health.ts';
 import { STEP_NAMES, type StepName } from './step-names.ts';
 import { appChannel } from './steps/app-channel.ts';
 import { appWebhook } from './steps/app-webhook.ts';
@@ -235,10 +236,14 @@ const met = (row: StepRow | undefined) => row === undefined || row.status === 'S
 export function deriveStatus(
   onboarding: Pick<OnboardingRow, 'cancelledAt' | 'wabaId' | 'phoneNumberId'>,
   steps: readonly StepRow[],
+  channel: Pick<OnboardingSnapshot, 'sender' | 'app'> = { sender: null, app: null },
 ): OnboardingStatus {
   if (onboarding.cancelledAt !== null) return 'CANCELLED';
   if (steps.some((s) => s.status === 'FAILED')) return 'ACTION_REQUIRED';
-  if (steps.every((s) => s.status === 'SUCCEEDED')) return 'READY';
+  if (steps.every((s) => s.status === 'SUCCEEDED')) {
+    // After READY, what Sinch reports of the sender says whether it still is.
+    return statusAfterReady(channelHealth(channel.sender, channel.app));
+  }
   const signup = steps.find((s) => s.name === 'CUSTOMER_SIGNUP');
   if (signup?.status !== 'SUCCEEDED') return 'AWAITING_SIGNUP';
   // Meta's FINISH_ONLY_WABA: a WABA shared without a number, which the vendor adds.

@@ -51,6 +51,7 @@ export function recordSender(
 ): { row: SenderRow; changed: boolean } {
   const existing = draft.senders.find((s) => s.id === sender.id);
   const state = senderState(sender);
+  const displayName = sender.metadata?.displayName;
   if (existing) {
     const age =
       sender.modified !== undefined && existing.upstreamModifiedAt !== null
@@ -58,16 +59,24 @@ export function recordSender(
         : undefined;
     const older =
       age !== undefined && (age < 0 || (age === 0 && rank(state) < rank(existing.state)));
-    if (
-      older ||
-      (existing.state === state && (!sender.bearerToken || existing.bearerTokenSealed))
-    ) {
+    const same =
+      existing.state === state &&
+      (!sender.bearerToken || existing.bearerTokenSealed) &&
+      (sender.qualityRating ?? existing.qualityRating) === existing.qualityRating &&
+      (displayName?.status ?? existing.displayNameStatus) === existing.displayNameStatus;
+    if (older || same) {
       return { row: existing, changed: false };
     }
   }
   const token = sender.bearerToken;
   const values = {
     state,
+    // Kept when a report leaves them out: a state change does not say the rating was lost.
+    qualityRating: sender.qualityRating ?? existing?.qualityRating ?? null,
+    displayNameStatus: displayName?.status ?? existing?.displayNameStatus ?? null,
+    displayNameReason: displayName
+      ? (displayName.rejectionReason ?? null)
+      : (existing?.displayNameReason ?? null),
     region: sender.region,
     compatibleRegions: sender.compatibleRegions,
     errorCode: sender.changes?.errorCode ?? null,

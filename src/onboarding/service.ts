@@ -5,7 +5,7 @@ import type { OnboardingEventRow, SignupPath } from '../db/schema.ts';
 import type { ListOnboardingsQuery, OnboardingSnapshot, Page } from '../db/store.ts';
 import { ulid } from '../ids.ts';
 import { newSecret } from '../secrets/seal.ts';
-import type { Sender, SenderRegion } from '../upstreams/sinch/contract.ts';
+import type { ConversationRegion, Sender, SenderRegion } from '../upstreams/sinch/contract.ts';
 import { change, create } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import { errorColumns, findStep, keyOf, type StepRef, stepOf, updateStep } from './draft.ts';
@@ -472,6 +472,60 @@ export class Onboardings {
         this.#deps.pipeline.senderPollAfterMs,
       ),
     );
+  }
+
+  /**
+   * Reads the customer's sender and app from Sinch and records what they say now: what no callback
+   * announces (a suspension, a revoked credential) shows up here. An upstream that fails or times
+   * out changes nothing: the caller gets its error, and the onboarding keeps its status.
+   */
+  async checkHealth(id: string): Promise<OnboardingSnapshot> {
+    const snapshot = await this.#require(id);
+    refuseIfCancelled(snapshot, 'WHATSAPP_SENDER');
+    const { onboarding, sender, app } = snapshot;
+    if (!sender || !onboarding.subprojectId) {
+      throw new PreconditionError('WHATSAPP_SENDER', STEPS.WHATSAPP_SENDER.unmet);
+    }
+    const projectId = onboarding.subprojectId;
+    const [fresh, current] = await Promise.all([
+      this.#deps.provisioning.getSender(projectId, sender.id),
+      app
+        ? this.#deps.conversation.getApp(app.region as ConversationRegion, projectId, app.id)
+        : Promise.resolve(undefined),
+    ]);
+    const credential = current?.channel_credentials.find(
+      (c) => c.channel === 'WHATSAPP' && c.static_bearer?.claimed_identity === sender.id,
+    )?.state;
+    return change(this.#deps, id, (draft) => {
+      const now = this.#deps.now();
+      const events = applySenderReport(
+        draft,
+        this.#deps.sealer,
+        fresh,
+        'poll',
+        now,
+        this.#deps.pipeline.senderPollAfterMs,
+      );
+      if (draft.app && credential) {
+        const changed = draft.app.credentialStatus !== credential.status;
+        Object.assign(draft.app, {
+          credentialStatus: credential.status,
+          credentialReason: credential.description ?? null,
+          credentialCheckedAt: now,
+        });
+        if (changed) {
+          events.push({
+            type: 'credential.state',
+            message: `The app's WhatsApp credential is ${credential.status}${credential.description ? `: ${credential.description}` : ''}`,
+            data: { appId: draft.app.id, status: credential.status },
+          });
+        }
+      }
+      return [
+        ...events,
+        { type: 'health.checked', message: 'Read the sender and the app from Sinch' },
+      ];
+    });
   }
 
   /**

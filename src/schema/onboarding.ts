@@ -26,6 +26,27 @@ export const OnboardingStatusEnum = builder.enumType('OnboardingStatus', {
     },
     PROVISIONING: { description: 'The gateway is creating the sender, the app and its webhook.' },
     READY: { description: 'The customer can send and receive WhatsApp messages.' },
+    DISPLAY_NAME_IN_REVIEW: {
+      description:
+        'Ready, while Meta reviews the display name: messages can be sent meanwhile (not a failure). See `health`.',
+    },
+    DISPLAY_NAME_REJECTED: {
+      description:
+        'Meta rejected the display name; messages still go out. `health` says why and what to do.',
+    },
+    QUALITY_LOW: {
+      description: 'Meta rates the number’s quality RED; it may be limited. See `health`.',
+    },
+    CREDENTIAL_REVOKED: {
+      description:
+        'The app can no longer use the sender’s credential: nothing can be sent. See `health`.',
+    },
+    SENDER_INACTIVE: {
+      description: 'The sender was deactivated or deleted after READY. See `health`.',
+    },
+    SENDER_SUSPENDED: {
+      description: 'Meta suspended the number after READY: nothing can be sent. See `health`.',
+    },
     ACTION_REQUIRED: {
       description: 'A step failed for good; `actionRequired` says which and why.',
     },

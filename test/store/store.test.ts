@@ -190,6 +190,9 @@ describe.each(subjects)('$name store', (subject) => {
         errorCode: null,
         errorReason: null,
         upstreamModifiedAt: '2026-01-01T00:00:00Z',
+        qualityRating: 'GREEN',
+        displayNameStatus: null,
+        displayNameReason: null,
         createdAt: 1_700_000_000_500,
         updatedAt: 1_700_000_000_500,
       });
@@ -201,6 +204,8 @@ describe.each(subjects)('$name store', (subject) => {
         displayName: 'App',
         senderId: 'sender-1',
         credentialStatus: null,
+        credentialReason: null,
+        credentialCheckedAt: null,
         createdAt: 1_700_000_000_600,
       };
       draft.webhooks.push({

@@ -185,6 +185,8 @@ export class PgOnboardingStore implements OnboardingStore {
     }
     if (after.app && after.app.id !== before.app?.id) {
       await tx.insert(conversationApps).values(after.app).onConflictDoNothing();
+    } else if (after.app && before.app && differs(before.app, after.app)) {
+      await tx.update(conversationApps).set(after.app).where(eq(conversationApps.id, after.app.id));
     }
     const webhooksBefore = new Set(before.webhooks.map((w) => w.id));
     const newWebhooks = after.webhooks.filter((w) => !webhooksBefore.has(w.id));

@@ -89,6 +89,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
       insertSender: prepare(senderRow.insertSql('ignore')),
       updateSender: prepare(senderRow.updateSql(['id'])),
       insertApp: prepare(appRow.insertSql('ignore')),
+      updateApp: prepare(appRow.updateSql(['id'])),
       insertWebhook: prepare(webhookRow.insertSql('ignore')),
       insertEvent: prepare(
         'insert into onboarding_events (onboarding_id, version, at, type, step, message, data) values (@onboardingId, @version, @at, @type, @step, @message, @data)',
@@ -252,6 +253,9 @@ export class SqliteOnboardingStore implements OnboardingStore {
       else if (differs(was, sender)) s.updateSender.run(senderRow.toParams(sender));
     }
     if (after.app && after.app.id !== before.app?.id) s.insertApp.run(appRow.toParams(after.app));
+    else if (after.app && before.app && differs(before.app, after.app)) {
+      s.updateApp.run(appRow.toParams(after.app));
+    }
     const webhooksBefore = new Set(before.webhooks.map((w) => w.id));
     for (const webhook of after.webhooks) {
       if (!webhooksBefore.has(webhook.id)) s.insertWebhook.run(webhookRow.toParams(webhook));

@@ -59,6 +59,8 @@ const run: StepRun = async (deps, snapshot, step) => {
         displayName: made.display_name ?? `${onboarding.displayName} WhatsApp`,
         senderId: sender.id,
         credentialStatus: credentialStatus ?? null,
+        credentialReason: null,
+        credentialCheckedAt: null,
         createdAt: now,
       };
     },

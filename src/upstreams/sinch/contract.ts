@@ -209,6 +209,22 @@ export const senderSchema = z
     businessManager: z.string(),
     compatibleRegions: z.array(z.string()),
     bearerToken: z.string().optional(),
+    /** Meta's quality rating of the number: GREEN, YELLOW, RED, UNKNOWN (contracts D.5). */
+    qualityRating: z.string().optional(),
+    /** Meta's review of the display name (contracts D.5 `metadata`). */
+    metadata: z
+      .object({
+        displayName: z
+          .object({
+            value: z.string().optional(),
+            status: z.string(),
+            rejectionReason: z.string().optional(),
+          })
+          .loose()
+          .optional(),
+      })
+      .loose()
+      .nullish(),
     countryCode: z.string().optional(),
     phoneNumber: z.string().optional(),
     created: z.string().optional(),
@@ -270,7 +286,10 @@ export const PROVISIONING_WEBHOOK_TRIGGERS = [
 export const provisioningWebhookTriggerSchema = z.enum(PROVISIONING_WEBHOOK_TRIGGERS);
 export type ProvisioningWebhookTrigger = z.infer<typeof provisioningWebhookTriggerSchema>;
 
-/** The sender-state triggers the gateway subscribes to. */
+/**
+ * The sender triggers the gateway subscribes to: its state, and after READY its health (the
+ * quality rating and the display name's review, src/onboarding/health.ts).
+ */
 export const SENDER_STATE_TRIGGERS = [
   'WHATSAPP_SENDER_ACTIVE',
   'WHATSAPP_SENDER_ERROR',
@@ -278,6 +297,8 @@ export const SENDER_STATE_TRIGGERS = [
   'WHATSAPP_SENDER_REJECTED',
   'WHATSAPP_SENDER_PENDING_VERIFICATION',
   'WHATSAPP_SENDER_DELETED',
+  'WHATSAPP_SENDER_QUALITY_RATING_CHANGED',
+  'WHATSAPP_SENDER_DISPLAY_NAME_UPDATED',
 ] as const satisfies readonly ProvisioningWebhookTrigger[];
 
 export const createProvisioningWebhookRequestSchema = z.object({
