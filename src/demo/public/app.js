@@ -748,7 +748,8 @@ function metaOutcome(session) {
 }
 
 function renderMetaSignup(session) {
-  if (session !== current) return;
+  // A relay's answer can land after the subscription showed the finished signup: it stays shown.
+  if (session !== current || !signupOpen(session.onboarding)) return;
   const body = $('#signup-body');
   let box = body.querySelector('[data-testid="meta-signup"]');
   if (!box || box.dataset.onboardingId !== session.id) {
