@@ -44,6 +44,8 @@ async function main() {
               apiKey: devApiKey!,
               // The iframe posts from an origin of its own, as SendZen's does.
               sendzenOrigin: fake.urls.sendzenIframe,
+              // Meta's SDK (the fake's stand-in unless a Meta app is configured): the page loads it.
+              metaSdkUrl: config.metaSignup?.sdkUrl,
               scenarios,
               fakeControlsUrl: fake.urls.sandbox,
             });

@@ -2,9 +2,15 @@
 // backend would. The GraphQL operations it sends, a small client, and a reader for the gateway's
 // GraphQL-over-SSE stream.
 
-/** What the page needs to embed the iframe and talk to the gateway as the customer's browser. */
+/**
+ * What the page needs to embed the iframe, or launch Meta's Embedded Signup with the gateway's
+ * Meta app (never one the browser picks), and talk to the gateway as the customer's browser.
+ */
 export const SESSION_FIELDS = /* GraphQL */ `
-  fragment DemoOnboarding on Onboarding { id status version iframeUrl iframeUrlExpiresAt }
+  fragment DemoOnboarding on Onboarding {
+    id status version signupPath iframeUrl iframeUrlExpiresAt
+    metaSignupLaunch { sdkUrl appId configId solutionId graphApiVersion messageOrigins }
+  }
 `;
 
 export const ONBOARD = /* GraphQL */ `
@@ -67,6 +73,19 @@ export const SESSION = /* GraphQL */ `
   ${SESSION_FIELDS}
 `;
 
+/** A number Sinch refuses answers with Sinch's own code, which the page puts in plain words. */
+export const ADD_NUMBER = /* GraphQL */ `
+  mutation DemoAddNumber($id: ID!, $phoneNumberId: String!) {
+    result: addPhoneNumber(onboardingId: $id, phoneNumberId: $phoneNumberId) {
+      __typename
+      ... on AddPhoneNumberSuccess { onboarding { ...DemoOnboarding } }
+      ... on PhoneNumberUnavailable { code phoneNumberId }
+      ... on Error { message }
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
 /** The summary the "all onboardings" panel shows. */
 export const SUMMARY_FIELDS = /* GraphQL */ `
   fragment DemoSummary on Onboarding {
@@ -87,12 +106,23 @@ export const FEED = /* GraphQL */ `
   ${SUMMARY_FIELDS}
 `;
 
+export interface MetaSignupLaunch {
+  sdkUrl: string;
+  appId: string;
+  configId: string;
+  solutionId: string | null;
+  graphApiVersion: string;
+  messageOrigins: string[];
+}
+
 export interface OnboardingFields {
   id: string;
   status: string;
   version: number;
+  signupPath: string;
   iframeUrl: string | null;
   iframeUrlExpiresAt: string | null;
+  metaSignupLaunch: MetaSignupLaunch | null;
 }
 
 export type UnionResult<K extends string, T> =
@@ -105,11 +135,15 @@ export interface SessionResult {
   onboarding: OnboardingFields;
 }
 
-/** A failure the page can show: the HTTP status and a message a person can act on. */
+/**
+ * A failure the page can show: the HTTP status, a message a person can act on, and what the page
+ * needs to say more (an upstream's code, say).
+ */
 export class DemoError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly detail: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -189,8 +223,10 @@ export function sessionAnswer(session: SessionResult, extra: Record<string, unkn
     onboardingId: onboarding.id,
     status: onboarding.status,
     version: onboarding.version,
+    signupPath: onboarding.signupPath,
     iframeUrl: onboarding.iframeUrl,
     iframeUrlExpiresAt: onboarding.iframeUrlExpiresAt,
+    metaSignupLaunch: onboarding.metaSignupLaunch,
     sessionToken: session.token,
     sessionExpiresAt: session.expiresAt,
     ...extra,

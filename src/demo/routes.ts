@@ -1,15 +1,19 @@
 // The sandbox's partner-panel demo at `/`: a page and the small backend every partner panel needs.
 // The backend holds the API key and calls the gateway over HTTP exactly as a partner's backend
-// would; the browser only ever receives an iframe URL and an onboarding session token.
+// would; the browser only ever receives an iframe URL (or, on Meta's path, the gateway's
+// `metaSignupLaunch`) and an onboarding session token.
 //
 //   GET  /                                  the page (src/demo/public/index.html)
 //   GET  /demo/{app.js,style.css,favicon.svg}
-//   GET  /demo/api/config                   { sendzenOrigin, serverTime, steps, scenarios }
-//   POST /demo/api/onboardings              onboardCustomer -> iframe URL + session token
+//   GET  /demo/api/config                   { sendzenOrigin, metaSignup, serverTime, steps, scenarios }
+//   POST /demo/api/onboardings              onboardCustomer (SendZen's or Meta's signup path) ->
+//                                           iframe URL or metaSignupLaunch, + session token
 //   POST /demo/api/onboardings/:id/retry    retryOnboarding + a fresh session token
 //   POST /demo/api/onboardings/:id/link     refreshOnboardingLink + a fresh session token
 //   POST /demo/api/onboardings/:id/session  a fresh session token only
 //   POST /demo/api/onboardings/:id/cancel   cancelOnboarding (it ends the sessions: none follows)
+//   POST /demo/api/onboardings/:id/numbers  { phoneNumberId }: addPhoneNumber (write key only);
+//                                           a refused number answers 409 with Sinch's `code`
 //   GET  /demo/api/feed                     server-sent events: every onboarding, live
 //
 // A real panel would also check that the signed-in user owns the onboarding an :id names; the
@@ -18,11 +22,13 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { SIGNUP_PATHS } from '../db/schema.ts';
 import { BodyTooLarge, readBody, sendJson } from '../http-messages.ts';
 import { PLAN } from '../onboarding/plan.ts';
 import { projectPath } from '../paths.ts';
 import type { RouteHandler } from '../server.ts';
 import {
+  ADD_NUMBER,
   CANCEL,
   DemoError,
   describe,
@@ -51,6 +57,11 @@ export interface DemoOptions {
   sendzenOrigin: string;
   /** The bundled fake's named scenarios the start form offers beside the happy path. */
   scenarios?: { value: string; label: string }[];
+  /**
+   * Meta's SDK as the gateway's configuration names it (in the sandbox, the fake's stand-in): the
+   * page may load script from its origin, and offers Meta's path only when there is one.
+   */
+  metaSdkUrl?: string;
   /**
    * The fake's controls (`/_sandbox`): a chosen scenario is bound to the customer there before the
    * onboarding starts, so the parts that happen before the Sinch subproject exists (SendZen's
@@ -92,6 +103,15 @@ const startSchema = z.object({
     .max(100)
     .optional()
     .transform((v) => v || undefined),
+  /** SENDZEN (the gateway's default) or META_EMBEDDED_SIGNUP; left out, the gateway decides. */
+  signupPath: z.enum(SIGNUP_PATHS).optional(),
+});
+
+const addNumberSchema = z.object({
+  phoneNumberId: z
+    .string()
+    .trim()
+    .regex(/^\d{1,32}$/, "is Meta's numeric id of the number (not the phone number itself)"),
 });
 
 /** The start form's first choice: no scenario, no label. */
@@ -107,11 +127,13 @@ const onboardingIdSchema = z
 
 export function createDemoRoutes(options: DemoOptions): RouteHandler {
   const sendzenOrigin = new URL(options.sendzenOrigin).origin;
+  const metaSdkOrigin = options.metaSdkUrl ? new URL(options.metaSdkUrl).origin : undefined;
   const gateway = gatewayClient(options);
-  // Self only: no inline script or style, nothing from elsewhere; only SendZen may be framed.
+  // Self only: no inline script or style, nothing from elsewhere but Meta's SDK; only SendZen may
+  // be framed (Meta's signup opens in a window of its own, which this page's policy does not cover).
   const contentSecurityPolicy = [
     "default-src 'none'",
-    "script-src 'self'",
+    `script-src 'self'${metaSdkOrigin ? ` ${metaSdkOrigin}` : ''}`,
     "style-src 'self'",
     "img-src 'self'",
     "connect-src 'self'",
@@ -211,6 +233,38 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
     return scenario ? { ...fields, labels: [{ key: SCENARIO_LABEL, value: scenario }] } : fields;
   }
 
+  async function addNumber(req: IncomingMessage, id: string) {
+    const parsed = addNumberSchema.safeParse(await jsonBody(req));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DemoError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    const { result } = await gateway.gql<{
+      result:
+        | UnionResult<'onboarding', OnboardingFields>
+        | {
+            __typename: 'PhoneNumberUnavailable';
+            message: string;
+            code: string;
+            phoneNumberId: string;
+          };
+    }>(ADD_NUMBER, { id, phoneNumberId: parsed.data.phoneNumberId });
+    if ('code' in result) {
+      throw new DemoError(409, result.message, {
+        code: result.code,
+        phoneNumberId: result.phoneNumberId,
+      });
+    }
+    const onboarding = unwrap(result, 'onboarding');
+    return {
+      onboardingId: onboarding.id,
+      status: onboarding.status,
+      version: onboarding.version,
+      phoneNumberId: parsed.data.phoneNumberId,
+      serverTime: new Date().toISOString(),
+    };
+  }
+
   async function cancel(id: string) {
     const data = await gateway.gql<{
       result: UnionResult<'onboarding', OnboardingFields & { cancelledAt: string | null }>;
@@ -295,6 +349,7 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
         const steps = PLAN.map(({ name, label, description }) => ({ name, label, description }));
         answer(res, 200, {
           sendzenOrigin,
+          metaSignup: metaSdkOrigin !== undefined,
           serverTime: new Date().toISOString(),
           steps,
           scenarios: [HAPPY_PATH, ...(options.scenarios ?? [])],
@@ -310,11 +365,17 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
         answer(res, 200, await start(req));
         return true;
       }
-      const match = /^\/demo\/api\/onboardings\/([^/]+)\/(retry|link|session|cancel)$/.exec(path);
+      const match = /^\/demo\/api\/onboardings\/([^/]+)\/(retry|link|session|cancel|numbers)$/.exec(
+        path,
+      );
       if (match && method === 'POST') {
         refuseCrossOrigin(req);
         const id = onboardingIdSchema.safeParse(decodeURIComponent(match[1]!));
         if (!id.success) throw new DemoError(400, 'The onboarding id is not valid');
+        if (match[2] === 'numbers') {
+          answer(res, 200, await addNumber(req, id.data));
+          return true;
+        }
         await jsonBody(req);
         if (match[2] === 'cancel') {
           answer(res, 200, await cancel(id.data));
@@ -328,7 +389,7 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
       return true;
     } catch (error) {
       if (error instanceof DemoError) {
-        answer(res, error.status, { error: error.message });
+        answer(res, error.status, { ...error.detail, error: error.message });
         return true;
       }
       if (error instanceof URIError) {

@@ -1,6 +1,7 @@
 // The partner-panel demo end to end, in a real browser: `src/main.ts` runs as its own process in
 // sandbox mode (so the demo's wiring is covered too), and Debian's Chromium, driven by
-// playwright-core, plays the vendor's user and the customer clicking inside the SendZen iframe.
+// playwright-core, plays the vendor's user and the customer clicking inside the SendZen iframe or,
+// on Meta's path, in the fake's stand-in for Meta's Embedded Signup window (a real popup).
 // Screenshots of each state go to test-artifacts/ (git-ignored); with DEMO_README_SCREENSHOTS=1
 // the README's pictures in docs/images/ are taken again too.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -565,3 +566,220 @@ async function clickInSignup(selector: string): Promise<void> {
       );
   });
 }
+
+describe('Meta’s Embedded Signup on the page, and more numbers', () => {
+  /** The fake's stand-in for Meta: its SDK, its signup window, the origin its messages come from. */
+  let metaOrigin: string;
+  let nextNumber = 910_000_000_000_000;
+  const freshNumber = () => {
+    nextNumber += 1;
+    return String(nextNumber);
+  };
+  /** The first customer's number: another customer's to be refused. */
+  let takenNumber: string;
+
+  beforeAll(async () => {
+    const sandbox = (await (await fetch(`${fakeUrl}/_sandbox`)).json()) as {
+      urls: { meta: string };
+    };
+    metaOrigin = new URL(sandbox.urls.meta).origin;
+  });
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(async () => {
+      await screenshot('meta-failed').catch(() => {});
+    });
+  });
+
+  async function startOnMeta(clientIdentifier: string, displayName: string) {
+    await page.selectOption('[data-testid="signup-path"]', 'META_EMBEDDED_SIGNUP');
+    await startOnboarding(clientIdentifier, displayName, 'EU');
+    // Enabled once Meta's SDK (the stand-in) has loaded and FB.init has run.
+    await page.waitForSelector('[data-testid="launch-meta"]:enabled');
+  }
+
+  /** Launch from a click, as a customer would; the stand-in's signup window opens as a popup. */
+  async function launch(): Promise<Page> {
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.click('[data-testid="launch-meta"]'),
+    ]);
+    await popup.waitForLoadState('load');
+    expect(new URL(popup.url()).origin).toBe(metaOrigin);
+    return popup;
+  }
+
+  const relayCount = async () =>
+    (await Promise.all(requests)).filter(
+      (r) => new URL(r.url).pathname === '/graphql' && r.body?.includes('relayMetaSignup'),
+    ).length;
+
+  async function signupOf(clientIdentifier: string) {
+    const res = await fetch(`${gateway!.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${devKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: /* GraphQL */ `query($search: String!) { onboardings(search: $search, first: 1) {
+          edges { node { status signup { status metaEvent } } } } }`,
+        variables: { search: clientIdentifier },
+      }),
+    });
+    const body = (await res.json()) as {
+      data: { onboardings: { edges: { node: { status: string; signup: unknown } }[] } };
+    };
+    return body.data.onboardings.edges[0]!.node;
+  }
+
+  it('ignores, and says so, a well-formed FINISH posted from an origin that is not Meta’s: nothing is relayed', async () => {
+    await page.goto(`${gateway!.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await startOnMeta('meta-spoofed', 'Spoofed Shop');
+    expect(await page.locator('[data-testid="signup-iframe"]').count()).toBe(0);
+    const before = await relayCount();
+    const finish = JSON.stringify({
+      type: 'WA_EMBEDDED_SIGNUP',
+      event: 'FINISH',
+      data: { phone_number_id: freshNumber(), waba_id: freshNumber(), business_id: '1' },
+      version: 3,
+    });
+
+    // From a frame on the SendZen iframe's origin (the only one this page may frame)...
+    await page.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.src = src;
+      frame.dataset.spoof = 'true';
+      document.body.append(frame);
+    }, `${sendzenOrigin}/`);
+    const frame = (await (await page.waitForSelector('iframe[data-spoof]')).contentFrame())!;
+    await frame.waitForLoadState('load');
+    await frame.evaluate((message) => window.parent.postMessage(message, '*'), finish);
+    await page.getByText(`Ignored a message from ${sendzenOrigin}: not Meta's origin`).waitFor();
+    // ...and from the page's own origin.
+    await page.evaluate((message) => window.postMessage(message, '*'), finish);
+    await page
+      .getByText(`Ignored a message from ${new URL(gateway!.url).origin}: not Meta's origin`)
+      .waitFor();
+    await page.evaluate(() => document.querySelector('iframe[data-spoof]')?.remove());
+
+    expect(await relayCount()).toBe(before);
+    expect(await signupOf('meta-spoofed')).toMatchObject({
+      status: 'AWAITING_SIGNUP',
+      signup: null,
+    });
+    expect(await text('meta-outcome')).toBe('Not launched yet.');
+  });
+
+  it('takes a customer to READY through Meta’s Embedded Signup, then adds a second number live', async () => {
+    await startOnMeta('meta-shop', 'Meta Shop');
+    await page.waitForSelector(
+      '[data-testid="progress-title"]:text-is("Step 3 of 6: Customer signup")',
+    );
+    expect(await page.locator('[data-testid="step"]').count()).toBe(6);
+    expect(await text('progress-detail')).toMatch(
+      /Meta’s Embedded Signup, launched from this page/,
+    );
+
+    const popup = await launch();
+    takenNumber = await popup.inputValue('#phone-number-id');
+    await popup.click('[data-event="FINISH"]');
+    await page.getByText('Relayed Meta’s FINISH to the gateway', { exact: false }).waitFor();
+    await waitForStatus('READY');
+    expect(await text('signup-done')).toContain(`phone number id ${takenNumber}`);
+    const first = `[data-testid="number"][data-phone-number-id="${takenNumber}"]`;
+    await page.waitForSelector(`${first}[data-status="READY"]`);
+    expect(await page.locator(first).innerText()).toMatch(/first number/);
+    await screenshot('7-meta-ready');
+
+    const second = freshNumber();
+    await page.fill('[data-testid="add-number-input"]', second);
+    await page.click('[data-testid="add-number"]');
+    const added = `[data-testid="number"][data-phone-number-id="${second}"]`;
+    await page.waitForSelector(added);
+    await page.waitForSelector(`${added}[data-status="READY"]`);
+    await waitForStatus('READY');
+    const steps = await page
+      .locator(`${added} [data-testid="number-step"]`)
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.status));
+    expect(steps).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(await page.locator('[data-testid="number"]').count()).toBe(2);
+    expect(await page.locator('[data-testid="add-number-error"]').isVisible()).toBe(false);
+    await screenshot('8-meta-second-number');
+  });
+
+  it('FINISH_ONLY_WABA: waits for a number; a number Sinch refuses is explained with its code, another one reaches READY', async () => {
+    await startOnMeta('meta-waba-only', 'WABA Only Shop');
+    const popup = await launch();
+    await popup.click('[data-event="FINISH_ONLY_WABA"]');
+    await waitForStatus('AWAITING_PHONE_NUMBER');
+    await page.waitForSelector('[data-testid="numbers-note"]:visible');
+    expect(await text('numbers-note')).toMatch(/without a phone number, so the onboarding waits/);
+    expect(await text('signup-done')).toMatch(/shared without a phone number/);
+
+    // Another customer's number: Sinch refuses it, and the page says why in plain words.
+    await page.fill('[data-testid="add-number-input"]', takenNumber);
+    await page.click('[data-testid="add-number"]');
+    await page.waitForSelector('[data-testid="add-number-error"]:visible');
+    const refused = await text('add-number-error');
+    expect(refused).toMatch(/another WhatsApp sender already uses it/);
+    expect(refused).toContain('used_phone_number_id');
+    expect(await page.locator('[data-testid="number"]').count()).toBe(0);
+
+    const number = freshNumber();
+    await page.fill('[data-testid="add-number-input"]', number);
+    await page.click('[data-testid="add-number"]');
+    await page.waitForSelector(
+      `[data-testid="number"][data-phone-number-id="${number}"][data-status="READY"]`,
+    );
+    await waitForStatus('READY');
+    expect(await page.locator('[data-testid="add-number-error"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid="numbers-note"]').isVisible()).toBe(false);
+  });
+
+  it('CANCEL in Meta’s window: the page says at which step the customer left, and offers the launch again', async () => {
+    await startOnMeta('meta-leaves', 'Leaving Shop');
+    const popup = await launch();
+    await popup.selectOption('#current-step', 'PHONE_NUMBER_SETUP');
+    await popup.click('[data-event="CANCEL"]');
+    await waitForStatus('ACTION_REQUIRED');
+    await page.waitForSelector('[data-testid="meta-outcome"][data-kind="left"]');
+    expect(await text('meta-outcome')).toMatch(
+      /left Meta’s Embedded Signup while adding their phone number \(PHONE_NUMBER_SETUP\)/,
+    );
+    expect(await text('action-message')).toMatch(/left Meta’s Embedded Signup/);
+    expect(await page.locator('[data-testid="retry"]').isVisible()).toBe(false);
+    await page.waitForSelector('[data-testid="launch-meta"]:enabled');
+    expect(await signupOf('meta-leaves')).toMatchObject({
+      status: 'ACTION_REQUIRED',
+      signup: { status: 'FAILED', metaEvent: 'CANCEL' },
+    });
+  });
+
+  it('fits 360 px on Meta’s path, with numbers', async () => {
+    await page.setViewportSize({ width: 360, height: 780 });
+    try {
+      await page.click('[data-testid="feed-item"][data-client-identifier="meta-shop"] button');
+      await page.waitForSelector('[data-testid="number"] >> nth=1');
+      const { overflow, outside } = await sidewaysOverflow();
+      expect(overflow, `meta-shop at 360 px: ${outside.join(', ')}`).toBeLessThanOrEqual(0);
+      await page.click('[data-testid="feed-item"][data-client-identifier="meta-leaves"] button');
+      await page.waitForSelector('[data-testid="launch-meta"]:enabled');
+      const narrow = await sidewaysOverflow();
+      expect(narrow.overflow, narrow.outside.join(', ')).toBeLessThanOrEqual(0);
+    } finally {
+      await page.setViewportSize({ width: 1360, height: 900 });
+    }
+  });
+
+  it('loaded Meta’s SDK within the page’s policy, and the popup too talked only to loopback', async () => {
+    const all = await Promise.all(requests);
+    expect(all.some((r) => r.url === `${metaOrigin}/sdk.js`)).toBe(true);
+    for (const request of all) {
+      const url = new URL(request.url);
+      if (['http:', 'https:'].includes(url.protocol)) {
+        expect(LOOPBACK.has(url.hostname), `request outside loopback: ${request.url}`).toBe(true);
+      }
+      expect(JSON.stringify(request), request.url).not.toContain('gwk_');
+    }
+    expect(problems.filter((p) => /Content.Security.Policy|page error/i.test(p))).toEqual([]);
+  });
+});

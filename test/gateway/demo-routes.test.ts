@@ -267,6 +267,133 @@ describe('the demo backend', () => {
     expect(calls[0]!.variables).toEqual({ id: 'T25ib2FyZGluZzox' });
   });
 
+  it('starts on Meta’s path when asked, and hands the page the gateway’s metaSignupLaunch', async () => {
+    const metaSignupLaunch = {
+      sdkUrl: 'http://127.0.0.1:4998/sdk.js',
+      appId: '100000000000001',
+      configId: '200000000000002',
+      solutionId: null,
+      graphApiVersion: 'v24.0',
+      messageOrigins: ['http://127.0.0.1:4998'],
+    };
+    nextData = {
+      onboardCustomer: {
+        created: true,
+        sessionToken: 'gws_meta',
+        sessionExpiresAt: '2030-01-01T01:00:00.000Z',
+        onboarding: {
+          id: 'T25ib2FyZGluZzoy',
+          status: 'AWAITING_SIGNUP',
+          version: 2,
+          signupPath: 'META_EMBEDDED_SIGNUP',
+          iframeUrl: null,
+          iframeUrlExpiresAt: null,
+          metaSignupLaunch,
+        },
+      },
+    };
+    calls.length = 0;
+    const res = await post('/demo/api/onboardings', {
+      clientIdentifier: 'meta-shop',
+      signupPath: 'META_EMBEDDED_SIGNUP',
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      signupPath: 'META_EMBEDDED_SIGNUP',
+      iframeUrl: null,
+      metaSignupLaunch,
+      sessionToken: 'gws_meta',
+    });
+    expect(calls[0]!.variables).toEqual({
+      input: { clientIdentifier: 'meta-shop', region: 'US', signupPath: 'META_EMBEDDED_SIGNUP' },
+    });
+    expect(calls[0]!.query).toContain('metaSignupLaunch');
+
+    // The browser names a path, never a Meta app: anything else is refused before the gateway.
+    calls.length = 0;
+    const other = await post('/demo/api/onboardings', {
+      clientIdentifier: 'meta-shop',
+      signupPath: 'META_APP_100',
+    });
+    expect(other.status).toBe(400);
+    expect((await other.json()).error).toMatch(/signupPath/);
+    expect(calls).toHaveLength(0);
+    // Without a Meta SDK configured, the page is told not to offer the path.
+    const config = await (await fetch(`${demoUrl}/demo/api/config`)).json();
+    expect(config.metaSignup).toBe(false);
+  });
+
+  it('adds a phone number with the API key; refuses bad input first, and answers Sinch’s refusal with its code', async () => {
+    calls.length = 0;
+    for (const body of [{}, { phoneNumberId: '+44 20 7946 0000' }, { phoneNumberId: '' }]) {
+      const bad = await post('/demo/api/onboardings/T25ib2FyZGluZzox/numbers', body);
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error).toMatch(/^phoneNumberId: /);
+    }
+    const badId = await post('/demo/api/onboardings/%3Cx%3E/numbers', { phoneNumberId: '1' });
+    expect(badId.status).toBe(400);
+    const elsewhere = await post(
+      '/demo/api/onboardings/T25ib2FyZGluZzox/numbers',
+      { phoneNumberId: '106540352242922' },
+      { origin: 'https://evil.example' },
+    );
+    expect(elsewhere.status).toBe(403);
+    expect(calls).toHaveLength(0);
+
+    nextData = {
+      result: {
+        __typename: 'PhoneNumberUnavailable',
+        message: 'Sinch refused phone number 106540352242922: already used',
+        code: 'used_phone_number_id',
+        phoneNumberId: '106540352242922',
+      },
+    };
+    const refused = await post('/demo/api/onboardings/T25ib2FyZGluZzox/numbers', {
+      phoneNumberId: ' 106540352242922 ',
+    });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({
+      error: 'Sinch refused phone number 106540352242922: already used',
+      code: 'used_phone_number_id',
+      phoneNumberId: '106540352242922',
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(calls[0]!.query).toContain('addPhoneNumber');
+    expect(calls[0]!.variables).toEqual({
+      id: 'T25ib2FyZGluZzox',
+      phoneNumberId: '106540352242922',
+    });
+
+    nextData = {
+      result: { __typename: 'PreconditionFailed', message: 'The customer has no WABA yet' },
+    };
+    const early = await post('/demo/api/onboardings/T25ib2FyZGluZzox/numbers', {
+      phoneNumberId: '106540352242923',
+    });
+    expect(early.status).toBe(409);
+    expect(await early.json()).toEqual({ error: 'The customer has no WABA yet' });
+
+    nextData = {
+      result: {
+        __typename: 'AddPhoneNumberSuccess',
+        onboarding: { id: 'T25ib2FyZGluZzox', status: 'PROVISIONING', version: 21 },
+      },
+    };
+    const added = await post('/demo/api/onboardings/T25ib2FyZGluZzox/numbers', {
+      phoneNumberId: '106540352242924',
+    });
+    expect(added.status).toBe(200);
+    const body = await added.json();
+    expect(body).toMatchObject({
+      onboardingId: 'T25ib2FyZGluZzox',
+      status: 'PROVISIONING',
+      version: 21,
+      phoneNumberId: '106540352242924',
+    });
+    expect(body).not.toHaveProperty('sessionToken');
+  });
+
   it('streams the feed, and ends its upstream subscription when the browser goes away', async () => {
     calls.length = 0;
     const browser = new AbortController();

@@ -1,13 +1,16 @@
 // The partner-panel demo: what a vendor's panel does in the browser, the right way round.
 //
 // - The panel's backend (/demo/api/...) holds the API key. It starts the onboarding and answers
-//   with the SendZen iframe URL and a session token for that one onboarding; nothing else.
+//   with the SendZen iframe URL (or, on Meta's path, the gateway's `metaSignupLaunch`: which SDK,
+//   Meta app and configuration) and a session token for that one onboarding; nothing else.
 // - With the session token the browser watches the onboarding (GraphQL subscription over SSE) and
-//   relays the result the SendZen iframe posts (after checking where the message came from).
-// - Retrying, refreshing the link and the list of every onboarding need the API key, so they go
-//   through the backend too.
+//   relays the result the SendZen iframe posts, or Meta's WA_EMBEDDED_SIGNUP message with
+//   FB.login's code (after checking where each message came from).
+// - Retrying, refreshing the link, adding a number and the list of every onboarding need the API
+//   key, so they go through the backend too.
 //
-// Plain modern JavaScript, no build step, nothing loaded from anywhere but this gateway.
+// Plain modern JavaScript, no build step, nothing loaded from anywhere but this gateway and, on
+// Meta's path, Meta's SDK from where the gateway's configuration says (the fake's stand-in here).
 
 /** The gateway's step order and labels, served by the demo backend (/demo/api/config). */
 let stepOrder = [];
@@ -28,8 +31,12 @@ const WATCH = /* GraphQL */ `
   subscription Watch($id: ID!) {
     onboardingUpdated(id: $id) {
       id version clientIdentifier displayName region status createdAt updatedAt cancelledAt
-      iframeUrl iframeUrlExpiresAt sendzenProjectId subprojectId
-      signup { status source wabaId phoneNumberId message awaitingConfirmation }
+      signupPath iframeUrl iframeUrlExpiresAt sendzenProjectId subprojectId
+      metaSignupLaunch { sdkUrl appId configId solutionId graphApiVersion messageOrigins }
+      signup {
+        status source wabaId phoneNumberId message awaitingConfirmation
+        metaEvent coexistence leftAtStep metaErrorId
+      }
       actionRequired { step upstream code message retryable }
       steps {
         name label status attempts startedAt finishedAt updatedAt nextAttemptAt upstreamId
@@ -38,6 +45,21 @@ const WATCH = /* GraphQL */ `
       sender { id state region wabaId phoneNumberId bearerTokenPreview }
       conversationApp { id region displayName credentialStatus }
       webhooks { id target triggers }
+      phoneNumbers {
+        phoneNumberId first status
+        steps { name label status waitingFor error { upstream code message retryable } }
+        sender { id state }
+      }
+    }
+  }
+`;
+
+const RELAY_META = /* GraphQL */ `
+  mutation RelayMeta($input: RelayMetaSignupInput!) {
+    relayMetaSignup(input: $input) {
+      __typename
+      ... on RelayMetaSignupSuccess { onboarding { id status version } }
+      ... on Error { message }
     }
   }
 `;
@@ -107,6 +129,7 @@ const regionName = (code) => (code ? (REGIONS[String(code).toUpperCase()] ?? cod
 /** Status names in words, for badges and the feed's filter. */
 const STATUS_WORDS = {
   AWAITING_SIGNUP: 'Awaiting signup',
+  AWAITING_PHONE_NUMBER: 'Awaiting a phone number',
   PROVISIONING: 'Provisioning',
   ACTION_REQUIRED: 'Action required',
   READY: 'Ready',
@@ -136,7 +159,12 @@ async function backend(method, path, body) {
   });
   const data = await res.json().catch(() => ({}));
   if (data.serverTime) clockSkewMs = Date.parse(data.serverTime) - Date.now();
-  if (!res.ok) throw new Error(data.error ?? `The panel's backend answered ${res.status}`);
+  if (!res.ok) {
+    // The answer's other fields (an upstream's code, say) let the page say more than the message.
+    throw Object.assign(new Error(data.error ?? `The panel's backend answered ${res.status}`), {
+      detail: data,
+    });
+  }
   return data;
 }
 
@@ -209,7 +237,7 @@ let sendzenOrigin = '';
  * @typedef {{
  *   id: string, token: string, tokenExpiresAt: number, onboarding: any, version: number,
  *   stop: AbortController, refreshTimer?: number, lastRefreshAt: number, refreshing: boolean,
- *   watching: boolean
+ *   watching: boolean, signupPath: string, launch: any, metaAttempt: MetaAttempt | null
  * }} Session
  */
 
@@ -238,12 +266,17 @@ function open(answer, note) {
     lastRefreshAt: 0,
     refreshing: false,
     watching: false,
+    signupPath: answer.signupPath ?? 'SENDZEN',
+    launch: answer.metaSignupLaunch ?? null,
+    metaAttempt: null,
   };
   current = session;
   $('#activity').replaceChildren();
   $('#onboarding').hidden = false;
   for (const body of $('#steps-table').querySelectorAll('tbody')) body.remove();
   $('#ready').hidden = true;
+  $('#numbers').hidden = true;
+  $('#add-number-error').hidden = true;
   $('#action-required').hidden = true;
   $('#cancel-confirm').hidden = true;
   $('#onboarding-actions').hidden = true;
@@ -319,6 +352,9 @@ function update(session, onboarding) {
   const before = session.onboarding;
   session.version = onboarding.version;
   session.onboarding = onboarding;
+  session.signupPath = onboarding.signupPath;
+  // Null once the signup succeeded; the last one still says whose messages to accept.
+  if (onboarding.metaSignupLaunch) session.launch = onboarding.metaSignupLaunch;
   if (before && before.status !== onboarding.status) {
     log(`Status ${before.status} → ${onboarding.status}`);
   }
@@ -337,11 +373,19 @@ function signupOpen(onboarding) {
 
 /**
  * The link is kept fresh while the customer may use it. After a failed signup it is not: a new
- * link would let the customer try again, which is the retry button's decision.
+ * link would let the customer try again, which is the retry button's decision. Meta's path has
+ * no link at all.
  */
 function linkLive(onboarding) {
-  return signupOpen(onboarding) && stepOf(onboarding, 'CUSTOMER_SIGNUP')?.status !== 'FAILED';
+  return (
+    onboarding?.signupPath !== 'META_EMBEDDED_SIGNUP' &&
+    signupOpen(onboarding) &&
+    stepOf(onboarding, 'CUSTOMER_SIGNUP')?.status !== 'FAILED'
+  );
 }
+
+/** Meta's Embedded Signup on this page rather than SendZen's iframe. */
+const onMeta = (session) => session.signupPath === 'META_EMBEDDED_SIGNUP';
 
 // ---------------------------------------------------------------------------------------------
 // The SendZen iframe, its postMessage, and keeping its link fresh
@@ -353,21 +397,16 @@ function showIframe(session, url, expiresAt) {
   const onboarding = session.onboarding;
   if (!signupOpen(onboarding)) {
     expiry.textContent = '';
-    const signup = onboarding.signup;
     body.replaceChildren(
       onboarding.status === 'CANCELLED'
         ? h('p', { class: 'muted' }, 'The onboarding was cancelled.')
-        : h(
-            'p',
-            { class: 'done', 'data-testid': 'signup-done' },
-            '✓ The customer completed the signup',
-            signup?.wabaId
-              ? ` — WABA ${signup.wabaId}, phone number id ${signup.phoneNumberId}`
-              : '',
-            signup?.source ? ` (reported by ${signup.source.toLowerCase()})` : '',
-            '.',
-          ),
+        : signupDone(onboarding),
     );
+    return;
+  }
+  if (onMeta(session)) {
+    expiry.textContent = '';
+    renderMetaSignup(session);
     return;
   }
   if (!url) {
@@ -395,6 +434,31 @@ function showIframe(session, url, expiresAt) {
   if (existing) log('Showing the new SendZen link.');
 }
 
+/** What the finished signup shared, in words. */
+function signupDone(onboarding) {
+  const signup = onboarding.signup;
+  const onlyWaba = signup?.wabaId && !signup.phoneNumberId;
+  return h(
+    'p',
+    { class: 'done', 'data-testid': 'signup-done' },
+    '✓ The customer completed the signup',
+    signup?.metaEvent ? ' in Meta’s Embedded Signup' : '',
+    signup?.wabaId
+      ? onlyWaba
+        ? ` — WABA ${signup.wabaId}, shared without a phone number`
+        : ` — WABA ${signup.wabaId}, phone number id ${signup.phoneNumberId}`
+      : '',
+    signup?.source ? ` (reported by ${signup.source.toLowerCase()})` : '',
+    '.',
+    signup?.coexistence
+      ? ' The number stays on the customer’s WhatsApp Business app too (coexistence).'
+      : '',
+    onboarding.status === 'AWAITING_PHONE_NUMBER'
+      ? ' Waiting for a phone number: add one below.'
+      : '',
+  );
+}
+
 /** SendZen posts `{status, project_id, client_identifier, waba_id, phone_number_id | message}`. */
 function parseSignupResult(data) {
   let value = data;
@@ -420,7 +484,13 @@ function parseSignupResult(data) {
   };
 }
 
+// One listener for both paths: the onboarding on show says whose messages count.
 window.addEventListener('message', (event) => {
+  if (current && onMeta(current)) onMetaMessage(current, event);
+  else onSendzenMessage(event);
+});
+
+function onSendzenMessage(event) {
   if (event.origin !== sendzenOrigin) {
     log(`Ignored a message from ${event.origin || 'an unknown origin'}: not SendZen.`, 'warn');
     return;
@@ -442,7 +512,7 @@ window.addEventListener('message', (event) => {
     return;
   }
   void relay(session, result);
-});
+}
 
 async function relay(session, result) {
   log(`SendZen says the signup ${result.status === 'COMPLETED' ? 'completed' : 'failed'}.`);
@@ -458,12 +528,284 @@ async function relay(session, result) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Meta's Embedded Signup, launched from this page
+// ---------------------------------------------------------------------------------------------
+
+const FINISH_EVENTS = new Set([
+  'FINISH',
+  'FINISH_ONLY_WABA',
+  'FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING',
+]);
+
+/** Meta's events in words, for the page's activity. */
+const META_EVENT_WORDS = {
+  FINISH: 'the customer finished, sharing a WhatsApp Business Account and a phone number',
+  FINISH_ONLY_WABA:
+    'the customer finished, sharing a WhatsApp Business Account without a phone number',
+  FINISH_WHATSAPP_BUSINESS_APP_ONBOARDING:
+    'the customer finished with the number of their WhatsApp Business app (coexistence)',
+  CANCEL: 'the customer left before finishing',
+  ERROR: 'the customer reported an error',
+};
+
+/** Where in Meta's flow a customer can leave (CANCEL's `current_step`), in words. */
+const META_STEP_WORDS = {
+  BUSINESS_ACCOUNT_SELECTION: 'choosing their business portfolio',
+  WABA_SELECTION: 'choosing their WhatsApp Business Account',
+  PHONE_NUMBER_SETUP: 'adding their phone number',
+  PHONE_NUMBER_VERIFICATION: 'verifying their phone number',
+};
+
+/**
+ * One launch of Embedded Signup. Meta's message and FB.login's callback arrive in either order,
+ * and a finish needs both: the message says what was shared, the callback's code proves it.
+ * @typedef {{ message: any, answered: boolean, code: string | null, relayed: boolean, saidNoCode: boolean }} MetaAttempt
+ */
+
+/** Meta's SDK, loaded once for the page: FB.init runs for each launch's settings. */
+let metaSdk = null;
+
+function loadMetaSdk(launch) {
+  if (!metaSdk) {
+    metaSdk = new Promise((resolve, reject) => {
+      if (window.FB) {
+        resolve(window.FB);
+        return;
+      }
+      // Meta's SDK calls fbAsyncInit once it has defined FB.
+      window.fbAsyncInit = () => resolve(window.FB);
+      const script = h('script', { src: launch.sdkUrl, async: true });
+      script.addEventListener('error', () => {
+        metaSdk = null;
+        script.remove();
+        reject(new Error(`Meta's SDK did not load from ${launch.sdkUrl}`));
+      });
+      document.head.append(script);
+    });
+  }
+  return metaSdk.then((FB) => {
+    FB.init({ appId: launch.appId, version: launch.graphApiVersion, xfbml: false, cookie: false });
+    return FB;
+  });
+}
+
+/** Meta's `message` data: a JSON string (an object tolerated); only Embedded Signup's count. */
+function parseMetaMessage(data) {
+  let value = data;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  if (!value || typeof value !== 'object' || value.type !== 'WA_EMBEDDED_SIGNUP') return null;
+  return {
+    event: String(value.event ?? ''),
+    data: value.data && typeof value.data === 'object' ? value.data : {},
+    // Relayed as received: the gateway reads Meta's message itself.
+    text: typeof data === 'string' ? data : JSON.stringify(value),
+  };
+}
+
+function onMetaMessage(session, event) {
+  const origins = session.launch?.messageOrigins ?? [];
+  if (!origins.includes(event.origin)) {
+    log(
+      `Ignored a message from ${event.origin || 'an unknown origin'}: not Meta's origin (${origins.join(', ') || 'none known'}).`,
+      'warn',
+    );
+    return;
+  }
+  // Meta's SDK talks to its own windows on the same channel: only Embedded Signup's message matters.
+  const message = parseMetaMessage(event.data);
+  if (!message) return;
+  session.metaAttempt ??= newAttempt();
+  const attempt = session.metaAttempt;
+  if (attempt.message) {
+    log('Ignored a second Embedded Signup message for the same launch.', 'warn');
+    return;
+  }
+  attempt.message = message;
+  log(`Meta says ${META_EVENT_WORDS[message.event] ?? `${message.event}`} (${message.event}).`);
+  settleMeta(session, attempt);
+}
+
+/** @returns {MetaAttempt} */
+const newAttempt = () => ({
+  message: null,
+  answered: false,
+  code: null,
+  relayed: false,
+  saidNoCode: false,
+});
+
+/** Runs from the click itself: Meta's SDK (and the browser) block a popup opened any later. */
+function launchMeta(session) {
+  const launch = session.launch;
+  if (!window.FB || !launch || session !== current) return;
+  const attempt = newAttempt();
+  session.metaAttempt = attempt;
+  log("Launched Meta's Embedded Signup (FB.login): it opens in a window of its own.");
+  window.FB.login(
+    (response) => {
+      attempt.answered = true;
+      attempt.code = response?.authResponse?.code ?? null;
+      settleMeta(session, attempt);
+    },
+    {
+      config_id: launch.configId,
+      response_type: 'code',
+      override_default_response_type: true,
+      extras: {
+        setup: launch.solutionId ? { solutionID: launch.solutionId } : {},
+        sessionInfoVersion: '3',
+      },
+    },
+  );
+  renderMetaSignup(session);
+}
+
+/** Relays once what the launch came to is known: a finish with its code, or a cancel or error. */
+function settleMeta(session, attempt) {
+  if (attempt.relayed || session !== current) return;
+  const message = attempt.message;
+  if (!message) {
+    if (attempt.answered && !attempt.code && !attempt.saidNoCode) {
+      attempt.saidNoCode = true;
+      log(
+        'FB.login answered without a code: the customer closed Meta’s window or left the signup.',
+      );
+    }
+    renderMetaSignup(session);
+    return;
+  }
+  const finish = FINISH_EVENTS.has(message.event);
+  if (finish && !attempt.answered) {
+    log('Waiting for FB.login’s authorization code to go with Meta’s message.');
+    return;
+  }
+  attempt.relayed = true;
+  if (finish && !attempt.code) {
+    log(
+      'Meta’s message says the signup finished, but FB.login gave no authorization code: launch Embedded Signup again.',
+      'error',
+    );
+    renderMetaSignup(session);
+    return;
+  }
+  void relayMeta(session, message, finish ? attempt.code : undefined);
+}
+
+async function relayMeta(session, message, code) {
+  try {
+    const data = await gatewayAsSession(session.token, RELAY_META, {
+      input: { onboardingId: session.id, message: message.text, ...(code ? { code } : {}) },
+    });
+    const answer = data.relayMetaSignup;
+    if (answer.message) log(`Relaying Meta’s message was refused: ${answer.message}`, 'error');
+    else
+      log(
+        `Relayed Meta’s ${message.event} to the gateway with the session token${code ? ' and FB.login’s code' : ''}.`,
+      );
+  } catch (error) {
+    log(`Relaying Meta’s message failed: ${error.message}`, 'error');
+  }
+  renderMetaSignup(session);
+}
+
+/** What the signup on Meta's path came to so far, in plain words, from the onboarding's fields. */
+function metaOutcome(session) {
+  const signup = session.onboarding?.signup;
+  const attempt = session.metaAttempt;
+  if (signup?.metaEvent === 'CANCEL') {
+    const step = signup.leftAtStep;
+    return {
+      kind: 'left',
+      text: step
+        ? `The customer left Meta’s Embedded Signup while ${META_STEP_WORDS[step] ?? 'at a step Meta names'} (${step}). They can launch it again: a finished signup carries on with this onboarding.`
+        : 'The customer left Meta’s Embedded Signup before finishing. They can launch it again.',
+    };
+  }
+  if (signup?.metaEvent === 'ERROR') {
+    return {
+      kind: 'error',
+      text: `Meta reported an error in the signup: “${signup.message ?? 'no message'}”${signup.metaErrorId ? ` (Meta’s error id ${signup.metaErrorId}, for Meta’s support)` : ''}. The customer can launch it again.`,
+    };
+  }
+  if (attempt && !attempt.relayed) {
+    return attempt.answered && !attempt.code
+      ? { kind: 'closed', text: 'Meta’s window closed without finishing the signup.' }
+      : {
+          kind: 'open',
+          text: 'Meta’s Embedded Signup is open in its own window: waiting for the customer.',
+        };
+  }
+  if (attempt?.relayed)
+    return { kind: 'relayed', text: 'Relayed what Meta sent: the gateway takes it from here.' };
+  return { kind: 'none', text: 'Not launched yet.' };
+}
+
+function renderMetaSignup(session) {
+  // A relay's answer can land after the subscription showed the finished signup: it stays shown.
+  if (session !== current || !signupOpen(session.onboarding)) return;
+  const body = $('#signup-body');
+  let box = body.querySelector('[data-testid="meta-signup"]');
+  if (!box || box.dataset.onboardingId !== session.id) {
+    const launch = session.launch;
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'primary',
+        'data-testid': 'launch-meta',
+        disabled: true,
+        onclick: () => launchMeta(session),
+      },
+      'Launch Embedded Signup',
+    );
+    box = h(
+      'div',
+      { class: 'meta-signup', 'data-testid': 'meta-signup', dataset: { onboardingId: session.id } },
+      h(
+        'p',
+        { class: 'muted small' },
+        'The customer signs up with Meta on this page: the button opens Meta’s Embedded Signup in a window of its own',
+        launch
+          ? ` (Meta app ${launch.appId}, configuration ${launch.configId}, from the gateway’s settings)`
+          : '',
+        '. Its messages count only from ',
+        launch?.messageOrigins.join(', ') ?? 'Meta',
+        '.',
+      ),
+      button,
+      h('p', { class: 'meta-outcome', 'data-testid': 'meta-outcome', role: 'status' }),
+    );
+    body.replaceChildren(box);
+    if (launch) {
+      loadMetaSdk(launch).then(
+        () => {
+          button.disabled = false;
+        },
+        (error) => log(`${error.message}: Embedded Signup cannot be launched.`, 'error'),
+      );
+    } else {
+      log('The gateway sent nothing to launch Embedded Signup with.', 'error');
+    }
+  }
+  const outcome = metaOutcome(session);
+  const shown = /** @type {HTMLElement} */ (box.querySelector('[data-testid="meta-outcome"]'));
+  shown.textContent = outcome.text;
+  shown.dataset.kind = outcome.kind;
+}
+
 /** When the link or the token needs renewing (server time), or null when neither does. */
 function refreshDue(session) {
   const onboarding = session.onboarding;
   if (onboarding?.status === 'CANCELLED') return null;
   let due = session.tokenExpiresAt;
-  if (linkLive(onboarding) && onboarding?.iframeUrlExpiresAt) {
+  if (!onMeta(session) && linkLive(onboarding) && onboarding?.iframeUrlExpiresAt) {
     due = Math.min(due, Date.parse(onboarding.iframeUrlExpiresAt));
   }
   return due - REFRESH_MARGIN_MS;
@@ -482,7 +824,7 @@ async function renew(session, reason) {
   if (session.refreshing || session !== current) return;
   session.refreshing = true;
   session.lastRefreshAt = Date.now();
-  const link = linkLive(session.onboarding);
+  const link = !onMeta(session) && linkLive(session.onboarding);
   try {
     const answer = await backend(
       'POST',
@@ -504,6 +846,7 @@ function adopt(session, answer) {
   if (session !== current) return;
   session.token = answer.sessionToken;
   session.tokenExpiresAt = Date.parse(answer.sessionExpiresAt);
+  if (answer.metaSignupLaunch) session.launch = answer.metaSignupLaunch;
   // The subscription may already have brought something newer; an older link must not win.
   if (answer.version < session.version) return;
   if (session.onboarding) {
@@ -551,6 +894,11 @@ const STEP_WORDS = {
     doing: 'The customer signs up with Meta in the SendZen page below',
     usually: 'two to five minutes of the customer’s time',
   },
+  // Keyed by step and signup path: see wordsFor.
+  'CUSTOMER_SIGNUP/META_EMBEDDED_SIGNUP': {
+    doing: 'The customer signs up in Meta’s Embedded Signup, launched from this page',
+    usually: 'two to five minutes of the customer’s time',
+  },
   WHATSAPP_SENDER: {
     doing: 'Sinch registers the customer’s number as a WhatsApp sender',
     usually: 'from a few seconds to a few minutes',
@@ -572,6 +920,7 @@ const UPSTREAMS = {
   'sinch-subprojects': 'Sinch (subprojects)',
   'sinch-provisioning': 'Sinch (WhatsApp provisioning)',
   'sinch-conversation': 'Sinch (Conversation API)',
+  meta: 'Meta',
 };
 const upstreamName = (upstream) => (upstream ? (UPSTREAMS[upstream] ?? upstream) : 'the gateway');
 
@@ -599,6 +948,19 @@ const FAILURES = {
     what: 'The customer did not finish the signup in the SendZen page.',
     todo: 'Retry: the customer gets a new signup link and can try again.',
     retry: true,
+    quote: true,
+  },
+  // Meta's Embedded Signup on the vendor's page (the gateway's own codes)
+  SIGNUP_CANCELLED: {
+    what: 'The customer left Meta’s Embedded Signup before finishing.',
+    todo: 'The customer launches Embedded Signup again below: a finished signup carries on with this onboarding.',
+    retry: false,
+    quote: true,
+  },
+  META_SIGNUP_ERROR: {
+    what: 'Meta’s Embedded Signup reported an error.',
+    todo: 'The customer launches Embedded Signup again below. If Meta keeps failing, give Meta’s support the error id.',
+    retry: false,
     quote: true,
   },
   SIGNUP_NOT_CONFIRMED: {
@@ -788,10 +1150,11 @@ function progressOf(o) {
   const index = steps.findIndex((s) => s.status !== 'SUCCEEDED');
   const step = steps[index];
   if (!step) return { title: `${done} of ${total} steps done`, detail: '', done, total };
-  const words = STEP_WORDS[step.name] ?? {
-    doing: (stepDescriptions[step.name] ?? step.label).replace(/\.$/, ''),
-    usually: null,
-  };
+  const words = STEP_WORDS[`${step.name}/${o.signupPath}`] ??
+    STEP_WORDS[step.name] ?? {
+      doing: (stepDescriptions[step.name] ?? step.label).replace(/\.$/, ''),
+      usually: null,
+    };
   const at = `Step ${index + 1} of ${total}: ${step.label}`;
   if (o.status === 'CANCELLED') {
     return {
@@ -818,7 +1181,9 @@ function progressOf(o) {
     title: at,
     doing: words.doing,
     now,
-    usually: step.status === 'FAILED' ? null : words.usually,
+    // Adding the number is the vendor's move, not a wait on an upstream.
+    usually:
+      step.status === 'FAILED' || o.status === 'AWAITING_PHONE_NUMBER' ? null : words.usually,
     done,
     total,
   };
@@ -847,6 +1212,7 @@ function render(session) {
   renderButtons(o);
   showIframe(session, o.iframeUrl, o.iframeUrlExpiresAt);
   renderSteps(o);
+  renderNumbers(o);
   renderReady(o);
 }
 
@@ -961,6 +1327,91 @@ function definitions(target, rows) {
   );
 }
 
+/** Once the customer has a WABA, more numbers can join it; and one that failed, again. */
+function canAddNumber(o) {
+  if (o.status === 'CANCELLED' || !o.signup?.wabaId) return false;
+  return (
+    o.status === 'READY' ||
+    o.status === 'AWAITING_PHONE_NUMBER' ||
+    o.phoneNumbers.some((n) => n.status === 'ACTION_REQUIRED')
+  );
+}
+
+function renderNumbers(o) {
+  const addable = canAddNumber(o);
+  $('#numbers').hidden = o.phoneNumbers.length === 0 && !addable;
+  $('#add-number-form').hidden = !addable;
+  const note = $('#numbers-note');
+  note.hidden = o.status !== 'AWAITING_PHONE_NUMBER';
+  note.textContent = `The customer shared WhatsApp Business Account ${o.signup?.wabaId ?? ''} without a phone number, so the onboarding waits for one: add the number below.`;
+  $('#number-list').replaceChildren(
+    ...o.phoneNumbers.map((n) =>
+      h(
+        'li',
+        {
+          class: 'number-item',
+          'data-testid': 'number',
+          dataset: { phoneNumberId: n.phoneNumberId, status: n.status },
+        },
+        h(
+          'div',
+          { class: 'number-head' },
+          h('code', { class: 'number-id' }, n.phoneNumberId),
+          badge(n.status, { 'data-testid': 'number-status' }),
+          n.first ? h('span', { class: 'muted small' }, 'the onboarding’s first number') : null,
+          n.sender
+            ? h(
+                'span',
+                { class: 'muted small' },
+                'sender ',
+                h('code', {}, n.sender.id),
+                ` ${n.sender.state}`,
+              )
+            : null,
+        ),
+        h(
+          'ul',
+          { class: 'number-steps' },
+          ...n.steps.map((step) =>
+            h(
+              'li',
+              {
+                class: 'number-step',
+                'data-testid': 'number-step',
+                dataset: { step: step.name, status: step.status },
+              },
+              `${step.label} `,
+              badge(step.status),
+              step.status === 'WAITING' && step.waitingFor
+                ? h('small', { class: 'muted' }, ` waiting for ${step.waitingFor}`)
+                : null,
+              step.error
+                ? h('small', { class: 'step-error' }, ` ${explain(step.error, step.name).what}`)
+                : null,
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Sinch's refusals of a number (PhoneNumberUnavailable's `code`), in plain words. */
+const NUMBER_REFUSALS = {
+  used_phone_number_id:
+    'Sinch refused the number: another WhatsApp sender already uses it (another customer’s, perhaps). Release it there first, or add another number.',
+  provisioned_phone_number_id:
+    'Sinch refused the number: it is already set up as a WhatsApp sender. Use that sender, or add another number.',
+  all_phone_number_id_provisioned:
+    'Sinch refused the number: every number of the customer’s WhatsApp Business Account is set up already.',
+  not_found_waba_id:
+    'Sinch refused the number: it does not know the customer’s WhatsApp Business Account.',
+  wrong_waba_id:
+    'Sinch refused the number: it is not on the customer’s WhatsApp Business Account. The customer adds it there in Meta’s WhatsApp Manager first.',
+  invalid_waba_id_or_phone_number_id_for_region:
+    'Sinch refused the number: it cannot be used in the customer’s region.',
+};
+
 /** The Conversation API host for a region (us, eu, br). */
 const conversationHost = (region) =>
   `https://${String(region ?? 'us').toLowerCase()}.conversation.api.sinch.com`;
@@ -1053,6 +1504,7 @@ $('#start-form').addEventListener('submit', async (event) => {
       displayName: String(fields.get('displayName') ?? ''),
       region: String(fields.get('region') ?? 'US'),
       scenario: String(fields.get('scenario') ?? ''),
+      signupPath: String(fields.get('signupPath') ?? 'SENDZEN'),
     });
     open(
       answer,
@@ -1086,6 +1538,46 @@ $('#retry').addEventListener('click', async () => {
     log('The backend retried; it sent the current link and a fresh session token.');
   } catch (error) {
     log(`Retry failed: ${error.message}`, 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('#add-number-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const session = current;
+  if (!session) return;
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+  const input = /** @type {HTMLInputElement} */ (form.elements.namedItem('phoneNumberId'));
+  const button = /** @type {HTMLButtonElement} */ ($('[data-testid="add-number"]'));
+  const error = $('#add-number-error');
+  const phoneNumberId = input.value.trim();
+  error.hidden = true;
+  button.disabled = true;
+  log(`Asked the backend to add phone number ${phoneNumberId} (addPhoneNumber).`);
+  try {
+    await backend('POST', `/demo/api/onboardings/${encodeURIComponent(session.id)}/numbers`, {
+      phoneNumberId,
+    });
+    if (session !== current) return;
+    input.value = '';
+    log(`Sinch took phone number ${phoneNumberId}: its sender is on its way, below.`);
+  } catch (failure) {
+    if (session !== current) return;
+    const code = failure.detail?.code;
+    error.replaceChildren(
+      ...(code
+        ? [
+            NUMBER_REFUSALS[code] ?? `Sinch refused the number: ${failure.message}.`,
+            ' Sinch’s code: ',
+            h('code', {}, code),
+            '.',
+          ]
+        : [failure.message]),
+    );
+    error.dataset.code = code ?? '';
+    error.hidden = false;
+    log(`Adding phone number ${phoneNumberId} failed: ${failure.message}`, 'error');
   } finally {
     button.disabled = false;
   }
@@ -1270,6 +1762,8 @@ async function main() {
   $('#scenario').replaceChildren(
     ...scenarios.map((scenario) => h('option', { value: scenario.value }, scenario.label)),
   );
+  // Meta's path needs a Meta app in the gateway's configuration (the sandbox has its stand-in's).
+  $('#signup-path-field').hidden = !config.metaSignup;
   $('#feed-search').addEventListener('input', renderFeed);
   $('#feed-status').addEventListener('change', renderFeed);
   suggestIdentifier();
