@@ -126,7 +126,8 @@ export const SCENARIOS = {
   'display-name-review': {
     plays:
       'The sender becomes ACTIVE with its display name PENDING review; later APPROVED (WHATSAPP_SENDER_DISPLAY_NAME_UPDATED).',
-    endsIn: 'READY (the display name review does not hold the sender back)',
+    endsIn:
+      'DISPLAY_NAME_IN_REVIEW while Meta reviews the name (the sender works meanwhile), then READY once it is APPROVED',
     plan: (p) => ({ ...base(p), sender: { state: 'DISPLAY_NAME_REVIEW', afterMs: delay(p) } }),
   },
   'subproject-warmup': {

@@ -30,7 +30,7 @@ const HealthRef = builder
         nullable: true,
         description: 'Meta’s review of the display name: PENDING, APPROVED, REJECTED, ...',
       }),
-      credentialCheckedAt: t.field({
+      checkedAt: t.field({
         type: 'DateTime',
         nullable: true,
         description: 'When the app’s credential was last read from Sinch (checkSenderHealth).',

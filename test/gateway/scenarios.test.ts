@@ -169,10 +169,16 @@ describe('scenarios', () => {
     expect(done.actionRequired!.message).toMatch(/rejected/i);
   });
 
-  it('display-name-review: READY while the display name is in review; APPROVED later', async () => {
+  it('display-name-review: DISPLAY_NAME_IN_REVIEW while the name is reviewed (not a failure), READY once APPROVED', async () => {
     const { o } = await play('sc-display-name', { control: 'display-name-review' });
+    const review = await t.waitForOnboarding(
+      o.id,
+      (v) => v.status === 'DISPLAY_NAME_IN_REVIEW' || v.status === 'READY',
+    );
+    expect(review.actionRequired).toBeNull();
     const done = await settled(o.id);
     expect(done.status).toBe('READY');
+    expect(eventTypes(done)).toContain('sender.state');
     // The fake's sender: ACTIVE with its display name PENDING, then APPROVED.
     const displayName = () =>
       t.sandbox

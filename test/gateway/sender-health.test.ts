@@ -17,7 +17,7 @@ afterAll(() => t.close());
 const HEALTH = /* GraphQL */ `
   fragment HealthView on Onboarding {
     id status
-    health { state canSend reason whatToDo qualityRating displayNameStatus credentialCheckedAt }
+    health { state canSend reason whatToDo qualityRating displayNameStatus checkedAt }
   }
 `;
 interface HealthView {
@@ -30,7 +30,7 @@ interface HealthView {
     whatToDo: string | null;
     qualityRating: string | null;
     displayNameStatus: string | null;
-    credentialCheckedAt: string | null;
+    checkedAt: string | null;
   } | null;
 }
 
@@ -162,7 +162,7 @@ describe('changes only a health check finds', () => {
         reason: 'The token does not match the WhatsApp sender.',
       },
     });
-    expect(checked.onboarding!.health!.credentialCheckedAt).not.toBeNull();
+    expect(checked.onboarding!.health!.checkedAt).not.toBeNull();
   });
 
   it('a Sinch that answers 500 or never answers marks nothing: the answer is UpstreamFailure and the onboarding stays READY', async () => {
@@ -178,10 +178,10 @@ describe('changes only a health check finds', () => {
       await t.sandbox.control('DELETE', '/faults');
       const after = await readHealth(o.id);
       expect(after.status).toBe('READY');
-      expect(after.health).toMatchObject({ state: 'HEALTHY', credentialCheckedAt: null });
+      expect(after.health).toMatchObject({ state: 'HEALTHY', checkedAt: null });
     }
     // And once Sinch answers, the check goes through.
-    expect((await check(o.id)).onboarding!.health!.credentialCheckedAt).not.toBeNull();
+    expect((await check(o.id)).onboarding!.health!.checkedAt).not.toBeNull();
   });
 });
 

@@ -133,6 +133,13 @@ const STATUS_WORDS = {
   PROVISIONING: 'Provisioning',
   ACTION_REQUIRED: 'Action required',
   READY: 'Ready',
+  // After READY: what Sinch reported of the sender since.
+  DISPLAY_NAME_IN_REVIEW: 'Ready, display name in review',
+  DISPLAY_NAME_REJECTED: 'Display name rejected',
+  QUALITY_LOW: 'Quality low',
+  CREDENTIAL_REVOKED: 'Credential revoked',
+  SENDER_INACTIVE: 'Sender inactive',
+  SENDER_SUSPENDED: 'Sender suspended',
   CANCELLED: 'Cancelled',
 };
 
