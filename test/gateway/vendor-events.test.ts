@@ -22,6 +22,7 @@ import {
   testEnv,
 } from '../support/gateway.ts';
 import {
+  CancelOnboarding,
   CreateEventEndpoint,
   DeleteEventEndpoint,
   type Document,
@@ -305,6 +306,64 @@ describe('events to the vendor’s backend', () => {
         const res = await t.gql(document, variables, key);
         expect(res.body.errors?.[0]?.extensions?.code, JSON.stringify(variables)).toBe('FORBIDDEN');
       }
+    }
+  });
+});
+
+describe('giving up', () => {
+  it('marks a delivery FAILED after EVENT_MAX_ATTEMPTS, lets the next event go, and replays a failed one', async () => {
+    const g = await startTestGateway({
+      env: { EVENT_RETRY_BASE_MS: '10', EVENT_RETRY_MAX_MS: '40', EVENT_MAX_ATTEMPTS: '3' },
+    });
+    try {
+      const backend = await receiver();
+      const made = await g.gql(OnboardCustomer, {
+        input: { clientIdentifier: 'events-give-up', displayName: 'Shop', region: 'EU' },
+      });
+      const onboardingId = made.body.data!.onboardCustomer.onboarding.id;
+      const created = await g.gql(CreateEventEndpoint, {
+        input: { url: backend.url, onboardingId },
+      });
+      const endpointId = created.body.data!.createEventEndpoint.created!.endpoint.id;
+      backend.respondAlways(500);
+      await g.gql(CancelOnboarding, { id: onboardingId });
+      const list = async () => {
+        const res = await g.gql(ListEventDeliveries, { first: 100, endpointId });
+        return res.body.data!.eventDeliveries.edges.map((e) => e.node);
+      };
+      // Every event of the cancellation is tried three times, in order, then given up.
+      const failed = await until(async () => {
+        const all = await list();
+        return all.length >= 2 && all.every((d) => d.status === 'FAILED') ? all : undefined;
+      });
+      for (const d of failed) {
+        expect(d.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500]);
+        expect(d.nextAttemptAt).toBeNull();
+        expect(d.deliveredAt).toBeNull();
+      }
+      // Each sent three times, and none before the one ahead of it was given up.
+      const sent = backend.deliveries.map((d) => Number(bodyOf(d).id));
+      expect(sent).toEqual([...sent].sort((a, b) => a - b));
+      for (const d of failed) {
+        expect(sent.filter((id) => id === Number(d.eventId))).toHaveLength(3);
+      }
+
+      backend.respondAlways(undefined);
+      const oldest = failed.at(-1)!;
+      const replayed = await g.gql(ReplayEventDelivery, { id: oldest.id });
+      expect(replayed.body.data!.replayEventDelivery.__typename).toBe('ReplayEventDeliverySuccess');
+      const delivered = await until(async () => {
+        const d = (await list()).find((x) => x.id === oldest.id);
+        return d?.status === 'DELIVERED' ? d : undefined;
+      });
+      expect(delivered.attempts.map((a) => a.statusCode)).toEqual([500, 500, 500, 200]);
+
+      // Deleted: a failed delivery of it can no longer be replayed.
+      await g.gql(DeleteEventEndpoint, { id: endpointId });
+      const refused = await g.gql(ReplayEventDelivery, { id: failed[0]!.id });
+      expect(refused.body.data!.replayEventDelivery.__typename).toBe('EventDeliveryNotFound');
+    } finally {
+      await g.close();
     }
   });
 });
