@@ -147,6 +147,14 @@ const envSchema = z.object({
   /** How long one upstream call may take, start to finish, before it counts as timed out. */
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(20_000),
 
+  /** How long the vendor's event endpoint may take to answer one delivery attempt. */
+  EVENT_DELIVERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** First retry delay of a failed event delivery; doubles per attempt up to EVENT_RETRY_MAX_MS. */
+  EVENT_RETRY_BASE_MS: z.coerce.number().int().min(1).default(10_000),
+  EVENT_RETRY_MAX_MS: z.coerce.number().int().min(1).default(3_600_000),
+  /** Attempts before a delivery is given up as FAILED (it can still be replayed). */
+  EVENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(20),
+
   /** Set: onboarding events go through this Redis, so every instance's subscribers see every change. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Every channel name starts with it: several gateways (or tests) can share one Redis. */
@@ -236,12 +244,21 @@ export interface Config {
   };
   /** One upstream call's budget (each retry of it gets its own). */
   upstreamTimeoutMs: number;
+  /** Signed event POSTs to the vendor's endpoints: one attempt's budget and the retry schedule. */
+  vendorEvents: VendorEventSettings;
   /** Undefined: events stay in this process. */
   redis: { url: string; keyPrefix: string } | undefined;
   /** How long a shutdown waits for work in flight. */
   shutdownTimeoutMs: number;
   /** Mutation budgets per API key and per onboarding's session tokens (perMinute 0: none). */
   rateLimits: RateLimits;
+}
+
+export interface VendorEventSettings {
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  maxAttempts: number;
 }
 
 export interface UpstreamsConfig {
@@ -393,6 +410,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stepLeaseMs: e.STEP_LEASE_MS,
     },
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    vendorEvents: {
+      timeoutMs: e.EVENT_DELIVERY_TIMEOUT_MS,
+      retryBaseMs: e.EVENT_RETRY_BASE_MS,
+      retryMaxMs: Math.max(e.EVENT_RETRY_MAX_MS, e.EVENT_RETRY_BASE_MS),
+      maxAttempts: e.EVENT_MAX_ATTEMPTS,
+    },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     rateLimits: {

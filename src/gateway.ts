@@ -28,6 +28,8 @@ import { createSinchAuth } from './upstreams/sinch/auth.ts';
 import { SinchConversationClient } from './upstreams/sinch/conversation.ts';
 import { SinchProvisioningClient } from './upstreams/sinch/provisioning.ts';
 import { SinchSubprojectsClient } from './upstreams/sinch/subprojects.ts';
+import { EventDispatcher } from './vendor-events/dispatcher.ts';
+import { EventEndpoints } from './vendor-events/endpoints.ts';
 import { deliveryHandlers } from './webhooks/handlers.ts';
 import { WebhookInbox } from './webhooks/inbox.ts';
 
@@ -41,6 +43,8 @@ export interface Gateway {
   publicUrl: string;
   onboardings: Onboardings;
   runner: StepRunner;
+  /** Sends the signed event POSTs to the vendor's endpoints. */
+  dispatcher: EventDispatcher;
   /** The store (SQLite's or PostgreSQL's: tests look at the rows themselves). */
   database: Store;
   http: GatewayServer;
@@ -150,6 +154,21 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     autoProvision: config.autoProvision,
     metaSignupConfigured: config.metaSignup !== undefined,
   });
+  const eventEndpoints = new EventEndpoints({
+    store: database.eventEndpoints,
+    onboardings: database.onboardings,
+    sealer,
+    now: Date.now,
+    mode: config.mode,
+  });
+  const dispatcher = new EventDispatcher({
+    store: database.eventEndpoints,
+    sealer,
+    pools,
+    logger,
+    now: Date.now,
+    settings: config.vendorEvents,
+  });
   const inbox = new WebhookInbox({
     store: database.deliveries,
     logger,
@@ -171,7 +190,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       ...(devAuthorization ? { headers: JSON.stringify({ authorization: devAuthorization }) } : {}),
       ...(walkthrough ? { defaultTabs: walkthrough } : {}),
     }),
-    context: { onboardings, events, sessions, metaSignup: config.metaSignup },
+    context: { onboardings, eventEndpoints, events, sessions, metaSignup: config.metaSignup },
     callers: createCallerResolver(
       database.apiKeys,
       sessions,
@@ -211,10 +230,12 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     routes.push(options.extraRoutes({ url, devApiKey: devKey?.key, database }));
   }
   // Named by where it listens unless told otherwise: unique among live instances on one host.
-  await runner.start({
+  const claims = {
     instanceId: config.instanceId ?? `${hostname()}:${port}`,
     shared: database.shared,
-  });
+  };
+  await runner.start(claims);
+  await dispatcher.start(claims);
   await inbox.processPending();
   // Shared, another instance may have stored a delivery and died: as long as a step's claim.
   if (database.shared) inbox.sweepEvery(config.pipeline.stepLeaseMs);
@@ -226,6 +247,7 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
     sessions,
     onboardings,
     runner,
+    dispatcher,
     database,
     http,
     metrics,
@@ -238,6 +260,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       logger.info({ subscriptions }, 'shutdown: subscriptions completed, websockets closed');
       const steps = await runner.stop(deadline);
       logger.info(steps, 'shutdown: step runner stopped');
+      // After the runner, whose last changes may still store deliveries.
+      const deliveries = await dispatcher.stop(deadline);
+      logger.info(deliveries, 'shutdown: event dispatcher stopped');
       // After the runner, whose last changes still publish.
       await redis?.close();
       inbox.stopSweeping();
@@ -245,7 +270,9 @@ export async function startGateway(config: Config, options: StartOptions = {}): 
       await http.close(deadline);
       logger.info({}, 'shutdown: every connection closed');
       // Past the deadline, calls still in flight are cut off: their steps are already recorded.
-      await (Date.now() < deadline && steps.interrupted === 0 ? pools.close() : pools.destroy());
+      await (Date.now() < deadline && steps.interrupted === 0 && deliveries.abandoned === 0
+        ? pools.close()
+        : pools.destroy());
       await database.close();
       logger.info({}, 'shutdown: database closed');
     },

@@ -6,10 +6,12 @@ import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { projectPath } from '../paths.ts';
+import { EnqueuedSignal } from './enqueued.ts';
 import * as schema from './schema.ts';
 import { SEALED_COLUMNS } from './sealed-columns.ts';
 import { SqliteApiKeyStore } from './sqlite/api-keys.ts';
 import { SqliteDeliveryStore } from './sqlite/deliveries.ts';
+import { SqliteEventEndpointStore } from './sqlite/event-endpoints.ts';
 import { SqliteOnboardingStore } from './sqlite/onboardings.ts';
 import type { SealedValueContext, Store } from './store.ts';
 
@@ -33,6 +35,7 @@ export class SqliteStore implements Store {
   readonly onboardings: SqliteOnboardingStore;
   readonly apiKeys: SqliteApiKeyStore;
   readonly deliveries: SqliteDeliveryStore;
+  readonly eventEndpoints: SqliteEventEndpointStore;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
@@ -47,9 +50,11 @@ export class SqliteStore implements Store {
     this.sqlite = sqlite;
     this.db = drizzle(sqlite, { schema });
     migrate(this.db, { migrationsFolder: MIGRATIONS });
-    this.onboardings = new SqliteOnboardingStore(sqlite);
+    const enqueued = new EnqueuedSignal();
+    this.onboardings = new SqliteOnboardingStore(sqlite, enqueued);
     this.apiKeys = new SqliteApiKeyStore(sqlite);
     this.deliveries = new SqliteDeliveryStore(sqlite);
+    this.eventEndpoints = new SqliteEventEndpointStore(sqlite, enqueued);
   }
 
   async resealAll(

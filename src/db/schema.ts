@@ -280,6 +280,84 @@ export const webhookDeliveries = sqliteTable(
   ],
 );
 
+export const EVENT_DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+export type EventDeliveryStatus = (typeof EVENT_DELIVERY_STATUSES)[number];
+
+/**
+ * Where the vendor's backend receives onboarding events: for every onboarding (`onboardingId`
+ * null) or for one. The signing secret is sealed; `secretLast4` is its preview. A deleted endpoint
+ * is kept, disabled, so its deliveries stay readable.
+ */
+export const eventEndpoints = sqliteTable(
+  'event_endpoints',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    onboardingId: text('onboarding_id'),
+    description: text('description'),
+    secretSealed: text('secret_sealed').notNull(),
+    secretLast4: text('secret_last4').notNull(),
+    createdAt: integer('created_at').notNull(),
+    disabledAt: integer('disabled_at'),
+  },
+  // What every change with events reads: the enabled endpoints for all onboardings or for one.
+  (t) => [index('event_endpoints_enabled').on(t.onboardingId).where(sql`${t.disabledAt} is null`)],
+);
+
+/**
+ * One event for one endpoint, stored in the transaction that commits the event, sent after.
+ * `body` is exactly what is POSTed (and signed). Claims work as the steps' do.
+ */
+export const eventDeliveries = sqliteTable(
+  'event_deliveries',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => eventEndpoints.id, { onDelete: 'cascade' }),
+    onboardingId: text('onboarding_id').notNull(),
+    /** The onboarding_events row it carries. */
+    eventId: integer('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    body: text('body').notNull(),
+    status: text('status', { enum: EVENT_DELIVERY_STATUSES }).notNull(),
+    /** Attempts since it was stored or last replayed: what the retry schedule counts. */
+    attempts: integer('attempts').notNull().default(0),
+    /** PENDING only: when to send next. */
+    nextAttemptAt: integer('next_attempt_at'),
+    claimedBy: text('claimed_by'),
+    leaseUntil: integer('lease_until'),
+    lastStatusCode: integer('last_status_code'),
+    createdAt: integer('created_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('event_deliveries_event').on(t.endpointId, t.eventId),
+    // Per endpoint and onboarding, only the oldest PENDING delivery is sent: events arrive in order.
+    index('event_deliveries_order').on(t.endpointId, t.onboardingId, t.eventId),
+    index('event_deliveries_due').on(t.nextAttemptAt).where(sql`${t.status} = 'PENDING'`),
+    index('event_deliveries_onboarding').on(t.onboardingId, t.id),
+  ],
+);
+
+export const eventDeliveryAttempts = sqliteTable(
+  'event_delivery_attempts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => eventDeliveries.id, { onDelete: 'cascade' }),
+    at: integer('at').notNull(),
+    /** Null when no answer came back (refused, timed out). */
+    statusCode: integer('status_code'),
+    /** The first characters of the answer's body. */
+    responseExcerpt: text('response_excerpt'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('event_delivery_attempts_delivery').on(t.deliveryId, t.id)],
+);
+
 export type OnboardingRow = typeof onboardings.$inferSelect;
 export type StepRow = typeof steps.$inferSelect;
 export type SenderRow = typeof senders.$inferSelect;
@@ -287,6 +365,9 @@ export type ConversationAppRow = typeof conversationApps.$inferSelect;
 export type AppWebhookRow = typeof appWebhooks.$inferSelect;
 export type OnboardingEventRow = typeof onboardingEvents.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type EventEndpointRow = typeof eventEndpoints.$inferSelect;
+export type EventDeliveryRow = typeof eventDeliveries.$inferSelect;
+export type EventDeliveryAttemptRow = typeof eventDeliveryAttempts.$inferSelect;
 
 export const API_KEY_SCOPES = ['read', 'write', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];

@@ -9,4 +9,5 @@ export const SEALED_COLUMNS = {
     ['signup_code_sealed', 'signup_code'],
   ],
   senders: [['bearer_token_sealed', 'bearer_token']],
+  event_endpoints: [['secret_sealed', 'signing_secret']],
 } as const;

@@ -5,6 +5,10 @@ import type {
   ApiKeyRow,
   AppWebhookRow,
   ConversationAppRow,
+  EventDeliveryAttemptRow,
+  EventDeliveryRow,
+  EventDeliveryStatus,
+  EventEndpointRow,
   OnboardingEventRow,
   OnboardingRow,
   OnboardingStatus,
@@ -75,6 +79,9 @@ export interface OnboardingStore {
   /** The customer's attempts before `attempt`, newest first: its history. */
   earlierAttemptIds(clientIdentifier: string, attempt: number): Promise<string[]>;
   /**
+   * Both `create` and `update` store, in the same transaction as the events, one delivery of each
+   * event to every enabled event endpoint for all onboardings or for this one.
+   *
    * Stores a new onboarding with its steps and first events in one transaction. False when the
    * customer already has an onboarding with its attempt number (a concurrent create won).
    */
@@ -104,7 +111,8 @@ export interface OnboardingStore {
   /**
    * Deletes every onboarding with its steps, senders, apps, webhooks and events, in one
    * transaction, and says how many onboardings there were: the sandbox's reset. API keys and
-   * stored webhook deliveries stay.
+   * stored webhook deliveries stay, and so do event endpoints for every onboarding (an endpoint
+   * for one onboarding goes with it, as do every event delivery and its attempts).
    */
   deleteAll(): Promise<number>;
 }
@@ -135,9 +143,80 @@ export interface DeliveryStore {
   pendingIds(receivedBefore?: number): Promise<number[]>;
 }
 
+export interface ListEventDeliveriesQuery {
+  first: number;
+  /** The id of the last delivery of the previous page. */
+  after?: string;
+  endpointId?: string;
+  onboardingId?: string;
+  status?: EventDeliveryStatus;
+}
+
+/** A delivery claimed for one attempt, with what sending it needs. */
+export interface ClaimedEventDelivery {
+  delivery: EventDeliveryRow;
+  url: string;
+  secretSealed: string;
+}
+
+/** What one attempt came to, recorded with the delivery's new state in one transaction. */
+export interface EventDeliveryOutcome {
+  attempt: Omit<EventDeliveryAttemptRow, 'id' | 'deliveryId'>;
+  status: EventDeliveryStatus;
+  nextAttemptAt: number | null;
+  deliveredAt: number | null;
+}
+
+/**
+ * The vendor's event endpoints and the deliveries to them. Deliveries are created by the
+ * onboarding store, in the transaction that commits their event (see `OnboardingStore.create`
+ * and `update`); this repository sends nothing, it hands them out and records what happened.
+ */
+export interface EventEndpointStore {
+  createEndpoint(row: EventEndpointRow): Promise<void>;
+  endpoint(id: string): Promise<EventEndpointRow | undefined>;
+  /** Every endpoint, disabled ones too, newest first. */
+  endpoints(): Promise<EventEndpointRow[]>;
+  /**
+   * Disables the endpoint and fails its PENDING deliveries, in one transaction. Undefined when
+   * there is no such endpoint; an endpoint already disabled is returned as it is.
+   */
+  disableEndpoint(id: string, at: number): Promise<EventEndpointRow | undefined>;
+  /**
+   * PENDING deliveries due at `now` and not claimed by a live claim, oldest first; only the
+   * oldest PENDING one per endpoint and onboarding, so an onboarding's events arrive in order.
+   */
+  dueDeliveries(now: number, limit: number): Promise<string[]>;
+  /** When the next delivery falls due (or a claim on one runs out), if any. */
+  nextDueAt(): Promise<number | null>;
+  /** Claims a due delivery for one attempt; undefined when it is no longer due or another claimed it. */
+  claim(
+    id: string,
+    claimedBy: string,
+    now: number,
+    leaseUntil: number,
+  ): Promise<ClaimedEventDelivery | undefined>;
+  /** Records the attempt and the delivery's new state, releasing the claim `claimedBy` holds. */
+  record(id: string, claimedBy: string, outcome: EventDeliveryOutcome): Promise<void>;
+  /** Releases every claim (alone on the store, a claim at start was left by a previous process). */
+  releaseClaims(claimedBy?: string): Promise<void>;
+  delivery(id: string): Promise<EventDeliveryRow | undefined>;
+  /** Newest first. */
+  deliveries(query: ListEventDeliveriesQuery): Promise<Page<EventDeliveryRow>>;
+  /** The attempts of these deliveries, oldest first. */
+  attempts(deliveryIds: readonly string[]): Promise<EventDeliveryAttemptRow[]>;
+  /**
+   * Makes the delivery PENDING again, due at `now`, with a fresh retry budget; its attempts so far
+   * stay. Undefined when there is no such delivery or its endpoint is disabled.
+   */
+  replay(id: string, now: number): Promise<EventDeliveryRow | undefined>;
+  /** Called after a commit that stored deliveries (in this process), with when they fall due. */
+  onEnqueued(listener: (at: number) => void): void;
+}
+
 /** Where a sealed value lives, which is what its seal is bound to. */
 export interface SealedValueContext {
-  table: 'onboardings' | 'senders';
+  table: 'onboardings' | 'senders' | 'event_endpoints';
   rowId: string;
   kind: string;
 }
@@ -152,6 +231,7 @@ export interface Store {
   onboardings: OnboardingStore;
   apiKeys: ApiKeyStore;
   deliveries: DeliveryStore;
+  eventEndpoints: EventEndpointStore;
   /**
    * Rewrites every sealed value through `reseal` in one transaction: every value moves or none
    * does. Returns how many values there were.

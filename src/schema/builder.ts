@@ -12,9 +12,12 @@ import type { SessionTokens } from '../auth/session-tokens.ts';
 import type { MetaSignupConfig } from '../config.ts';
 import type { OnboardingEvents } from '../onboarding/events.ts';
 import type { Onboardings } from '../onboarding/service.ts';
+import type { EventEndpoints } from '../vendor-events/endpoints.ts';
 
 export interface GraphQLContext {
   onboardings: Onboardings;
+  /** The vendor's event endpoints and the deliveries to them. */
+  eventEndpoints: EventEndpoints;
   /** What a page needs to launch Meta's Embedded Signup; undefined when no Meta app is configured. */
   metaSignup: MetaSignupConfig | undefined;
   events: OnboardingEvents;

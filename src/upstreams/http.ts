@@ -523,3 +523,61 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
     return { ok: false };
   }
 }
+
+/** What one POST to a vendor's event endpoint came to: an answer, or why there was none. */
+export type SingleAttempt =
+  | { ok: true; status: number; excerpt: string }
+  | { ok: false; error: 'timeout' | 'connection refused' | 'network error' | 'invalid url' };
+
+/** How much of an endpoint's answer is kept beside the attempt. */
+const EXCERPT_CHARS = 500;
+
+/**
+ * One POST, never repeated here: the event dispatcher retries across restarts on its own durable
+ * schedule, and any answer (not only JSON) is what it records. Shares the pools (closed at
+ * shutdown) and the stage timeouts of upstream calls; the error names a kind of failure, never the
+ * URL, which may carry the vendor's own token.
+ */
+export async function postOnce(
+  pools: PoolRegistry,
+  url: string,
+  request: { headers: Record<string, string>; body: string; timeoutMs: number },
+): Promise<SingleAttempt> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return { ok: false, error: 'invalid url' };
+  }
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), request.timeoutMs);
+  try {
+    const response = await (await pools.get(target.origin)).request({
+      method: 'POST',
+      path: `${target.pathname}${target.search}`,
+      headers: request.headers,
+      body: request.body,
+      signal: controller.signal,
+      headersTimeout: request.timeoutMs,
+      bodyTimeout: request.timeoutMs,
+    });
+    // Only the start of the answer is kept; the rest is not read.
+    let excerpt = '';
+    for await (const chunk of response.body) {
+      excerpt += Buffer.from(chunk).toString('utf8');
+      if (excerpt.length >= EXCERPT_CHARS) {
+        response.body.destroy();
+        break;
+      }
+    }
+    return { ok: true, status: response.statusCode, excerpt: excerpt.slice(0, EXCERPT_CHARS) };
+  } catch (err) {
+    const code = errorCode(err);
+    if (controller.signal.aborted || TIMEOUT_CODES.has(code))
+      return { ok: false, error: 'timeout' };
+    if (CONNECT_REFUSED_CODES.has(code)) return { ok: false, error: 'connection refused' };
+    return { ok: false, error: 'network error' };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -35,11 +35,14 @@ describe('schema.graphql', () => {
         'Sender.bearerTokenPreview',
         'Sender.hasBearerToken',
         'ConversationApp.credentialStatus',
+        'EventEndpoint.secretPreview',
         // The browser's own one-onboarding credential, handed out to write-scoped keys only:
         'OnboardCustomerPayload.sessionToken',
         'OnboardingSession.token',
         // The one audited reveal, admin keys only:
         'CustomerApiKey.apiKey',
+        // An event endpoint's signing secret, once, in createEventEndpoint's answer (admin keys only):
+        'CreatedEventEndpoint.secret',
       ].sort(),
     );
   });

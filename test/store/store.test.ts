@@ -379,6 +379,114 @@ describe.each(subjects)('$name store', (subject) => {
     expect(await store.deliveries.pendingIds()).not.toContain(id);
   });
 
+  it('stores a delivery of each event for every enabled endpoint with the event, and hands out the oldest per endpoint and onboarding', async () => {
+    const endpoint = (id: string, onboardingId: string | null, disabledAt: number | null = null) =>
+      store.eventEndpoints.createEndpoint({
+        id,
+        url: `https://vendor.example/${id}`,
+        onboardingId,
+        description: null,
+        secretSealed: `sealed:${id}`,
+        secretLast4: 'abcd',
+        createdAt: 1,
+        disabledAt,
+      });
+    const a = newOnboarding('events-a');
+    const b = newOnboarding('events-b');
+    const [all, forA, disabled] = [ulid(), ulid(), ulid()];
+    await endpoint(all, null);
+    await endpoint(forA, a.onboarding.id);
+    await endpoint(disabled, null, 5);
+    await store.onboardings.create(a, [event(1, 'onboarding.created'), event(2, 'second')]);
+    await store.onboardings.create(b, []);
+    await store.onboardings.update(b.onboarding.id, () => ({ events: [event(3)], result: null }));
+
+    const ofA = (
+      await store.eventEndpoints.deliveries({ first: 100, onboardingId: a.onboarding.id })
+    ).rows;
+    expect(ofA.map((d) => [d.endpointId, d.eventType, d.status]).sort()).toEqual(
+      [
+        [all, 'onboarding.created', 'PENDING'],
+        [all, 'second', 'PENDING'],
+        [forA, 'onboarding.created', 'PENDING'],
+        [forA, 'second', 'PENDING'],
+      ].sort(),
+    );
+    const [created] = (await store.onboardings.events(a.onboarding.id, { first: 1 })).rows;
+    const body = JSON.parse(ofA.find((d) => d.eventType === 'onboarding.created')!.body);
+    expect(body).toMatchObject({
+      id: String(created!.id),
+      type: 'onboarding.created',
+      clientIdentifier: 'events-a',
+      version: 1,
+      data: { n: 1 },
+      onboarding: { status: 'AWAITING_SIGNUP' },
+    });
+    const ofB = (
+      await store.eventEndpoints.deliveries({ first: 100, onboardingId: b.onboarding.id })
+    ).rows;
+    expect(ofB.map((d) => d.endpointId)).toEqual([all]);
+
+    // Only the oldest pending one per endpoint and onboarding: events arrive in order.
+    const now = 1_700_000_010_000;
+    const due = await store.eventEndpoints.dueDeliveries(now, 100);
+    const dueOfA = ofA.filter((d) => due.includes(d.id));
+    expect(dueOfA.map((d) => d.eventType)).toEqual(['onboarding.created', 'onboarding.created']);
+    const first = dueOfA.find((d) => d.endpointId === all)!;
+
+    // A claim is taken once, and holds until its lease runs out.
+    const claimed = await store.eventEndpoints.claim(first.id, 'one', now, now + 1_000);
+    expect(claimed).toMatchObject({
+      url: `https://vendor.example/${all}`,
+      secretSealed: `sealed:${all}`,
+    });
+    expect(await store.eventEndpoints.claim(first.id, 'two', now, now + 1_000)).toBeUndefined();
+    expect(await store.eventEndpoints.dueDeliveries(now, 100)).not.toContain(first.id);
+    expect(await store.eventEndpoints.dueDeliveries(now + 1_000, 100)).toContain(first.id);
+
+    // A failed attempt schedules the next; a delivered one lets the next event go.
+    await store.eventEndpoints.record(first.id, 'one', {
+      attempt: { at: now, statusCode: 500, responseExcerpt: 'no', error: null, durationMs: 3 },
+      status: 'PENDING',
+      nextAttemptAt: now + 500,
+      deliveredAt: null,
+    });
+    expect(await store.eventEndpoints.delivery(first.id)).toMatchObject({
+      attempts: 1,
+      lastStatusCode: 500,
+      nextAttemptAt: now + 500,
+      claimedBy: null,
+    });
+    expect(await store.eventEndpoints.dueDeliveries(now + 100, 100)).not.toContain(first.id);
+    expect(await store.eventEndpoints.claim(first.id, 'one', now + 500, now + 2_000)).toBeDefined();
+    await store.eventEndpoints.record(first.id, 'one', {
+      attempt: { at: now + 500, statusCode: 204, responseExcerpt: '', error: null, durationMs: 2 },
+      status: 'DELIVERED',
+      nextAttemptAt: null,
+      deliveredAt: now + 501,
+    });
+    const second = ofA.find((d) => d.endpointId === all && d.eventType === 'second')!;
+    expect(await store.eventEndpoints.dueDeliveries(now + 600, 100)).toContain(second.id);
+    expect((await store.eventEndpoints.attempts([first.id])).map((x) => x.statusCode)).toEqual([
+      500, 204,
+    ]);
+
+    // Replayed: pending again with a fresh budget, its attempts kept.
+    expect(await store.eventEndpoints.replay(first.id, now + 700)).toMatchObject({
+      status: 'PENDING',
+      attempts: 0,
+      nextAttemptAt: now + 700,
+    });
+    // Disabling an endpoint fails what it had pending, and stores nothing more for it.
+    expect((await store.eventEndpoints.disableEndpoint(forA, now))?.disabledAt).toBe(now);
+    const failed = await store.eventEndpoints.deliveries({ first: 100, endpointId: forA });
+    expect(failed.rows.map((d) => d.status)).toEqual(['FAILED', 'FAILED']);
+    await store.onboardings.update(a.onboarding.id, () => ({ events: [event(4)], result: null }));
+    expect(
+      (await store.eventEndpoints.deliveries({ first: 100, endpointId: forA })).rows,
+    ).toHaveLength(2);
+  });
+
   it('re-seals every sealed value in one go', async () => {
     const seen: string[] = [];
     const count = await store.resealAll((sealed, context) => {
@@ -387,6 +495,7 @@ describe.each(subjects)('$name store', (subject) => {
     });
     expect(count).toBeGreaterThan(0);
     expect(seen).toContain('onboardings.sendzen_webhook_token');
+    expect(seen).toContain('event_endpoints.signing_secret');
     const [any] = (await store.onboardings.list({ first: 1 })).rows;
     expect(
       (await store.onboardings.get(any!.onboarding.id))?.onboarding.appWebhookSecretSealed,
@@ -409,6 +518,11 @@ describe.each(subjects)('$name store', (subject) => {
     expect(await store.onboardings.countByStatus()).toEqual({});
     expect(await store.onboardings.nextDueAt()).toBeNull();
     expect(await store.apiKeys.list()).toEqual(keys);
+    // Deliveries go with their onboardings, and so do endpoints for one of them.
+    expect((await store.eventEndpoints.deliveries({ first: 100 })).rows).toEqual([]);
+    const endpoints = await store.eventEndpoints.endpoints();
+    expect(endpoints.length).toBeGreaterThan(0);
+    expect(endpoints.every((e) => e.onboardingId === null)).toBe(true);
     // The customer can be onboarded afresh.
     expect(await store.onboardings.create(newOnboarding('wiped'), [])).toBe(true);
     expect(await store.onboardings.deleteAll()).toBe(1);
@@ -441,6 +555,38 @@ describe('PostgreSQL store, shared by two instances', () => {
       Array.from({ length: 20 }, (_, i) => i + 2),
     );
     expect((await store.onboardings.get(id))?.onboarding.version).toBe(21);
+  });
+
+  it('lets one instance only claim a delivery both ask for at once', async () => {
+    const other = await pg.another!();
+    const endpointId = ulid();
+    await store.eventEndpoints.createEndpoint({
+      id: endpointId,
+      url: 'https://vendor.example/shared',
+      onboardingId: null,
+      description: null,
+      secretSealed: 'sealed',
+      secretLast4: 'abcd',
+      createdAt: 1,
+      disabledAt: null,
+    });
+    const made = newOnboarding('shared-delivery');
+    await store.onboardings.create(made, [event(1, 'onboarding.created')]);
+    const [delivery] = (
+      await store.eventEndpoints.deliveries({ first: 1, onboardingId: made.onboarding.id })
+    ).rows;
+    const now = 1_800_000_000_000;
+    const claims = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? store : other).eventEndpoints.claim(
+          delivery!.id,
+          `instance-${i}`,
+          now,
+          now + 1_000,
+        ),
+      ),
+    );
+    expect(claims.filter((c) => c !== undefined)).toHaveLength(1);
   });
 
   it('lets another instance recover a step whose claim ran out', async () => {

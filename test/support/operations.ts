@@ -119,6 +119,12 @@ export type StepStatus = 'PENDING' | 'RUNNING' | 'WAITING' | 'SUCCEEDED' | 'FAIL
 export type OnboardingStatus =
   | 'AWAITING_SIGNUP'
   | 'AWAITING_PHONE_NUMBER'
+  | 'DISPLAY_NAME_IN_REVIEW'
+  | 'DISPLAY_NAME_REJECTED'
+  | 'QUALITY_LOW'
+  | 'CREDENTIAL_REVOKED'
+  | 'SENDER_INACTIVE'
+  | 'SENDER_SUSPENDED'
   | 'PROVISIONING'
   | 'READY'
   | 'ACTION_REQUIRED'
@@ -463,6 +469,117 @@ export const RevealSendzenApiKey = operation<{
       ... on RevealSendzenApiKeySuccess {
         customerApiKey { apiKey onboarding { id sendzenApiKeyPreview } }
       }
+    }
+  }
+`);
+
+// ---------------------------------------------------------------------------------------------
+// Event endpoints (signed event POSTs to the vendor's backend)
+// ---------------------------------------------------------------------------------------------
+
+export interface EventEndpointView {
+  id: string;
+  url: string;
+  onboarding: { id: string } | null;
+  description: string | null;
+  secretPreview: string;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export type EventDeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+export interface EventDeliveryView {
+  id: string;
+  endpointId: string;
+  onboarding: { id: string } | null;
+  eventId: string;
+  eventType: string;
+  body: string;
+  status: EventDeliveryStatus;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  attempts: {
+    at: string;
+    statusCode: number | null;
+    responseExcerpt: string | null;
+    error: string | null;
+    durationMs: number;
+  }[];
+}
+
+fragment(/* GraphQL */ `
+  fragment EventEndpointView on EventEndpoint {
+    id url onboarding { id } description secretPreview createdAt disabledAt
+  }
+`);
+
+fragment(/* GraphQL */ `
+  fragment EventDeliveryView on EventDelivery {
+    id endpointId onboarding { id } eventId eventType body status nextAttemptAt lastStatusCode
+    createdAt deliveredAt
+    attempts { at statusCode responseExcerpt error durationMs }
+  }
+`);
+
+export const CreateEventEndpoint = operation<{
+  createEventEndpoint: Outcome<{ created: { endpoint: EventEndpointView; secret: string } }>;
+}>(/* GraphQL */ `
+  mutation CreateEventEndpoint($input: CreateEventEndpointInput!) {
+    createEventEndpoint(input: $input) {
+      __typename ...Problem
+      ... on CreateEventEndpointSuccess { created { endpoint { ...EventEndpointView } secret } }
+    }
+  }
+`);
+
+export const ListEventEndpoints = operation<{ eventEndpoints: EventEndpointView[] }>(
+  /* GraphQL */ `
+    query ListEventEndpoints {
+      eventEndpoints { ...EventEndpointView }
+    }
+  `,
+);
+
+export const DeleteEventEndpoint = operation<{
+  deleteEventEndpoint: Outcome<{ endpoint: EventEndpointView }>;
+}>(/* GraphQL */ `
+  mutation DeleteEventEndpoint($id: ID!) {
+    deleteEventEndpoint(id: $id) {
+      __typename ...Problem
+      ... on DeleteEventEndpointSuccess { endpoint { ...EventEndpointView } }
+    }
+  }
+`);
+
+export const ListEventDeliveries = operation<{
+  eventDeliveries: {
+    edges: { cursor: string; node: EventDeliveryView }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
+}>(/* GraphQL */ `
+  query ListEventDeliveries(
+    $first: Int, $after: String, $endpointId: ID, $onboardingId: ID, $status: EventDeliveryStatus
+  ) {
+    eventDeliveries(
+      first: $first, after: $after, endpointId: $endpointId, onboardingId: $onboardingId,
+      status: $status
+    ) {
+      edges { cursor node { ...EventDeliveryView } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+export const ReplayEventDelivery = operation<{
+  replayEventDelivery: Outcome<{ delivery: EventDeliveryView }>;
+}>(/* GraphQL */ `
+  mutation ReplayEventDelivery($id: ID!) {
+    replayEventDelivery(id: $id) {
+      __typename ...Problem
+      ... on ReplayEventDeliverySuccess { delivery { ...EventDeliveryView } }
     }
   }
 `);

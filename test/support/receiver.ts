@@ -16,6 +16,8 @@ export interface Receiver {
   deliveries: Delivery[];
   /** Statuses to answer with, in order; after they run out every delivery gets 200. */
   respondWith(...statuses: number[]): void;
+  /** Answers every delivery with `status` until told otherwise (undefined: back to 200). */
+  respondAlways(status: number | undefined): void;
   /** Resolves with the first delivery (counting ones already received) that matches. */
   waitFor(match: (d: Delivery) => boolean, timeoutMs?: number): Promise<Delivery>;
   close(): Promise<void>;
@@ -24,6 +26,7 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const deliveries: Delivery[] = [];
   const statuses: number[] = [];
+  let always: number | undefined;
   const waiters = new Set<() => void>();
 
   const server = createServer((req, res) => {
@@ -38,7 +41,7 @@ export async function startReceiver(): Promise<Receiver> {
         json = undefined;
       }
       deliveries.push({ path: req.url ?? '/', headers: req.headers, rawBody, json });
-      res.statusCode = statuses.shift() ?? 200;
+      res.statusCode = always ?? statuses.shift() ?? 200;
       res.end();
       for (const wake of waiters) wake();
     });
@@ -50,6 +53,9 @@ export async function startReceiver(): Promise<Receiver> {
     url: `http://127.0.0.1:${port}`,
     deliveries,
     respondWith: (...s) => statuses.push(...s),
+    respondAlways: (status) => {
+      always = status;
+    },
     waitFor(match, timeoutMs = HANG_MS) {
       return new Promise((resolve, reject) => {
         const check = () => {

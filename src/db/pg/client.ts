@@ -7,10 +7,12 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { projectPath } from '../../paths.ts';
+import { EnqueuedSignal } from '../enqueued.ts';
 import { SEALED_COLUMNS } from '../sealed-columns.ts';
 import type { SealedValueContext, Store } from '../store.ts';
 import { PgApiKeyStore } from './api-keys.ts';
 import { PgDeliveryStore } from './deliveries.ts';
+import { PgEventEndpointStore } from './event-endpoints.ts';
 import { PgOnboardingStore } from './onboardings.ts';
 import { driverError, withoutParams } from './rows.ts';
 import * as schema from './schema.ts';
@@ -36,14 +38,17 @@ export class PostgresStore implements Store {
   readonly onboardings: PgOnboardingStore;
   readonly apiKeys: PgApiKeyStore;
   readonly deliveries: PgDeliveryStore;
+  readonly eventEndpoints: PgEventEndpointStore;
   #closed = false;
 
   private constructor(pool: pg.Pool) {
     this.pool = pool;
     this.db = drizzle(pool, { schema });
-    this.onboardings = new PgOnboardingStore(this.db);
+    const enqueued = new EnqueuedSignal();
+    this.onboardings = new PgOnboardingStore(this.db, enqueued);
     this.apiKeys = new PgApiKeyStore(this.db);
     this.deliveries = new PgDeliveryStore(this.db);
+    this.eventEndpoints = new PgEventEndpointStore(this.db, enqueued);
   }
 
   static async open(url: string, options: { poolSize: number }): Promise<PostgresStore> {

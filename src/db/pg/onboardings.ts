@@ -2,11 +2,13 @@
 // nothing is cached: a snapshot is one statement (the onboarding with its rows aggregated as JSON),
 // and a change locks the onboarding's row first, so two instances changing one onboarding take
 // turns and each sees what the other committed.
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { STEP_NAMES } from '../../onboarding/step-names.ts';
+import { eventBody } from '../../vendor-events/contract.ts';
 import { copySnapshot, differs, primarySender, stepChanges } from '../drafts.ts';
-import type { OnboardingEventRow, StepRow } from '../schema.ts';
+import type { EnqueuedSignal } from '../enqueued.ts';
+import type { OnboardingEventRow, OnboardingRow, StepRow } from '../schema.ts';
 import type {
   DraftChange,
   DueStep,
@@ -16,10 +18,21 @@ import type {
   OnboardingStore,
   Page,
 } from '../store.ts';
+import { endpointsFor, insertEventDeliveries } from './event-endpoints.ts';
 import { isUniqueViolation, jsonRowReader, withoutParams } from './rows.ts';
 import * as schema from './schema.ts';
 
-const { onboardings, steps, senders, conversationApps, appWebhooks, onboardingEvents } = schema;
+const {
+  onboardings,
+  steps,
+  senders,
+  conversationApps,
+  appWebhooks,
+  onboardingEvents,
+  eventEndpoints,
+  eventDeliveries,
+  eventDeliveryAttempts,
+} = schema;
 
 type Db = NodePgDatabase<typeof schema>;
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -75,9 +88,11 @@ function toSnapshot(raw: Raw): OnboardingSnapshot {
 
 export class PgOnboardingStore implements OnboardingStore {
   readonly #db: Db;
+  readonly #enqueued: EnqueuedSignal;
 
-  constructor(db: Db) {
+  constructor(db: Db, enqueued: EnqueuedSignal) {
     this.#db = db;
+    this.#enqueued = enqueued;
   }
 
   async #load(db: Db | Tx, ids: string[]): Promise<Map<string, OnboardingSnapshot>> {
@@ -121,11 +136,12 @@ export class PgOnboardingStore implements OnboardingStore {
 
   async create(snapshot: OnboardingSnapshot, events: NewEvent[]): Promise<boolean> {
     try {
-      await this.#db.transaction(async (tx) => {
+      const enqueued = await this.#db.transaction(async (tx) => {
         await tx.insert(onboardings).values(snapshot.onboarding);
         await tx.insert(steps).values(snapshot.steps);
-        await this.#insertEvents(tx, snapshot.onboarding.id, events);
+        return this.#insertEvents(tx, snapshot.onboarding, events);
       });
+      if (enqueued) this.#enqueued.emit(events[0]!.at);
       return true;
     } catch (error) {
       if (
@@ -141,8 +157,8 @@ export class PgOnboardingStore implements OnboardingStore {
     id: string,
     change: DraftChange<R>,
   ): Promise<{ snapshot: OnboardingSnapshot; events: NewEvent[]; result: R } | null> {
-    return withoutParams(() =>
-      this.#db.transaction(async (tx) => {
+    return withoutParams(async () => {
+      const outcome = await this.#db.transaction(async (tx) => {
         // The lock first, in a statement of its own: under READ COMMITTED the next statement
         // then reads everything the previous holder of the lock committed.
         const locked = await tx.execute(sql`select 1 from onboardings where id = ${id} for update`);
@@ -152,10 +168,13 @@ export class PgOnboardingStore implements OnboardingStore {
         const { events, result } = change(draft);
         draft.sender = primarySender(draft);
         await this.#write(tx, before, draft);
-        await this.#insertEvents(tx, id, events);
-        return { snapshot: draft, events, result };
-      }),
-    );
+        const enqueued = await this.#insertEvents(tx, draft.onboarding, events);
+        return { snapshot: draft, events, result, enqueued };
+      });
+      if (!outcome) return null;
+      if (outcome.enqueued) this.#enqueued.emit(outcome.events[0]!.at);
+      return { snapshot: outcome.snapshot, events: outcome.events, result: outcome.result };
+    });
   }
 
   async #write(tx: Tx, before: OnboardingSnapshot, after: OnboardingSnapshot): Promise<void> {
@@ -195,9 +214,30 @@ export class PgOnboardingStore implements OnboardingStore {
     }
   }
 
-  async #insertEvents(tx: Tx, onboardingId: string, events: NewEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await tx.insert(onboardingEvents).values(events.map((e) => ({ ...e, onboardingId })));
+  /** Inserts the events and their deliveries; says whether there were any deliveries. */
+  async #insertEvents(tx: Tx, onboarding: OnboardingRow, events: NewEvent[]): Promise<boolean> {
+    if (events.length === 0) return false;
+    const onboardingId = onboarding.id;
+    const endpointIds = await endpointsFor(tx, onboardingId);
+    const inserted = await tx
+      .insert(onboardingEvents)
+      .values(events.map((e) => ({ ...e, onboardingId })))
+      .returning({ id: onboardingEvents.id });
+    if (endpointIds.length === 0) return false;
+    // bigserial hands out ids in VALUES order: the nth id is the nth event's.
+    const ids = inserted.map((r) => r.id).sort((a, b) => a - b);
+    await insertEventDeliveries(
+      tx,
+      endpointIds,
+      events.map((event, i) => ({
+        onboardingId,
+        eventId: ids[i]!,
+        eventType: event.type,
+        body: eventBody(onboarding, { ...event, id: ids[i]! }),
+        at: event.at,
+      })),
+    );
+    return true;
   }
 
   list(query: ListOnboardingsQuery): Promise<Page<OnboardingSnapshot>> {
@@ -291,6 +331,9 @@ export class PgOnboardingStore implements OnboardingStore {
     return withoutParams(() =>
       this.#db.transaction(async (tx) => {
         // Children first, so the wipe does not depend on the foreign keys' cascades.
+        await tx.delete(eventDeliveryAttempts);
+        await tx.delete(eventDeliveries);
+        await tx.delete(eventEndpoints).where(isNotNull(eventEndpoints.onboardingId));
         await tx.delete(onboardingEvents);
         await tx.delete(appWebhooks);
         await tx.delete(conversationApps);

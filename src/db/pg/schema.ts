@@ -19,6 +19,7 @@ import type { StepName } from '../../onboarding/step-names.ts';
 import type * as sqlite from '../schema.ts';
 import {
   type ApiKeyScope,
+  EVENT_DELIVERY_STATUSES,
   type MetaSignupDetail,
   ONBOARDING_STATUSES,
   SIGNUP_PATHS,
@@ -214,6 +215,65 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
+export const eventEndpoints = pgTable(
+  'event_endpoints',
+  {
+    id: text('id').primaryKey(),
+    url: text('url').notNull(),
+    onboardingId: text('onboarding_id'),
+    description: text('description'),
+    secretSealed: text('secret_sealed').notNull(),
+    secretLast4: text('secret_last4').notNull(),
+    createdAt: millis('created_at').notNull(),
+    disabledAt: millis('disabled_at'),
+  },
+  (t) => [index('event_endpoints_enabled').on(t.onboardingId).where(sql`${t.disabledAt} is null`)],
+);
+
+export const eventDeliveries = pgTable(
+  'event_deliveries',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => eventEndpoints.id, { onDelete: 'cascade' }),
+    onboardingId: text('onboarding_id').notNull(),
+    eventId: bigint('event_id', { mode: 'number' }).notNull(),
+    eventType: text('event_type').notNull(),
+    body: text('body').notNull(),
+    status: text('status', { enum: EVENT_DELIVERY_STATUSES }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: millis('next_attempt_at'),
+    claimedBy: text('claimed_by'),
+    leaseUntil: millis('lease_until'),
+    lastStatusCode: integer('last_status_code'),
+    createdAt: millis('created_at').notNull(),
+    deliveredAt: millis('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('event_deliveries_event').on(t.endpointId, t.eventId),
+    index('event_deliveries_order').on(t.endpointId, t.onboardingId, t.eventId),
+    index('event_deliveries_due').on(t.nextAttemptAt).where(sql`${t.status} = 'PENDING'`),
+    index('event_deliveries_onboarding').on(t.onboardingId, t.id),
+  ],
+);
+
+export const eventDeliveryAttempts = pgTable(
+  'event_delivery_attempts',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    deliveryId: text('delivery_id')
+      .notNull()
+      .references(() => eventDeliveries.id, { onDelete: 'cascade' }),
+    at: millis('at').notNull(),
+    statusCode: integer('status_code'),
+    responseExcerpt: text('response_excerpt'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+  },
+  (t) => [index('event_delivery_attempts_delivery').on(t.deliveryId, t.id)],
+);
+
 export const apiKeys = pgTable('api_keys', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -235,5 +295,8 @@ const sameRows: [
   Same<typeof onboardingEvents.$inferSelect, sqlite.OnboardingEventRow>,
   Same<typeof webhookDeliveries.$inferSelect, sqlite.WebhookDeliveryRow>,
   Same<typeof apiKeys.$inferSelect, sqlite.ApiKeyRow>,
-] = [true, true, true, true, true, true, true, true];
+  Same<typeof eventEndpoints.$inferSelect, sqlite.EventEndpointRow>,
+  Same<typeof eventDeliveries.$inferSelect, sqlite.EventDeliveryRow>,
+  Same<typeof eventDeliveryAttempts.$inferSelect, sqlite.EventDeliveryAttemptRow>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
 void sameRows;

@@ -2,7 +2,9 @@
 // log. Every statement is prepared once. better-sqlite3 is synchronous, so a change's transaction
 // runs start to end without yielding; the interface is asynchronous for the dialects that are not.
 import type Database from 'better-sqlite3';
+import { eventBody } from '../../vendor-events/contract.ts';
 import { copySnapshot, differs, primarySender, stepChanges } from '../drafts.ts';
+import type { EnqueuedSignal } from '../enqueued.ts';
 import {
   type AppWebhookRow,
   appWebhooks,
@@ -27,6 +29,7 @@ import type {
   OnboardingStore,
   Page,
 } from '../store.ts';
+import { eventDeliveryStatements, insertEventDeliveries } from './event-endpoints.ts';
 import { rowCodec } from './rows.ts';
 
 const onboardingRow = rowCodec<OnboardingRow>(onboardings);
@@ -53,9 +56,13 @@ export class SqliteOnboardingStore implements OnboardingStore {
    */
   readonly #cache = new Map<string, OnboardingSnapshot>();
   #dataVersion = -1;
+  readonly #deliveries;
+  readonly #enqueued: EnqueuedSignal;
 
-  constructor(sqlite: Database.Database) {
+  constructor(sqlite: Database.Database, enqueued: EnqueuedSignal) {
     const prepare = (sql: string) => sqlite.prepare(sql);
+    this.#deliveries = eventDeliveryStatements(sqlite);
+    this.#enqueued = enqueued;
     this.#s = {
       onboarding: prepare(`select ${onboardingRow.select} from onboardings where id = ?`),
       // A number's steps are inserted in plan order, all at once: rowid order is plan order.
@@ -123,6 +130,9 @@ export class SqliteOnboardingStore implements OnboardingStore {
       countByStatus: prepare('select status, count(*) as n from onboardings group by status'),
       // Children first, so the wipe does not depend on the foreign_keys pragma's cascades.
       deleteAll: [
+        'delete from event_delivery_attempts',
+        'delete from event_deliveries',
+        'delete from event_endpoints where onboarding_id is not null',
         'delete from onboarding_events',
         'delete from app_webhooks',
         'delete from conversation_apps',
@@ -201,12 +211,13 @@ export class SqliteOnboardingStore implements OnboardingStore {
   async create(snapshot: OnboardingSnapshot, events: NewEvent[]): Promise<boolean> {
     const s = this.#s;
     try {
-      this.#inTransaction(() => {
+      const enqueued = this.#inTransaction(() => {
         s.insertOnboarding.run(onboardingRow.toParams(snapshot.onboarding));
         for (const step of snapshot.steps) s.insertStep.run(stepRow.toParams(step));
-        this.#insertEvents(snapshot.onboarding.id, events);
+        return this.#insertEvents(snapshot.onboarding, events);
       });
       this.#remember(snapshot);
+      if (enqueued) this.#enqueued.emit(events[0]!.at);
       return true;
     } catch (error) {
       if (
@@ -228,13 +239,15 @@ export class SqliteOnboardingStore implements OnboardingStore {
       const draft = copySnapshot(before);
       const { events, result } = change(draft);
       this.#write(before, draft);
-      this.#insertEvents(id, events);
+      const enqueued = this.#insertEvents(draft.onboarding, events);
       draft.sender = primarySender(draft);
-      return { snapshot: draft, events, result };
+      return { snapshot: draft, events, result, enqueued };
     });
+    if (!outcome) return null;
     // Only once committed: a change that threw left the cached snapshot as it was.
-    if (outcome) this.#remember(outcome.snapshot);
-    return outcome;
+    this.#remember(outcome.snapshot);
+    if (outcome.enqueued) this.#enqueued.emit(outcome.events[0]!.at);
+    return { snapshot: outcome.snapshot, events: outcome.events, result: outcome.result };
   }
 
   #write(before: OnboardingSnapshot, after: OnboardingSnapshot): void {
@@ -262,9 +275,13 @@ export class SqliteOnboardingStore implements OnboardingStore {
     }
   }
 
-  #insertEvents(onboardingId: string, events: NewEvent[]): void {
+  /** Inserts the events and their deliveries; says whether there were any deliveries. */
+  #insertEvents(onboarding: OnboardingRow, events: NewEvent[]): boolean {
+    if (events.length === 0) return false;
+    const onboardingId = onboarding.id;
+    const endpointIds = this.#deliveries.endpointsFor.all(onboardingId) as string[];
     for (const event of events) {
-      this.#s.insertEvent.run({
+      const { lastInsertRowid } = this.#s.insertEvent.run({
         onboardingId,
         version: event.version,
         at: event.at,
@@ -273,7 +290,17 @@ export class SqliteOnboardingStore implements OnboardingStore {
         message: event.message,
         data: event.data === null ? null : JSON.stringify(event.data),
       });
+      if (endpointIds.length === 0) continue;
+      const eventId = Number(lastInsertRowid);
+      insertEventDeliveries(this.#deliveries, endpointIds, {
+        onboardingId,
+        eventId,
+        eventType: event.type,
+        body: eventBody(onboarding, { ...event, id: eventId }),
+        at: event.at,
+      });
     }
+    return endpointIds.length > 0;
   }
 
   async list(query: ListOnboardingsQuery): Promise<Page<OnboardingSnapshot>> {
