@@ -215,6 +215,7 @@ export class Onboardings {
       sender: null,
       app: null,
       webhooks: [],
+      testMessages: [],
     };
     const made = await create(this.#deps, draft, [
       latest

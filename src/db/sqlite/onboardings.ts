@@ -17,6 +17,8 @@ import {
   type StepRow,
   senders,
   steps,
+  type TestMessageRow,
+  testMessages,
 } from '../schema.ts';
 import type {
   DraftChange,
@@ -27,6 +29,7 @@ import type {
   OnboardingStore,
   Page,
 } from '../store.ts';
+import { RECENT_TEST_MESSAGES } from '../store.ts';
 import { rowCodec } from './rows.ts';
 
 const onboardingRow = rowCodec<OnboardingRow>(onboardings);
@@ -35,6 +38,7 @@ const senderRow = rowCodec<SenderRow>(senders);
 const appRow = rowCodec<ConversationAppRow>(conversationApps);
 const webhookRow = rowCodec<AppWebhookRow>(appWebhooks);
 const eventRow = rowCodec<OnboardingEventRow>(onboardingEvents);
+const testMessageRow = rowCodec<TestMessageRow>(testMessages);
 
 /** Snapshots kept in memory: a few MB, and every onboarding a busy panel is watching. */
 const CACHED_SNAPSHOTS = 5_000;
@@ -71,6 +75,9 @@ export class SqliteOnboardingStore implements OnboardingStore {
       webhooks: prepare(
         `select ${webhookRow.select} from app_webhooks where onboarding_id = ? order by created_at, rowid`,
       ),
+      testMessages: prepare(
+        `select ${testMessageRow.select} from test_messages where onboarding_id = ? order by sent_at desc, rowid desc limit ${RECENT_TEST_MESSAGES}`,
+      ),
       // Both served by the unique index on (client_identifier, attempt).
       byClientIdentifier: prepare(
         'select id from onboardings where client_identifier = ? order by attempt desc limit 1',
@@ -90,6 +97,8 @@ export class SqliteOnboardingStore implements OnboardingStore {
       updateSender: prepare(senderRow.updateSql(['id'])),
       insertApp: prepare(appRow.insertSql('ignore')),
       insertWebhook: prepare(webhookRow.insertSql('ignore')),
+      insertTestMessage: prepare(testMessageRow.insertSql()),
+      updateTestMessage: prepare(testMessageRow.updateSql(['id'])),
       insertEvent: prepare(
         'insert into onboarding_events (onboarding_id, version, at, type, step, message, data) values (@onboardingId, @version, @at, @type, @step, @message, @data)',
       ),
@@ -123,6 +132,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
       // Children first, so the wipe does not depend on the foreign_keys pragma's cascades.
       deleteAll: [
         'delete from onboarding_events',
+        'delete from test_messages',
         'delete from app_webhooks',
         'delete from conversation_apps',
         'delete from senders',
@@ -180,6 +190,9 @@ export class SqliteOnboardingStore implements OnboardingStore {
       sender: null,
       app: app ? appRow.fromRaw(app) : null,
       webhooks: (s.webhooks.all(id) as Record<string, unknown>[]).map(webhookRow.fromRaw),
+      testMessages: (s.testMessages.all(id) as Record<string, unknown>[]).map(
+        testMessageRow.fromRaw,
+      ),
     };
     snapshot.sender = primarySender(snapshot);
     return snapshot;
@@ -255,6 +268,12 @@ export class SqliteOnboardingStore implements OnboardingStore {
     const webhooksBefore = new Set(before.webhooks.map((w) => w.id));
     for (const webhook of after.webhooks) {
       if (!webhooksBefore.has(webhook.id)) s.insertWebhook.run(webhookRow.toParams(webhook));
+    }
+    const messagesBefore = new Map(before.testMessages.map((m) => [m.id, m]));
+    for (const message of after.testMessages) {
+      const was = messagesBefore.get(message.id);
+      if (!was) s.insertTestMessage.run(testMessageRow.toParams(message));
+      else if (differs(was, message)) s.updateTestMessage.run(testMessageRow.toParams(message));
     }
   }
 
