@@ -9,6 +9,7 @@ import './schema/conversation-app.ts';
 import './schema/credentials.ts';
 import './schema/phone-number.ts';
 import './schema/meta-signup.ts';
+import './schema/test-message.ts';
 import './resolvers/read-onboarding.ts';
 import './resolvers/list-onboardings.ts';
 import './resolvers/onboard-customer.ts';
@@ -24,6 +25,7 @@ import './resolvers/create-sender.ts';
 import './resolvers/create-conversation-app.ts';
 import './resolvers/issue-onboarding-session.ts';
 import './resolvers/reveal-sendzen-api-key.ts';
+import './resolvers/send-test-message.ts';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './schema/builder.ts';
 

@@ -27,6 +27,7 @@ import { applySenderReport } from './sender-state.ts';
 import { recordSignupResult, type SignupReport } from './signup.ts';
 import type { StepName } from './step-names.ts';
 import { fetchOnboardingLink } from './steps/sendzen-project.ts';
+import { recordConversationCallback, sendTestMessage } from './test-messages.ts';
 
 export interface OnboardCustomerInput {
   clientIdentifier: string;
@@ -488,6 +489,21 @@ export class Onboardings {
       app_webhook_secret: snapshot.onboarding.appWebhookSecretSealed,
     }[kind];
     return openOnboardingSecret(this.#deps.sealer, id, kind, sealed);
+  }
+
+  /**
+   * Sends a WhatsApp text through the customer's app; refused unless READY with an ACTIVE sender.
+   * Its delivery reports and the contact's reply arrive later, on the app's webhook.
+   */
+  async sendTestMessage(id: string, to: string, text: string): Promise<OnboardingSnapshot> {
+    return sendTestMessage(this.#deps, await this.#require(id), to, text);
+  }
+
+  /** A verified Conversation API callback for the onboarding; returns what it did. */
+  async recordConversationCallback(id: string, body: unknown): Promise<string> {
+    const snapshot = await this.get(id);
+    if (!snapshot) return 'ignored: no such onboarding';
+    return recordConversationCallback(this.#deps, snapshot, body);
   }
 
   createSender(id: string): Promise<OnboardingSnapshot> {
