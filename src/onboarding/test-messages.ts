@@ -15,6 +15,7 @@ import { change } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import type { EventDraft } from './draft.ts';
 import { PreconditionError } from './errors.ts';
+import { applySenderReport, senderState } from './sender-state.ts';
 
 /** Sinch's delivery statuses as a test message shows them; SWITCHING_CHANNEL changes nothing. */
 const STATUS_OF: Partial<Record<string, Exclude<TestMessageStatus, 'SENT'>>> = {
@@ -66,6 +67,32 @@ function requireSendable(snapshot: OnboardingSnapshot) {
   return app;
 }
 
+/**
+ * Asks Sinch for the sender's state before sending: a sender can stop working without telling us
+ * (SUSPENDED has no provisioning trigger), and a message sent through it would be lost or
+ * refused. What Sinch says is recorded like a poll's answer, so the onboarding shows it too.
+ */
+async function requireLiveSender(deps: OnboardingDeps, snapshot: OnboardingSnapshot) {
+  const sender = snapshot.sender!;
+  const live = await deps.provisioning.getSender(sender.projectId, sender.id);
+  const state = senderState(live);
+  if (state === 'ACTIVE') return;
+  await change(deps, snapshot.onboarding.id, (draft) =>
+    applySenderReport(
+      draft,
+      deps.sealer,
+      live,
+      'poll',
+      deps.now(),
+      deps.pipeline.senderPollAfterMs,
+    ),
+  );
+  throw new PreconditionError(
+    'WHATSAPP_SENDER',
+    `The WhatsApp sender is ${state}, not ACTIVE: no message can be sent through it, and none was`,
+  );
+}
+
 /** Sends `text` to `to` (E.164, `+` optional) and records it; Sinch's refusal is thrown as is. */
 export async function sendTestMessage(
   deps: OnboardingDeps,
@@ -74,6 +101,7 @@ export async function sendTestMessage(
   text: string,
 ): Promise<OnboardingSnapshot> {
   const app = requireSendable(snapshot);
+  await requireLiveSender(deps, snapshot);
   const recipient = to.replace(/^\+/, '');
   const sent = await deps.conversation.sendMessage(app.region, app.projectId, {
     app_id: app.id,
