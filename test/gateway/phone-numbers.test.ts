@@ -22,7 +22,10 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 let next = 800_000_000_000_000;
-const newNumber = () => String((next += 1));
+const newNumber = () => {
+  next += 1;
+  return String(next);
+};
 
 /** A SendZen-path customer taken to READY, as SendZen's webhook reports the signup. */
 async function readyCustomer(clientIdentifier: string) {
