@@ -2,6 +2,7 @@
 // message through the customer's own Conversation API app, then watching Sinch's signed callbacks
 // (delivery reports, the contact's reply) arrive on the onboarding. Callbacks update the message
 // they name; nothing here moves a step or the onboarding's status.
+import { copySnapshot } from '../db/drafts.ts';
 import type { TestMessageRow, TestMessageStatus } from '../db/schema.ts';
 import type { OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
 import { ulid } from '../ids.ts';
@@ -166,7 +167,7 @@ export async function recordConversationCallback(
     return applied.events;
   };
   // Read first: a callback that changes nothing must not take the onboarding's write lock.
-  if (apply(structuredClone(snapshot)) === undefined) return outcome;
+  if (apply(copySnapshot(snapshot)) === undefined) return outcome;
   await change(deps, snapshot.onboarding.id, apply);
   return outcome;
 }
