@@ -6,6 +6,7 @@ import { createServerAdapter } from '@whatwg-node/server';
 import { getResponse } from 'msw';
 import { createConversationHandlers } from './handlers/conversation.ts';
 import { createConversationWebhookHandlers } from './handlers/conversation-webhooks.ts';
+import { createMessageHandlers } from './handlers/messages.ts';
 import { createMetaStandInHandlers } from './handlers/meta-standin.ts';
 import { createProvisioningHandlers } from './handlers/provisioning.ts';
 import { createProvisioningWebhookHandlers } from './handlers/provisioning-webhooks.ts';
@@ -69,6 +70,7 @@ export async function createFakeApp(
       ...createProvisioningWebhookHandlers(sandbox),
       ...createConversationHandlers(sandbox),
       ...createConversationWebhookHandlers(sandbox),
+      ...createMessageHandlers(sandbox),
     ],
     createControlHandlers(sandbox),
   );

@@ -11,6 +11,7 @@ import './schema/phone-number.ts';
 import './schema/meta-signup.ts';
 import './schema/health.ts';
 import './schema/event-endpoint.ts';
+import './schema/test-message.ts';
 import './resolvers/read-onboarding.ts';
 import './resolvers/list-onboardings.ts';
 import './resolvers/onboard-customer.ts';
@@ -32,6 +33,7 @@ import './resolvers/list-event-endpoints.ts';
 import './resolvers/delete-event-endpoint.ts';
 import './resolvers/list-event-deliveries.ts';
 import './resolvers/replay-event-delivery.ts';
+import './resolvers/send-test-message.ts';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './schema/builder.ts';
 

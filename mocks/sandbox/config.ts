@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export const DELIVERY_REPORT_MODES = ['normal', 'never', 'failed'] as const;
+
 /** The knobs a test or a QA session may turn while the fake runs. */
 export const sandboxConfigSchema = z.object({
   /** How long a new sender stays IN_PROGRESS when no outcome is scripted. */
@@ -12,6 +14,13 @@ export const sandboxConfigSchema = z.object({
   metaCodeTtlMs: z.number().int().positive(),
   /** Waits between outbound delivery attempts; its length is the number of retries. */
   callbackRetryDelaysMs: z.array(z.number().int().nonnegative()).max(20),
+  /**
+   * What follows a `messages:send`: `normal` QUEUED_ON_CHANNEL then DELIVERED, `failed`
+   * QUEUED_ON_CHANNEL then FAILED, `never` no delivery report at all.
+   */
+  deliveryReports: z.enum(DELIVERY_REPORT_MODES),
+  /** How long after a send (and after each report) the next delivery report goes out. */
+  deliveryReportDelayMs: z.number().int().nonnegative(),
 });
 export type SandboxConfig = z.infer<typeof sandboxConfigSchema>;
 
@@ -24,6 +33,8 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   iframeTtlMs: 3_600_000,
   metaCodeTtlMs: 30_000,
   callbackRetryDelaysMs: [250, 1000, 4000],
+  deliveryReports: 'normal',
+  deliveryReportDelayMs: 300,
 };
 
 /** How the fake is started (mocks/serve.ts): where it listens, and the knobs' first values. */

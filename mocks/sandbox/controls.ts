@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { senderErrorCodeSchema } from '../../src/upstreams/sinch/contract.ts';
 import { type Problem, parseJsonBody, problemText } from '../handlers/request-body.ts';
 import { senderView } from '../handlers/sender-view.ts';
-import { configPatchSchema } from './config.ts';
+import { configPatchSchema, DELIVERY_REPORT_MODES } from './config.ts';
+import { playInboundMessage } from './conversation-callbacks.ts';
 import { faultInputSchema } from './faults.ts';
 import { issueMetaCode, metaCodeRequestSchema } from './meta-codes.ts';
 import type { Sandbox } from './sandbox.ts';
@@ -28,6 +29,16 @@ const forcedSenderStateSchema = z
     errorReason: z.string().min(1).max(1000).optional(),
   })
   .strict();
+
+const inboundMessageSchema = z
+  .object({
+    appId: z.string().min(1),
+    from: z.string().regex(/^\+?\d{7,15}$/, 'must be a phone number in E.164'),
+    text: z.string().min(1).max(4096),
+  })
+  .strict();
+
+const deliveryReportsSchema = z.object({ mode: z.enum(DELIVERY_REPORT_MODES) }).strict();
 
 const journalQuerySchema = z.enum(UPSTREAM_NAMES).optional();
 
@@ -152,6 +163,24 @@ export function createControlHandlers(sandbox: Sandbox): HttpHandler[] {
       const sender = await sandbox.senders.changeHealth(String(params.senderId), body.data);
       if (!sender) return controlError(404, 'not_found', `No sender ${String(params.senderId)}.`);
       return HttpResponse.json({ sender: senderView(sender) });
+    }),
+
+    // A contact answers on WhatsApp: a signed MESSAGE_INBOUND callback to the app's webhooks.
+    http.post(at('/conversation/inbound'), async ({ request }) => {
+      const body = await parseJsonBody(request, inboundMessageSchema);
+      if (!body.ok) return invalid(body.problems);
+      const { appId, from, text } = body.data;
+      const app = sandbox.db.conversationApps.findFirst((q) => q.where({ id: appId }));
+      if (!app) return controlError(404, 'not_found', `No Conversation API app ${appId}.`);
+      const played = playInboundMessage(sandbox, app, from.replace(/^\+/, ''), text);
+      return HttpResponse.json(played, { status: 202 });
+    }),
+    // What follows each send from now on: normal, failed, or no delivery report at all.
+    http.post(at('/conversation/delivery-reports'), async ({ request }) => {
+      const body = await parseJsonBody(request, deliveryReportsSchema);
+      if (!body.ok) return invalid(body.problems);
+      sandbox.config.deliveryReports = body.data.mode;
+      return HttpResponse.json({ mode: sandbox.config.deliveryReports });
     }),
 
     http.post(at('/faults'), async ({ request }) => {

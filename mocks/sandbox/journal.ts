@@ -36,7 +36,10 @@ export interface InboundEntry {
   requestBody?: unknown;
 }
 
-export type OutboundKind = 'sendzen_signup_webhook' | 'provisioning_callback';
+export type OutboundKind =
+  | 'sendzen_signup_webhook'
+  | 'provisioning_callback'
+  | 'conversation_callback';
 
 export interface OutboundEntry {
   seq: number;

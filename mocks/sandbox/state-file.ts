@@ -43,7 +43,7 @@ const pendingOutcomeSchema = z.object({
 
 const pendingDeliverySchema = z.object({
   delivery: z.object({
-    kind: z.enum(['sendzen_signup_webhook', 'provisioning_callback']),
+    kind: z.enum(['sendzen_signup_webhook', 'provisioning_callback', 'conversation_callback']),
     upstream: z.enum(UPSTREAM_NAMES),
     target: z.string(),
     body: z.string(),

@@ -12,6 +12,7 @@ export function copySnapshot(snapshot: OnboardingSnapshot): OnboardingSnapshot {
     sender: null,
     app: snapshot.app ? { ...snapshot.app } : null,
     webhooks: snapshot.webhooks.map((w) => ({ ...w })),
+    testMessages: snapshot.testMessages.map((m) => ({ ...m })),
   };
   copy.sender = primarySender(copy);
   return copy;

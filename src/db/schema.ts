@@ -231,6 +231,40 @@ export const appWebhooks = sqliteTable('app_webhooks', {
   createdAt: integer('created_at').notNull(),
 });
 
+export const TEST_MESSAGE_STATUSES = ['SENT', 'QUEUED', 'DELIVERED', 'READ', 'FAILED'] as const;
+export type TestMessageStatus = (typeof TEST_MESSAGE_STATUSES)[number];
+
+/**
+ * A message the vendor sent through the customer's app to prove it works, with what Sinch's
+ * callbacks said of it since: delivery reports by `message_id`, and the contact's reply.
+ */
+export const testMessages = sqliteTable(
+  'test_messages',
+  {
+    id: text('id').primaryKey(),
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id, { onDelete: 'cascade' }),
+    /** Sinch's id of the message: what its delivery reports name. */
+    messageId: text('message_id').notNull(),
+    /** E.164 digits, without the `+`: how WhatsApp names the contact in callbacks. */
+    recipient: text('recipient').notNull(),
+    text: text('text').notNull(),
+    status: text('status', { enum: TEST_MESSAGE_STATUSES }).notNull(),
+    failureCode: text('failure_code'),
+    failureReason: text('failure_reason'),
+    replyText: text('reply_text'),
+    replyAt: integer('reply_at'),
+    sentAt: integer('sent_at').notNull(),
+    deliveredAt: integer('delivered_at'),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('test_messages_onboarding').on(t.onboardingId, t.sentAt),
+    uniqueIndex('test_messages_message_id').on(t.messageId),
+  ],
+);
+
 /** Append-only: what happened to an onboarding, in order. Never holds a secret. */
 export const onboardingEvents = sqliteTable(
   'onboarding_events',
@@ -363,6 +397,7 @@ export type StepRow = typeof steps.$inferSelect;
 export type SenderRow = typeof senders.$inferSelect;
 export type ConversationAppRow = typeof conversationApps.$inferSelect;
 export type AppWebhookRow = typeof appWebhooks.$inferSelect;
+export type TestMessageRow = typeof testMessages.$inferSelect;
 export type OnboardingEventRow = typeof onboardingEvents.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type EventEndpointRow = typeof eventEndpoints.$inferSelect;

@@ -14,6 +14,7 @@ import type {
   OnboardingStatus,
   SenderRow,
   StepRow,
+  TestMessageRow,
   WebhookDeliveryRow,
   WebhookSource,
 } from './schema.ts';
@@ -29,12 +30,20 @@ export interface OnboardingSnapshot {
   sender: SenderRow | null;
   app: ConversationAppRow | null;
   webhooks: AppWebhookRow[];
+  /**
+   * The latest test messages, newest first (at most `RECENT_TEST_MESSAGES`): older ones are
+   * neither shown nor updated by a late callback.
+   */
+  testMessages: TestMessageRow[];
 }
+
+/** How many test messages a snapshot carries: enough to show, small enough to read every time. */
+export const RECENT_TEST_MESSAGES = 20;
 
 /**
  * A snapshot to change in place: whatever differs from what was loaded is written back. Rows may
  * be edited; steps added (a number's) or removed; senders, an app and webhooks added (a new
- * sender goes first in `senders`).
+ * sender goes first in `senders`); test messages added (first) or edited.
  */
 export type OnboardingDraft = OnboardingSnapshot;
 
@@ -109,7 +118,7 @@ export interface OnboardingStore {
   /** How many onboardings have each status (a status none has may be left out): read per scrape. */
   countByStatus(): Promise<Partial<Record<OnboardingStatus, number>>>;
   /**
-   * Deletes every onboarding with its steps, senders, apps, webhooks and events, in one
+   * Deletes every onboarding with its steps, senders, apps, webhooks, test messages and events, in one
    * transaction, and says how many onboardings there were: the sandbox's reset. API keys and
    * stored webhook deliveries stay, and so do event endpoints for every onboarding (an endpoint
    * for one onboarding goes with it, as do every event delivery and its attempts).

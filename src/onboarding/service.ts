@@ -27,6 +27,7 @@ import { applySenderReport } from './sender-state.ts';
 import { recordSignupResult, type SignupReport } from './signup.ts';
 import type { StepName } from './step-names.ts';
 import { fetchOnboardingLink } from './steps/sendzen-project.ts';
+import { recordConversationCallback, sendTestMessage } from './test-messages.ts';
 
 export interface OnboardCustomerInput {
   clientIdentifier: string;
@@ -67,6 +68,8 @@ export class Onboardings {
   readonly #runner: StepRunner;
   readonly #autoProvisionDefault: boolean;
   readonly #metaSignupConfigured: boolean;
+  /** Test messages being sent, by onboarding: what a callback waits for (see below). */
+  readonly #sendsInFlight = new Map<string, Set<Promise<OnboardingSnapshot>>>();
 
   constructor(
     deps: OnboardingDeps,
@@ -215,6 +218,7 @@ export class Onboardings {
       sender: null,
       app: null,
       webhooks: [],
+      testMessages: [],
     };
     const made = await create(this.#deps, draft, [
       latest
@@ -541,6 +545,36 @@ export class Onboardings {
       app_webhook_secret: snapshot.onboarding.appWebhookSecretSealed,
     }[kind];
     return openOnboardingSecret(this.#deps.sealer, id, kind, sealed);
+  }
+
+  /**
+   * Sends a WhatsApp text through the customer's app; refused unless READY with an ACTIVE sender.
+   * Its delivery reports and the contact's reply arrive later, on the app's webhook.
+   */
+  async sendTestMessage(id: string, to: string, text: string): Promise<OnboardingSnapshot> {
+    const sending = sendTestMessage(this.#deps, await this.#require(id), to, text);
+    const inFlight = this.#sendsInFlight.get(id) ?? new Set();
+    this.#sendsInFlight.set(id, inFlight);
+    inFlight.add(sending);
+    try {
+      return await sending;
+    } finally {
+      inFlight.delete(sending);
+      if (inFlight.size === 0) this.#sendsInFlight.delete(id);
+    }
+  }
+
+  /**
+   * A verified Conversation API callback for the onboarding; returns what it did. Sinch may report
+   * on a message before its send's answer is recorded here: callbacks wait for the onboarding's
+   * sends in flight in this process first, so such a report finds its message.
+   */
+  async recordConversationCallback(id: string, body: unknown): Promise<string> {
+    const inFlight = this.#sendsInFlight.get(id);
+    if (inFlight) await Promise.allSettled([...inFlight]);
+    const snapshot = await this.get(id);
+    if (!snapshot) return 'ignored: no such onboarding';
+    return recordConversationCallback(this.#deps, snapshot, body);
   }
 
   createSender(id: string): Promise<OnboardingSnapshot> {

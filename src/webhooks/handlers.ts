@@ -47,8 +47,10 @@ export function deliveryHandlers(onboardings: Onboardings): Record<WebhookSource
       });
       return 'applied';
     },
-    // Message delivery reports and inbound messages belong to the vendor's messaging side; the
-    // gateway keeps them (deduplicated) for it and changes nothing.
-    'sinch-conversation': () => 'stored',
+    // Delivery reports and replies update the onboarding's test messages; every other trigger
+    // (and anything about messages the gateway did not send) is kept, deduplicated, and ignored.
+    // A body replayed from storage after a restart is the same: nothing in these is redacted.
+    'sinch-conversation': (delivery) =>
+      onboardings.recordConversationCallback(delivery.onboardingRef!, delivery.body),
   };
 }

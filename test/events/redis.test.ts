@@ -43,6 +43,7 @@ function snapshot(id: string, version: number): OnboardingSnapshot {
     sender: null,
     app: null,
     webhooks: [],
+    testMessages: [],
   } as unknown as OnboardingSnapshot;
 }
 

@@ -86,6 +86,8 @@ describe('the sandbox controls', () => {
         iframeTtlMs: 3_600_000,
         metaCodeTtlMs: 30_000,
         callbackRetryDelaysMs: [20, 50],
+        deliveryReports: 'normal',
+        deliveryReportDelayMs: 300,
       },
     });
     expect(fake.urls.provisioning).toBe(`${fake.url}/sinch/provisioning`);

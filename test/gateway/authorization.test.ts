@@ -20,6 +20,7 @@ import {
   RelaySignupResult,
   RetryOnboarding,
   RevealSendzenApiKey,
+  SendTestMessage,
   WatchOnboarding,
   WatchOnboardings,
 } from '../support/operations.ts';
@@ -413,6 +414,17 @@ const QUERIES_AND_MUTATIONS: Case[] = [
       expect(result(answer, 'createConversationApp')).toMatchObject({
         __typename: 'PreconditionFailed',
         step: 'WHATSAPP_SENDER',
+      }),
+  },
+  {
+    field: 'sendTestMessage',
+    document: SendTestMessage,
+    variables: (target) => ({ id: target.id, to: '+46701234567', text: 'Hello' }),
+    expected: outcomes('U F F F A A U'),
+    // Allowed, but nothing is READY here: refused for that reason, and nothing is sent.
+    allowed: (answer) =>
+      expect(result(answer, 'sendTestMessage')).toMatchObject({
+        __typename: 'PreconditionFailed',
       }),
   },
   {

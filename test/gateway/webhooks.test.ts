@@ -678,11 +678,16 @@ describe('Conversation API callbacks', () => {
       return all.every((r) => r.processedAt !== null) ? all : undefined;
     });
     expect(rows.map((r) => ({ key: r.dedupKey, outcome: r.outcome, body: r.body }))).toEqual([
-      { key: 'message-inbound-0001', outcome: 'stored', body: inbound },
-      { key: 'message-out-0001:DELIVERED', outcome: 'stored', body: delivered },
-      { key: 'message-out-0001:READ', outcome: 'stored', body: read_ },
+      // No channel identity: not an inbound message the gateway can match to a contact.
+      {
+        key: 'message-inbound-0001',
+        outcome: 'ignored: not a message delivery report or inbound message',
+        body: inbound,
+      },
+      { key: 'message-out-0001:DELIVERED', outcome: 'ignored: another app', body: delivered },
+      { key: 'message-out-0001:READ', outcome: 'ignored: another app', body: read_ },
     ]);
-    // Messaging traffic is kept for the vendor; the onboarding itself does not change.
+    // Callbacks about an app the onboarding does not have are kept and change nothing.
     expect((await read(o.id)).version).toBe(o.version);
   });
 });

@@ -21,6 +21,7 @@ import {
   RefreshOnboardingLink,
   RelaySignupResult,
   RetryOnboarding,
+  SendTestMessage,
 } from '../support/operations.ts';
 import { expectNothingInternal } from '../support/refusals.ts';
 
@@ -399,6 +400,8 @@ describe('ids that name no onboarding', () => {
       input: { onboardingId: id, status: 'FAILED' },
     });
     expect(relay.body.data!.relaySignupResult.__typename).toBe('OnboardingNotFound');
+    const send = await gql(SendTestMessage, { id, to: '+46701234567', text: 'Hello' });
+    expect(send.body.data!.sendTestMessage.__typename).toBe('OnboardingNotFound');
   });
 
   it('the onboarding query answers null, without an error', async () => {

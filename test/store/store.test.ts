@@ -58,6 +58,7 @@ function newOnboarding(
     sender: null,
     app: null,
     webhooks: [],
+    testMessages: [],
   };
 }
 

@@ -408,6 +408,61 @@ export const CreateConversationApp = operation<{
   }
 `);
 
+fragment(/* GraphQL */ `
+  fragment TestMessagesView on Onboarding {
+    id version status
+    sender { id state }
+    conversationApp { id }
+    testMessages {
+      id messageId to text status sentAt deliveredAt
+      failure { code reason }
+      reply { text at }
+    }
+    events(first: 200) { edges { node { type step message } } }
+  }
+`);
+
+export type TestMessageStatus = 'SENT' | 'QUEUED' | 'DELIVERED' | 'READ' | 'FAILED';
+
+export interface TestMessagesView {
+  id: string;
+  version: number;
+  status: OnboardingStatus;
+  sender: { id: string; state: string } | null;
+  conversationApp: { id: string } | null;
+  testMessages: {
+    id: string;
+    messageId: string;
+    to: string;
+    text: string;
+    status: TestMessageStatus;
+    sentAt: string;
+    deliveredAt: string | null;
+    failure: { code: string | null; reason: string | null } | null;
+    reply: { text: string; at: string } | null;
+  }[];
+  events: { edges: { node: EventView }[] };
+}
+
+export const SendTestMessage = operation<{
+  sendTestMessage: Outcome<{ onboarding: TestMessagesView }>;
+}>(/* GraphQL */ `
+  mutation SendTestMessage($id: ID!, $to: String!, $text: String!) {
+    sendTestMessage(onboardingId: $id, to: $to, text: $text) {
+      __typename ...Problem
+      ... on SendTestMessageSuccess { onboarding { ...TestMessagesView } }
+    }
+  }
+`);
+
+export const ReadTestMessages = operation<{ onboarding: TestMessagesView | null }>(/* GraphQL */ `
+  query ReadTestMessages($id: ID!) { onboarding(id: $id) { ...TestMessagesView } }
+`);
+
+export const WatchTestMessages = operation<{ onboardingUpdated: TestMessagesView }>(/* GraphQL */ `
+  subscription WatchTestMessages($id: ID!) { onboardingUpdated(id: $id) { ...TestMessagesView } }
+`);
+
 export const RetryOnboarding = operation<{ retryOnboarding: Outcome<WithOnboarding> }>(
   /* GraphQL */ `
     mutation RetryOnboarding($id: ID!) {

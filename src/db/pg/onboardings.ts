@@ -18,6 +18,7 @@ import type {
   OnboardingStore,
   Page,
 } from '../store.ts';
+import { RECENT_TEST_MESSAGES } from '../store.ts';
 import { endpointsFor, insertEventDeliveries } from './event-endpoints.ts';
 import { isUniqueViolation, jsonRowReader, withoutParams } from './rows.ts';
 import * as schema from './schema.ts';
@@ -32,6 +33,7 @@ const {
   eventEndpoints,
   eventDeliveries,
   eventDeliveryAttempts,
+  testMessages,
 } = schema;
 
 type Db = NodePgDatabase<typeof schema>;
@@ -44,6 +46,7 @@ const readSender = jsonRowReader<OnboardingSnapshot['senders'][number]>(senders)
 const readApp = jsonRowReader<NonNullable<OnboardingSnapshot['app']>>(conversationApps);
 const readWebhook = jsonRowReader<OnboardingSnapshot['webhooks'][number]>(appWebhooks);
 const readEvent = jsonRowReader<OnboardingEventRow>(onboardingEvents);
+const readTestMessage = jsonRowReader<OnboardingSnapshot['testMessages'][number]>(testMessages);
 
 /** Plan order: how SQLite's rowid orders steps, which PostgreSQL has no equivalent of. */
 const PLAN_POSITION = new Map<string, number>(STEP_NAMES.map((name, i) => [name, i]));
@@ -61,7 +64,10 @@ function snapshotsSql(ids: string[]) {
       (select row_to_json(a) from conversation_apps a where a.onboarding_id = o.id
          order by a.created_at desc, a.id desc limit 1) as app,
       (select coalesce(json_agg(w order by w.created_at, w.id), '[]')
-         from app_webhooks w where w.onboarding_id = o.id) as webhooks
+         from app_webhooks w where w.onboarding_id = o.id) as webhooks,
+      (select coalesce(json_agg(m order by m.sent_at desc, m.id desc), '[]')
+         from (select * from test_messages t where t.onboarding_id = o.id
+                order by t.sent_at desc, t.id desc limit ${RECENT_TEST_MESSAGES}) m) as test_messages
     from onboardings o where o.id = any(${sql.param(ids)}::text[])`;
 }
 
@@ -81,6 +87,7 @@ function toSnapshot(raw: Raw): OnboardingSnapshot {
     sender: null,
     app: raw.app ? readApp(raw.app as Raw) : null,
     webhooks: (raw.webhooks as Raw[]).map(readWebhook),
+    testMessages: (raw.test_messages as Raw[]).map(readTestMessage),
   };
   snapshot.sender = primarySender(snapshot);
   return snapshot;
@@ -212,6 +219,14 @@ export class PgOnboardingStore implements OnboardingStore {
     if (newWebhooks.length > 0) {
       await tx.insert(appWebhooks).values(newWebhooks).onConflictDoNothing();
     }
+    const messagesBefore = new Map(before.testMessages.map((m) => [m.id, m]));
+    for (const message of after.testMessages) {
+      const was = messagesBefore.get(message.id);
+      if (!was) await tx.insert(testMessages).values(message);
+      else if (differs(was, message)) {
+        await tx.update(testMessages).set(message).where(eq(testMessages.id, message.id));
+      }
+    }
   }
 
   /** Inserts the events and their deliveries; says whether there were any deliveries. */
@@ -335,6 +350,7 @@ export class PgOnboardingStore implements OnboardingStore {
         await tx.delete(eventDeliveries);
         await tx.delete(eventEndpoints).where(isNotNull(eventEndpoints.onboardingId));
         await tx.delete(onboardingEvents);
+        await tx.delete(testMessages);
         await tx.delete(appWebhooks);
         await tx.delete(conversationApps);
         await tx.delete(senders);

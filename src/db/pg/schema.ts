@@ -24,6 +24,7 @@ import {
   ONBOARDING_STATUSES,
   SIGNUP_PATHS,
   STEP_STATUSES,
+  TEST_MESSAGE_STATUSES,
   WEBHOOK_SOURCES,
 } from '../schema.ts';
 
@@ -274,6 +275,31 @@ export const eventDeliveryAttempts = pgTable(
   (t) => [index('event_delivery_attempts_delivery').on(t.deliveryId, t.id)],
 );
 
+export const testMessages = pgTable(
+  'test_messages',
+  {
+    id: text('id').primaryKey(),
+    onboardingId: text('onboarding_id')
+      .notNull()
+      .references(() => onboardings.id, { onDelete: 'cascade' }),
+    messageId: text('message_id').notNull(),
+    recipient: text('recipient').notNull(),
+    text: text('text').notNull(),
+    status: text('status', { enum: TEST_MESSAGE_STATUSES }).notNull(),
+    failureCode: text('failure_code'),
+    failureReason: text('failure_reason'),
+    replyText: text('reply_text'),
+    replyAt: millis('reply_at'),
+    sentAt: millis('sent_at').notNull(),
+    deliveredAt: millis('delivered_at'),
+    updatedAt: millis('updated_at').notNull(),
+  },
+  (t) => [
+    index('test_messages_onboarding').on(t.onboardingId, t.sentAt),
+    uniqueIndex('test_messages_message_id').on(t.messageId),
+  ],
+);
+
 export const apiKeys = pgTable('api_keys', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
@@ -298,5 +324,6 @@ const sameRows: [
   Same<typeof eventEndpoints.$inferSelect, sqlite.EventEndpointRow>,
   Same<typeof eventDeliveries.$inferSelect, sqlite.EventDeliveryRow>,
   Same<typeof eventDeliveryAttempts.$inferSelect, sqlite.EventDeliveryAttemptRow>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  Same<typeof testMessages.$inferSelect, sqlite.TestMessageRow>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 void sameRows;

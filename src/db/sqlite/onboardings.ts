@@ -19,6 +19,8 @@ import {
   type StepRow,
   senders,
   steps,
+  type TestMessageRow,
+  testMessages,
 } from '../schema.ts';
 import type {
   DraftChange,
@@ -29,6 +31,7 @@ import type {
   OnboardingStore,
   Page,
 } from '../store.ts';
+import { RECENT_TEST_MESSAGES } from '../store.ts';
 import { eventDeliveryStatements, insertEventDeliveries } from './event-endpoints.ts';
 import { rowCodec } from './rows.ts';
 
@@ -38,6 +41,7 @@ const senderRow = rowCodec<SenderRow>(senders);
 const appRow = rowCodec<ConversationAppRow>(conversationApps);
 const webhookRow = rowCodec<AppWebhookRow>(appWebhooks);
 const eventRow = rowCodec<OnboardingEventRow>(onboardingEvents);
+const testMessageRow = rowCodec<TestMessageRow>(testMessages);
 
 /** Snapshots kept in memory: a few MB, and every onboarding a busy panel is watching. */
 const CACHED_SNAPSHOTS = 5_000;
@@ -78,6 +82,9 @@ export class SqliteOnboardingStore implements OnboardingStore {
       webhooks: prepare(
         `select ${webhookRow.select} from app_webhooks where onboarding_id = ? order by created_at, rowid`,
       ),
+      testMessages: prepare(
+        `select ${testMessageRow.select} from test_messages where onboarding_id = ? order by sent_at desc, rowid desc limit ${RECENT_TEST_MESSAGES}`,
+      ),
       // Both served by the unique index on (client_identifier, attempt).
       byClientIdentifier: prepare(
         'select id from onboardings where client_identifier = ? order by attempt desc limit 1',
@@ -98,6 +105,8 @@ export class SqliteOnboardingStore implements OnboardingStore {
       insertApp: prepare(appRow.insertSql('ignore')),
       updateApp: prepare(appRow.updateSql(['id'])),
       insertWebhook: prepare(webhookRow.insertSql('ignore')),
+      insertTestMessage: prepare(testMessageRow.insertSql()),
+      updateTestMessage: prepare(testMessageRow.updateSql(['id'])),
       insertEvent: prepare(
         'insert into onboarding_events (onboarding_id, version, at, type, step, message, data) values (@onboardingId, @version, @at, @type, @step, @message, @data)',
       ),
@@ -134,6 +143,7 @@ export class SqliteOnboardingStore implements OnboardingStore {
         'delete from event_deliveries',
         'delete from event_endpoints where onboarding_id is not null',
         'delete from onboarding_events',
+        'delete from test_messages',
         'delete from app_webhooks',
         'delete from conversation_apps',
         'delete from senders',
@@ -191,6 +201,9 @@ export class SqliteOnboardingStore implements OnboardingStore {
       sender: null,
       app: app ? appRow.fromRaw(app) : null,
       webhooks: (s.webhooks.all(id) as Record<string, unknown>[]).map(webhookRow.fromRaw),
+      testMessages: (s.testMessages.all(id) as Record<string, unknown>[]).map(
+        testMessageRow.fromRaw,
+      ),
     };
     snapshot.sender = primarySender(snapshot);
     return snapshot;
@@ -272,6 +285,12 @@ export class SqliteOnboardingStore implements OnboardingStore {
     const webhooksBefore = new Set(before.webhooks.map((w) => w.id));
     for (const webhook of after.webhooks) {
       if (!webhooksBefore.has(webhook.id)) s.insertWebhook.run(webhookRow.toParams(webhook));
+    }
+    const messagesBefore = new Map(before.testMessages.map((m) => [m.id, m]));
+    for (const message of after.testMessages) {
+      const was = messagesBefore.get(message.id);
+      if (!was) s.insertTestMessage.run(testMessageRow.toParams(message));
+      else if (differs(was, message)) s.updateTestMessage.run(testMessageRow.toParams(message));
     }
   }
 

@@ -512,3 +512,78 @@ export const conversationWebhookListSchema = z.object({
 
 /** DELETE answers with an empty object (or nothing at all). */
 export const emptyBodySchema = z.object({}).loose().nullish();
+
+// ---------------------------------------------------------------------------------------------
+// E.3a Conversation API: messages, and the callbacks that follow a message
+// ---------------------------------------------------------------------------------------------
+
+/** WhatsApp identities are phone numbers in E.164 digits (no `+`). */
+export const whatsappIdentitySchema = z.string().regex(/^\d{7,15}$/, 'must be E.164 digits');
+
+const channelIdentitySchema = z.object({
+  channel: z.string().min(1),
+  identity: z.string().min(1),
+  app_id: z.string().optional(),
+});
+
+/** What the gateway sends: text to a WhatsApp identity. Other message kinds are not modelled. */
+export const sendMessageRequestSchema = z.object({
+  app_id: ulidSchema,
+  recipient: z.object({
+    identified_by: z.object({ channel_identities: z.array(channelIdentitySchema).min(1) }),
+  }),
+  message: z.object({ text_message: z.object({ text: z.string().min(1) }) }),
+  channel_priority_order: z.array(z.string()).optional(),
+  callback_url: z.url({ protocol: /^https?$/ }).optional(),
+  correlation_id: z.string().max(128).optional(),
+});
+export type SendMessageRequest = z.infer<typeof sendMessageRequestSchema>;
+
+export const sendMessageResponseSchema = z
+  .object({ message_id: z.string().min(1), accepted_time: z.string().optional() })
+  .loose();
+export type SendMessageResponse = z.infer<typeof sendMessageResponseSchema>;
+
+export const DELIVERY_STATUSES = [
+  'QUEUED_ON_CHANNEL',
+  'DELIVERED',
+  'READ',
+  'FAILED',
+  'SWITCHING_CHANNEL',
+] as const;
+
+/** The two callbacks a test message cares about (E.6); every other trigger is stored and ignored. */
+export const messageDeliveryCallbackSchema = z.object({
+  app_id: z.string(),
+  event_time: z.string().optional(),
+  message_delivery_report: z
+    .object({
+      message_id: z.string().min(1),
+      // Sinch may add statuses: an unknown one is recorded, not refused.
+      status: z.string().min(1),
+      channel_identity: channelIdentitySchema.optional(),
+      reason: z
+        .object({ code: z.string().optional(), description: z.string().optional() })
+        .loose()
+        .optional(),
+    })
+    .loose(),
+});
+export type MessageDeliveryCallback = z.infer<typeof messageDeliveryCallbackSchema>;
+
+export const messageInboundCallbackSchema = z.object({
+  app_id: z.string(),
+  event_time: z.string().optional(),
+  message: z
+    .object({
+      id: z.string().min(1),
+      direction: z.string().optional(),
+      contact_message: z
+        .object({ text_message: z.object({ text: z.string() }).optional() })
+        .loose(),
+      channel_identity: channelIdentitySchema,
+      accept_time: z.string().optional(),
+    })
+    .loose(),
+});
+export type MessageInboundCallback = z.infer<typeof messageInboundCallbackSchema>;

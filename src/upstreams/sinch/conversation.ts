@@ -14,6 +14,9 @@ import {
   conversationWebhookListSchema,
   conversationWebhookSchema,
   emptyBodySchema,
+  type SendMessageRequest,
+  type SendMessageResponse,
+  sendMessageResponseSchema,
   type UpdateAppRequest,
 } from './contract.ts';
 import { parseRpcError } from './errors.ts';
@@ -173,6 +176,27 @@ export class SinchConversationClient {
       auth: this.#options.auth,
       response: emptyBodySchema,
       retry: 'read',
+    });
+  }
+
+  /**
+   * Sends a message through the app's channels (contracts E.3a). Sinch has no idempotency key for
+   * it: a repeat after the request may have reached Sinch could send the message twice, so it is
+   * retried only as a create is (when it certainly did not arrive).
+   */
+  sendMessage(
+    region: ConversationRegion,
+    projectId: string,
+    input: SendMessageRequest,
+  ): Promise<SendMessageResponse> {
+    return this.#transport(region).call({
+      operation: 'messages.send',
+      method: 'POST',
+      path: `${project(projectId)}/messages:send`,
+      json: input,
+      auth: this.#options.auth,
+      response: sendMessageResponseSchema,
+      retry: 'create',
     });
   }
 }
