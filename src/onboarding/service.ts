@@ -24,7 +24,7 @@ import {
   sealOnboardingSecret,
 } from './secrets.ts';
 import { applySenderReport } from './sender-state.ts';
-import { recordSignupResult, type SignupReport } from './signup.ts';
+import { recordSignupResult, reopenSignup, type SignupReport } from './signup.ts';
 import type { StepName } from './step-names.ts';
 import { fetchOnboardingLink } from './steps/sendzen-project.ts';
 import { recordConversationCallback, sendTestMessage } from './test-messages.ts';
@@ -283,18 +283,7 @@ export class Onboardings {
     return change(this.#deps, id, (draft) => {
       const now = this.#deps.now();
       link.record?.(draft, now);
-      if (stepOf(draft, 'CUSTOMER_SIGNUP').status === 'FAILED') {
-        Object.assign(draft.onboarding, {
-          signupStatus: null,
-          signupSource: null,
-          signupMessage: null,
-        });
-        updateStep(draft, 'CUSTOMER_SIGNUP', now, {
-          status: 'WAITING',
-          finishedAt: null,
-          ...errorColumns(null),
-        });
-      }
+      reopenSignup(draft, now);
       return [{ type: 'link.refreshed', step: 'CUSTOMER_SIGNUP', message: link.message }];
     });
   }
@@ -606,18 +595,7 @@ export class Onboardings {
   /** Meta's path: the customer launches Embedded Signup again from the vendor's page. */
   async #awaitSignupAgain(id: string): Promise<void> {
     await change(this.#deps, id, (draft) => {
-      const now = this.#deps.now();
-      if (stepOf(draft, 'CUSTOMER_SIGNUP').status !== 'FAILED') return [];
-      Object.assign(draft.onboarding, {
-        signupStatus: null,
-        signupSource: null,
-        signupMessage: null,
-      });
-      updateStep(draft, 'CUSTOMER_SIGNUP', now, {
-        status: 'WAITING',
-        finishedAt: null,
-        ...errorColumns(null),
-      });
+      if (!reopenSignup(draft, this.#deps.now())) return [];
       return [
         {
           type: 'step.retry_requested',

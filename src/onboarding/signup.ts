@@ -173,6 +173,21 @@ export function recordSignupResult(
 }
 
 /**
+ * A failed signup waits for the customer again (a new link, or Meta's flow launched again): what
+ * it reported is cleared. Whether there was a failed signup to reopen.
+ */
+export function reopenSignup(draft: OnboardingDraft, at: number): boolean {
+  if (stepOf(draft, 'CUSTOMER_SIGNUP').status !== 'FAILED') return false;
+  Object.assign(draft.onboarding, { signupStatus: null, signupSource: null, signupMessage: null });
+  updateStep(draft, 'CUSTOMER_SIGNUP', at, {
+    status: 'WAITING',
+    finishedAt: null,
+    ...errorColumns(null),
+  });
+  return true;
+}
+
+/**
  * Shows a completion the page relayed without Meta's code, and waits for SendZen's webhook: the
  * step stays WAITING, due again when the window closes (`signupConfirmationOverdue`).
  */

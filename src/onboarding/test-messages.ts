@@ -2,6 +2,7 @@
 // message through the customer's own Conversation API app, then watching Sinch's signed callbacks
 // (delivery reports, the contact's reply) arrive on the onboarding. Callbacks update the message
 // they name; nothing here moves a step or the onboarding's status.
+
 import { copySnapshot } from '../db/drafts.ts';
 import type { TestMessageRow, TestMessageStatus } from '../db/schema.ts';
 import type { OnboardingDraft, OnboardingSnapshot } from '../db/store.ts';
@@ -16,6 +17,7 @@ import { change } from './changes.ts';
 import type { OnboardingDeps } from './deps.ts';
 import type { EventDraft } from './draft.ts';
 import { PreconditionError } from './errors.ts';
+import { channelHealth } from './health.ts';
 import { applySenderReport, senderState } from './sender-state.ts';
 
 /** Sinch's delivery statuses as a test message shows them; SWITCHING_CHANNEL changes nothing. */
@@ -58,11 +60,20 @@ function requireSendable(snapshot: OnboardingSnapshot) {
       `The WhatsApp sender is ${sender.state}, not ACTIVE: no message can be sent through it, and none was`,
     );
   }
-  if (onboarding.status !== 'READY' || !app || !sender) {
-    const pending = snapshot.steps.find((s) => s.status !== 'SUCCEEDED');
+  const pending = snapshot.steps.find((s) => s.status !== 'SUCCEEDED');
+  if (pending || onboarding.cancelledAt !== null || !app || !sender) {
     throw new PreconditionError(
       pending?.name ?? 'CONVERSATION_APP',
       `The onboarding is ${onboarding.status}: a test message needs it READY with an ACTIVE sender`,
+    );
+  }
+  // After READY, a warning (a display name in review or rejected, a low quality rating) still
+  // sends; a revoked credential does not.
+  const health = channelHealth(sender, app);
+  if (health && !health.canSend) {
+    throw new PreconditionError(
+      'CONVERSATION_APP',
+      `The onboarding is ${onboarding.status}: ${health.whatToDo ?? 'nothing can be sent through it now'}`,
     );
   }
   return app;

@@ -5,7 +5,12 @@
 // health check that meets a 500 or a timeout changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { OnboardCustomer, type OnboardingView, WatchOnboarding } from '../support/operations.ts';
+import {
+  OnboardCustomer,
+  type OnboardingView,
+  SendTestMessage,
+  WatchOnboarding,
+} from '../support/operations.ts';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -182,6 +187,24 @@ describe('changes only a health check finds', () => {
     }
     // And once Sinch answers, the check goes through.
     expect((await check(o.id)).onboarding!.health!.checkedAt).not.toBeNull();
+  });
+});
+
+describe('sending a test message', () => {
+  it('still goes out under a warning (quality low), and is refused once the credential is revoked', async () => {
+    const o = await readyCustomer('health-send');
+    await health(o.sender!.id, { qualityRating: 'RED' });
+    await until(o.id, 'QUALITY_LOW');
+    const sent = await t.gql(SendTestMessage, { id: o.id, to: '+46701234567', text: 'Hello' });
+    expect(sent.body.data!.sendTestMessage.__typename).toBe('SendTestMessageSuccess');
+
+    await health(o.sender!.id, { revokeToken: true });
+    expect((await check(o.id)).onboarding!.status).toBe('CREDENTIAL_REVOKED');
+    const refused = await t.gql(SendTestMessage, { id: o.id, to: '+46701234567', text: 'Hello' });
+    expect(refused.body.data!.sendTestMessage).toMatchObject({
+      __typename: 'PreconditionFailed',
+      message: expect.stringMatching(/CREDENTIAL_REVOKED/),
+    });
   });
 });
 
