@@ -880,6 +880,7 @@ describe('Meta’s Embedded Signup on the page, and more numbers', () => {
     expect(await page.locator('[data-testid="ready-title"]').textContent()).toBe(
       'Cannot send messages now',
     );
+    expect(await page.locator('[data-testid="next-steps"]').isVisible()).toBe(false);
     await screenshot('9-sender-suspended');
   });
 

@@ -1489,6 +1489,8 @@ function renderReady(o) {
   $('#ready-title').textContent = sendable ? 'Ready to message' : 'Cannot send messages now';
   renderHealth(o, sendable);
   renderMessages(o, sendable);
+  // "Can send and receive now" would contradict the health above.
+  $('#next').hidden = !sendable;
   const sender = o.sender;
   definitions('#sender', [
     ['Sender id', sender ? h('code', {}, sender.id) : null],
