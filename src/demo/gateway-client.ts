@@ -86,6 +86,26 @@ export const ADD_NUMBER = /* GraphQL */ `
   ${SESSION_FIELDS}
 `;
 
+/** A test message through the customer's app; the typed refusals carry what the page can say. */
+export const SEND_MESSAGE = /* GraphQL */ `
+  mutation DemoSendMessage($id: ID!, $to: String!, $text: String!) {
+    result: sendTestMessage(onboardingId: $id, to: $to, text: $text) {
+      __typename
+      ... on SendTestMessageSuccess {
+        onboarding {
+          ...DemoOnboarding
+          testMessages { id to text status sentAt deliveredAt failure { code reason } reply { text at } }
+        }
+      }
+      ... on PreconditionFailed { step }
+      ... on InvalidInput { field }
+      ... on UpstreamFailure { upstream code retryable }
+      ... on Error { message }
+    }
+  }
+  ${SESSION_FIELDS}
+`;
+
 /** The summary the "all onboardings" panel shows. */
 export const SUMMARY_FIELDS = /* GraphQL */ `
   fragment DemoSummary on Onboarding {
@@ -123,6 +143,19 @@ export interface OnboardingFields {
   iframeUrl: string | null;
   iframeUrlExpiresAt: string | null;
   metaSignupLaunch: MetaSignupLaunch | null;
+}
+
+export interface SentMessages {
+  testMessages: {
+    id: string;
+    to: string;
+    text: string;
+    status: string;
+    sentAt: string;
+    deliveredAt: string | null;
+    failure: { code: string | null; reason: string | null } | null;
+    reply: { text: string; at: string } | null;
+  }[];
 }
 
 export type UnionResult<K extends string, T> =

@@ -14,6 +14,8 @@
 //   POST /demo/api/onboardings/:id/cancel   cancelOnboarding (it ends the sessions: none follows)
 //   POST /demo/api/onboardings/:id/numbers  { phoneNumberId }: addPhoneNumber (write key only);
 //                                           a refused number answers 409 with Sinch's `code`
+//   POST /demo/api/onboardings/:id/messages { to, text }: sendTestMessage (write key only); the
+//                                           gateway's refusals answer 4xx/502 with its message
 //   GET  /demo/api/feed                     server-sent events: every onboarding, live
 //
 // A real panel would also check that the signed-in user owns the onboarding an :id names; the
@@ -26,6 +28,7 @@ import { SIGNUP_PATHS } from '../db/schema.ts';
 import { BodyTooLarge, readBody, sendJson } from '../http-messages.ts';
 import { PLAN } from '../onboarding/plan.ts';
 import { projectPath } from '../paths.ts';
+import { plainText } from '../schema/plain-text.ts';
 import type { RouteHandler } from '../server.ts';
 import {
   ADD_NUMBER,
@@ -40,7 +43,9 @@ import {
   type OnboardingFields,
   REFRESH_LINK,
   RETRY,
+  SEND_MESSAGE,
   SESSION,
+  type SentMessages,
   type SessionResult,
   sessionAnswer,
   sseEvents,
@@ -113,6 +118,23 @@ const addNumberSchema = z.object({
     .trim()
     .regex(/^\d{1,32}$/, "is Meta's numeric id of the number (not the phone number itself)"),
 });
+
+/** The gateway's own rules for sendTestMessage, checked here first so bad input never leaves. */
+const sendMessageSchema = z.object({
+  to: z
+    .string()
+    .trim()
+    .regex(/^\+?\d{7,15}$/, 'is a phone number in E.164: + and 7 to 15 digits, e.g. +46701234567'),
+  text: plainText().min(1, 'is required').max(1024, 'is at most 1024 characters'),
+});
+
+/** The gateway's typed refusals of a test message, as HTTP statuses the page can act on. */
+const SEND_REFUSALS: Record<string, number> = {
+  InvalidInput: 400,
+  OnboardingNotFound: 404,
+  PreconditionFailed: 409,
+  UpstreamFailure: 502,
+};
 
 /** The start form's first choice: no scenario, no label. */
 const HAPPY_PATH = { value: '', label: 'Happy path' };
@@ -265,6 +287,43 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
     };
   }
 
+  async function sendMessage(req: IncomingMessage, id: string) {
+    const parsed = sendMessageSchema.safeParse(await jsonBody(req));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DemoError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    }
+    const { to, text } = parsed.data;
+    const { result } = await gateway.gql<{
+      result:
+        | { __typename: 'SendTestMessageSuccess'; onboarding: OnboardingFields & SentMessages }
+        | {
+            __typename: string;
+            message: string;
+            step?: string;
+            field?: string;
+            upstream?: string;
+            code?: string;
+            retryable?: boolean;
+          };
+    }>(SEND_MESSAGE, { id, to, text });
+    if ('message' in result) {
+      const { __typename, message, ...detail } = result;
+      throw new DemoError(SEND_REFUSALS[__typename] ?? 409, message, {
+        refusal: __typename,
+        ...detail,
+      });
+    }
+    const { onboarding } = result;
+    return {
+      onboardingId: onboarding.id,
+      status: onboarding.status,
+      version: onboarding.version,
+      message: onboarding.testMessages[0] ?? null,
+      serverTime: new Date().toISOString(),
+    };
+  }
+
   async function cancel(id: string) {
     const data = await gateway.gql<{
       result: UnionResult<'onboarding', OnboardingFields & { cancelledAt: string | null }>;
@@ -365,15 +424,20 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
         answer(res, 200, await start(req));
         return true;
       }
-      const match = /^\/demo\/api\/onboardings\/([^/]+)\/(retry|link|session|cancel|numbers)$/.exec(
-        path,
-      );
+      const match =
+        /^\/demo\/api\/onboardings\/([^/]+)\/(retry|link|session|cancel|numbers|messages)$/.exec(
+          path,
+        );
       if (match && method === 'POST') {
         refuseCrossOrigin(req);
         const id = onboardingIdSchema.safeParse(decodeURIComponent(match[1]!));
         if (!id.success) throw new DemoError(400, 'The onboarding id is not valid');
         if (match[2] === 'numbers') {
           answer(res, 200, await addNumber(req, id.data));
+          return true;
+        }
+        if (match[2] === 'messages') {
+          answer(res, 200, await sendMessage(req, id.data));
           return true;
         }
         await jsonBody(req);

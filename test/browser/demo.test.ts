@@ -308,6 +308,69 @@ describe('the partner-panel demo at /', () => {
     await screenshot('2-ready', 'demo-ready.png');
   });
 
+  it('sends a test message from the READY screen: the delivery and the reply show live; a bad recipient is refused in words', async () => {
+    // Acme Bakery, READY from the test before, is on the page.
+    await waitForStatus('READY');
+    // textContent: the heading is shown in capitals.
+    expect(await page.locator('[data-testid="ready-title"]').textContent()).toBe(
+      'Ready to message',
+    );
+    expect(await page.locator('[data-testid="health"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid="messages-empty"]').isVisible()).toBe(true);
+    const sendsSoFar = async () =>
+      (
+        (await (await fetch(`${fakeUrl}/_sandbox/journal?upstream=conversation`)).json()) as {
+          entries: { method: string; path?: string }[];
+        }
+      ).entries.filter((e) => e.method === 'POST' && e.path?.endsWith('/messages:send')).length;
+    const before = await sendsSoFar();
+
+    // A recipient that is not a phone number: refused in words, nothing is sent.
+    await page.fill('[data-testid="message-to"]', '0701-CALL-ME');
+    await page.click('[data-testid="send-message"]');
+    await page.waitForSelector('[data-testid="send-message-error"]:visible');
+    expect(await text('send-message-error')).toMatch(/not sent: to: is a phone number in E\.164/);
+    expect(await page.locator('[data-testid="test-message"]').count()).toBe(0);
+    expect(await sendsSoFar()).toBe(before);
+
+    // The text comes prefilled with the customer's name.
+    expect(await page.locator('[data-testid="message-text"]').inputValue()).toBe(
+      'Hello from Acme Bakery',
+    );
+    const to = '+46701234567';
+    await page.fill('[data-testid="message-to"]', to);
+    await page.click('[data-testid="send-message"]');
+    const sent = `[data-testid="test-message"][data-to="${to}"]`;
+    await page.waitForSelector(sent);
+    expect(await page.locator('[data-testid="send-message-error"]').isVisible()).toBe(false);
+    await page.waitForSelector(`${sent}[data-status="DELIVERED"]`);
+    expect(await page.locator(sent).innerText()).toMatch(/Hello from Acme Bakery/);
+    expect(await page.locator(sent).innerText()).toMatch(/delivered \d/);
+    expect(await sendsSoFar()).toBe(before + 1);
+    await screenshot('2b-test-message-delivered');
+
+    // The contact answers on WhatsApp: the fake plays it as Sinch's signed MESSAGE_INBOUND.
+    const appId = await page
+      .locator('[data-testid="conversation-app"] dd code')
+      .first()
+      .innerText();
+    const inbound = await fetch(`${fakeUrl}/_sandbox/conversation/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appId, from: to, text: 'It works! 🎉' }),
+    });
+    expect(inbound.status).toBe(202);
+    await page.waitForSelector(
+      `${sent} [data-testid="message-reply-text"]:text-is("It works! 🎉")`,
+    );
+    expect(await page.locator(`${sent} [data-testid="message-reply"]`).innerText()).toMatch(
+      /^Reply at \d/,
+    );
+    expect(await page.locator('[data-testid="test-message"]').count()).toBe(1);
+    await waitForStatus('READY');
+    await screenshot('2c-test-message-reply');
+  });
+
   it('after a cancelled signup shows ACTION_REQUIRED, and a retry brings a new iframe to READY', async () => {
     await startOnboarding('globex', 'Globex Corporation', 'US');
     const cancelledLink = await iframeUrl();
@@ -768,6 +831,57 @@ describe('Meta’s Embedded Signup on the page, and more numbers', () => {
     } finally {
       await page.setViewportSize({ width: 1360, height: 900 });
     }
+  });
+
+  it('after READY shows the channel’s health in words: a low quality keeps the send form, a suspension replaces it', async () => {
+    const item = '[data-testid="feed-item"][data-client-identifier="meta-shop"]';
+    await page.click(`${item} button`);
+    await page.waitForSelector('[data-testid="onboarding-title"]:text-is("Meta Shop")');
+    await waitForStatus('READY');
+    const onboardingId = (await page.locator(item).getAttribute('data-onboarding-id'))!;
+    const senderId = await page.locator('[data-testid="sender"] dd code').first().innerText();
+    const control = async (path: string, body: unknown) => {
+      const res = await fetch(`${fakeUrl}/_sandbox/sinch/senders/${senderId}/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.ok, `${path}: ${res.status}`).toBe(true);
+    };
+
+    // Meta rates the number RED: a callback says so; messages can still be sent.
+    await control('health', { qualityRating: 'RED' });
+    await waitForStatus('QUALITY_LOW');
+    await page.waitForSelector('[data-testid="health"][data-state="QUALITY_LOW"]:visible');
+    expect(await text('health-title')).toMatch(/quality low/i);
+    expect(await page.locator('[data-testid="send-message-form"]').isVisible()).toBe(true);
+    expect(await page.locator('[data-testid="ready-title"]').textContent()).toBe(
+      'Ready to message',
+    );
+
+    // Suspended: no callback, so the partner's backend checks; nothing can be sent.
+    await control('state', { state: 'SUSPENDED' });
+    const res = await fetch(`${gateway!.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${devKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: /* GraphQL */ `mutation($id: ID!) { checkSenderHealth(onboardingId: $id) {
+          __typename ... on Error { message } } }`,
+        variables: { id: onboardingId },
+      }),
+    });
+    expect(((await res.json()) as { data: unknown }).data).toEqual({
+      checkSenderHealth: { __typename: 'CheckSenderHealthSuccess' },
+    });
+    await waitForStatus('SENDER_SUSPENDED');
+    await page.waitForSelector('[data-testid="health"][data-can-send="false"]:visible');
+    expect(await text('health-title')).toMatch(/suspended the number: nothing can be sent/);
+    expect(await page.locator('[data-testid="send-message-form"]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid="ready-title"]').textContent()).toBe(
+      'Cannot send messages now',
+    );
+    expect(await page.locator('[data-testid="next-steps"]').isVisible()).toBe(false);
+    await screenshot('9-sender-suspended');
   });
 
   it('loaded Meta’s SDK within the page’s policy, and the popup too talked only to loopback', async () => {

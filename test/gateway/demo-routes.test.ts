@@ -394,6 +394,109 @@ describe('the demo backend', () => {
     expect(body).not.toHaveProperty('sessionToken');
   });
 
+  it('sends a test message with the API key; refuses bad input before the gateway, and answers its refusals in words', async () => {
+    const path = '/demo/api/onboardings/T25ib2FyZGluZzox/messages';
+    calls.length = 0;
+    for (const [body, field] of [
+      [{ text: 'Hi' }, 'to'],
+      [{ to: 'not a number', text: 'Hi' }, 'to'],
+      [{ to: '+4670', text: 'Hi' }, 'to'],
+      [{ to: '+46701234567', text: '' }, 'text'],
+      [{ to: '+46701234567', text: 'x'.repeat(1025) }, 'text'],
+      [{ to: '+46701234567', text: 'line\u0007bell' }, 'text'],
+    ] as const) {
+      const bad = await post(path, body);
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect((await bad.json()).error).toMatch(new RegExp(`^${field}: `));
+    }
+    const notJson = await post(path, '{', {});
+    expect(notJson.status).toBe(400);
+    const elsewhere = await post(
+      path,
+      { to: '+46701234567', text: 'Hi' },
+      { origin: 'https://evil.example' },
+    );
+    expect(elsewhere.status).toBe(403);
+    expect(calls).toHaveLength(0);
+
+    const message = {
+      id: '01MSG',
+      to: '+46701234567',
+      text: 'Hello from Acme',
+      status: 'SENT',
+      sentAt: '2030-01-01T00:00:00.000Z',
+      deliveredAt: null,
+      failure: null,
+      reply: null,
+    };
+    nextData = {
+      result: {
+        __typename: 'SendTestMessageSuccess',
+        onboarding: {
+          id: 'T25ib2FyZGluZzox',
+          status: 'READY',
+          version: 30,
+          testMessages: [message],
+        },
+      },
+    };
+    const sent = await post(path, { to: ' +46701234567 ', text: 'Hello from Acme' });
+    expect(sent.status).toBe(200);
+    const text = await sent.text();
+    expect(text).not.toContain('gwk_');
+    expect(JSON.parse(text)).toMatchObject({
+      onboardingId: 'T25ib2FyZGluZzox',
+      status: 'READY',
+      version: 30,
+      message,
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(calls[0]!.query).toContain('sendTestMessage');
+    expect(calls[0]!.variables).toEqual({
+      id: 'T25ib2FyZGluZzox',
+      to: '+46701234567',
+      text: 'Hello from Acme',
+    });
+
+    nextData = {
+      result: {
+        __typename: 'PreconditionFailed',
+        message: 'The WhatsApp sender is SUSPENDED, not ACTIVE: no message can be sent through it',
+        step: 'WHATSAPP_SENDER',
+      },
+    };
+    const refused = await post(path, { to: '+46701234567', text: 'Hi' });
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toEqual({
+      error: 'The WhatsApp sender is SUSPENDED, not ACTIVE: no message can be sent through it',
+      refusal: 'PreconditionFailed',
+      step: 'WHATSAPP_SENDER',
+    });
+
+    nextData = {
+      result: {
+        __typename: 'UpstreamFailure',
+        message: 'Sinch answered 503',
+        upstream: 'sinch-conversation',
+        code: 'UNAVAILABLE',
+        retryable: true,
+      },
+    };
+    const failed = await post(path, { to: '+46701234567', text: 'Hi' });
+    expect(failed.status).toBe(502);
+    expect(await failed.json()).toMatchObject({
+      error: 'Sinch answered 503',
+      refusal: 'UpstreamFailure',
+      retryable: true,
+    });
+
+    nextData = { result: { __typename: 'OnboardingNotFound', message: 'No such onboarding' } };
+    const missing = await post(path, { to: '+46701234567', text: 'Hi' });
+    expect(missing.status).toBe(404);
+    expect(calls).toHaveLength(4);
+  });
+
   it('streams the feed, and ends its upstream subscription when the browser goes away', async () => {
     calls.length = 0;
     const browser = new AbortController();

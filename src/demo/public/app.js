@@ -45,6 +45,10 @@ const WATCH = /* GraphQL */ `
       sender { id state region wabaId phoneNumberId bearerTokenPreview }
       conversationApp { id region displayName credentialStatus }
       webhooks { id target triggers }
+      health { state canSend reason whatToDo qualityRating displayNameStatus checkedAt }
+      testMessages {
+        id to text status sentAt deliveredAt failure { code reason } reply { text at }
+      }
       phoneNumbers {
         phoneNumberId first status
         steps { name label status waitingFor error { upstream code message retryable } }
@@ -141,6 +145,45 @@ const STATUS_WORDS = {
   SENDER_INACTIVE: 'Sender inactive',
   SENDER_SUSPENDED: 'Sender suspended',
   CANCELLED: 'Cancelled',
+};
+
+/**
+ * READY and what Sinch may report of the sender after it: the channel exists. The first three
+ * after READY still send (`health.canSend`); the other three cannot.
+ */
+const AFTER_READY = new Set([
+  'READY',
+  'DISPLAY_NAME_IN_REVIEW',
+  'DISPLAY_NAME_REJECTED',
+  'QUALITY_LOW',
+  'CREDENTIAL_REVOKED',
+  'SENDER_INACTIVE',
+  'SENDER_SUSPENDED',
+]);
+const STILL_SENDS = new Set(['DISPLAY_NAME_IN_REVIEW', 'DISPLAY_NAME_REJECTED', 'QUALITY_LOW']);
+
+/** Whether the page offers a test message: READY, or a warning state where the channel still sends. */
+const canSend = (o) =>
+  o.status === 'READY' || (STILL_SENDS.has(o.status) && o.health?.canSend === true);
+
+/** The channel's health states in words: what it means for sending. */
+const HEALTH_WORDS = {
+  DISPLAY_NAME_IN_REVIEW: 'Meta is reviewing the display name: messages can be sent meanwhile.',
+  DISPLAY_NAME_REJECTED: 'Meta rejected the display name: messages still go out.',
+  QUALITY_LOW: 'Meta rates the number’s quality low (RED): it may be limited.',
+  CREDENTIAL_REVOKED:
+    'The app can no longer use the sender’s credential (its token was revoked or replaced): nothing can be sent.',
+  SENDER_INACTIVE: 'The WhatsApp sender was deactivated or deleted: nothing can be sent.',
+  SENDER_SUSPENDED: 'Meta suspended the number: nothing can be sent.',
+};
+
+/** A test message's status in words. */
+const MESSAGE_WORDS = {
+  SENT: 'Sent: Sinch accepted it',
+  QUEUED: 'Queued on WhatsApp',
+  DELIVERED: 'Delivered',
+  READ: 'Read',
+  FAILED: 'Failed',
 };
 
 function badge(status, attributes = {}) {
@@ -284,6 +327,11 @@ function open(answer, note) {
   $('#ready').hidden = true;
   $('#numbers').hidden = true;
   $('#add-number-error').hidden = true;
+  $('#send-message-error').hidden = true;
+  const messageForm = /** @type {HTMLFormElement} */ ($('#send-message-form'));
+  messageForm.reset();
+  delete messageForm.dataset.prefilled;
+  $('#message-list').replaceChildren();
   $('#action-required').hidden = true;
   $('#cancel-confirm').hidden = true;
   $('#onboarding-actions').hidden = true;
@@ -1154,6 +1202,14 @@ function progressOf(o) {
   if (o.status === 'READY') {
     return { title: `All ${total} steps done: ready to message`, detail: '', done, total };
   }
+  if (AFTER_READY.has(o.status)) {
+    return {
+      title: `All ${total} steps done; now: ${STATUS_WORDS[o.status] ?? o.status}`,
+      detail: '',
+      done,
+      total,
+    };
+  }
   const index = steps.findIndex((s) => s.status !== 'SUCCEEDED');
   const step = steps[index];
   if (!step) return { title: `${done} of ${total} steps done`, detail: '', done, total };
@@ -1258,7 +1314,7 @@ function renderAction(o) {
 }
 
 function renderButtons(o) {
-  const finished = o.status === 'READY' || o.status === 'CANCELLED';
+  const finished = AFTER_READY.has(o.status) || o.status === 'CANCELLED';
   $('#refresh-link').hidden = !(linkLive(o) && o.iframeUrl);
   const confirming = !$('#cancel-confirm').hidden;
   $('#cancel').hidden = finished || confirming;
@@ -1425,9 +1481,16 @@ const conversationHost = (region) =>
 
 function renderReady(o) {
   const ready = $('#ready');
-  // Only a READY onboarding can message: a sender or an app alone (in error, say) is not enough.
-  ready.hidden = o.status !== 'READY';
+  // Only a READY onboarding (or one Sinch reported on since) has a channel: a sender or an app
+  // alone (in error, say) is not enough.
+  ready.hidden = !AFTER_READY.has(o.status);
   if (ready.hidden) return;
+  const sendable = canSend(o);
+  $('#ready-title').textContent = sendable ? 'Ready to message' : 'Cannot send messages now';
+  renderHealth(o, sendable);
+  renderMessages(o, sendable);
+  // "Can send and receive now" would contradict the health above.
+  $('#next').hidden = !sendable;
   const sender = o.sender;
   definitions('#sender', [
     ['Sender id', sender ? h('code', {}, sender.id) : null],
@@ -1490,6 +1553,89 @@ function renderReady(o) {
     ),
     h('li', {}, 'Replies and delivery reports reach the gateway through the app webhook below.'),
     h('li', {}, 'More in the README, section “Send a first message”.'),
+  );
+}
+
+/** The channel's health in plain words when it is not HEALTHY: what it means, why, what to do. */
+function renderHealth(o, sendable) {
+  const box = $('#health');
+  const health = o.health;
+  const state = health?.state ?? (o.status === 'READY' ? 'HEALTHY' : o.status);
+  box.hidden = state === 'HEALTHY' && o.status === 'READY';
+  if (box.hidden) return;
+  box.dataset.state = state;
+  box.dataset.canSend = String(sendable);
+  $('#health-title').textContent =
+    `${STATUS_WORDS[state] ?? state}. ${HEALTH_WORDS[state] ?? (sendable ? 'Messages can be sent.' : 'Nothing can be sent.')}`;
+  const reason = $('#health-reason');
+  reason.hidden = !health?.reason;
+  reason.textContent = health?.reason ? `Sinch or Meta says: “${health.reason}”` : '';
+  const todo = $('#health-todo');
+  todo.hidden = !health?.whatToDo;
+  todo.textContent = health?.whatToDo ? `What to do: ${health.whatToDo}` : '';
+}
+
+/** The send form (while the channel can send) and every test message, live. */
+function renderMessages(o, sendable) {
+  const form = /** @type {HTMLFormElement} */ ($('#send-message-form'));
+  form.hidden = !sendable;
+  if (!sendable) $('#send-message-error').hidden = true;
+  const text = /** @type {HTMLInputElement} */ (form.elements.namedItem('text'));
+  if (form.dataset.prefilled !== o.id) {
+    form.dataset.prefilled = o.id;
+    text.value = `Hello from ${o.displayName}`;
+  }
+  const messages = o.testMessages ?? [];
+  $('#messages-empty').hidden = messages.length > 0;
+  $('#message-list').replaceChildren(
+    ...messages.map((m) =>
+      h(
+        'li',
+        {
+          class: 'message-item',
+          'data-testid': 'test-message',
+          dataset: { messageId: m.id, status: m.status, to: m.to },
+        },
+        h(
+          'div',
+          { class: 'message-head' },
+          badge(m.status, { 'data-testid': 'message-status' }),
+          h('span', {}, 'to ', h('code', {}, m.to)),
+          h('span', { class: 'muted small' }, 'sent ', clock(m.sentAt)),
+          m.deliveredAt
+            ? h('span', { class: 'muted small' }, 'delivered ', clock(m.deliveredAt))
+            : null,
+        ),
+        h('p', { 'data-testid': 'test-message-text' }, `“${m.text}”`),
+        m.status === 'FAILED'
+          ? h(
+              'p',
+              { class: 'message-failure', 'data-testid': 'message-failure' },
+              'Not delivered: ',
+              m.failure?.reason ?? 'Sinch gave no reason',
+              m.failure?.code ? ` (${m.failure.code})` : '',
+              '.',
+            )
+          : null,
+        m.status === 'SENT' || m.status === 'QUEUED'
+          ? h(
+              'p',
+              { class: 'muted small' },
+              `${MESSAGE_WORDS[m.status]}; waiting for WhatsApp’s delivery report.`,
+            )
+          : null,
+        m.reply
+          ? h(
+              'p',
+              { class: 'message-reply', 'data-testid': 'message-reply' },
+              'Reply at ',
+              clock(m.reply.at),
+              ': ',
+              h('span', { 'data-testid': 'message-reply-text' }, m.reply.text),
+            )
+          : null,
+      ),
+    ),
   );
 }
 
@@ -1585,6 +1731,37 @@ $('#add-number-form').addEventListener('submit', async (event) => {
     error.dataset.code = code ?? '';
     error.hidden = false;
     log(`Adding phone number ${phoneNumberId} failed: ${failure.message}`, 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
+
+$('#send-message-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const session = current;
+  if (!session) return;
+  const form = /** @type {HTMLFormElement} */ (event.currentTarget);
+  const fields = new FormData(form);
+  const to = String(fields.get('to') ?? '').trim();
+  const text = String(fields.get('text') ?? '');
+  const button = /** @type {HTMLButtonElement} */ ($('[data-testid="send-message"]'));
+  const error = $('#send-message-error');
+  error.hidden = true;
+  button.disabled = true;
+  log(`Asked the backend to send a test message to ${to || '(no recipient)'} (sendTestMessage).`);
+  try {
+    await backend('POST', `/demo/api/onboardings/${encodeURIComponent(session.id)}/messages`, {
+      to,
+      text,
+    });
+    if (session !== current) return;
+    log(`Sinch accepted the test message to ${to}: its delivery reports follow below, live.`);
+  } catch (failure) {
+    if (session !== current) return;
+    error.textContent = `The test message was not sent: ${failure.message}`;
+    error.dataset.refusal = failure.detail?.refusal ?? '';
+    error.hidden = false;
+    log(`Sending a test message failed: ${failure.message}`, 'error');
   } finally {
     button.disabled = false;
   }
