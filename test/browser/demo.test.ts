@@ -41,7 +41,12 @@ const problems: string[] = [];
 const demoAnswers: Promise<string>[] = [];
 
 async function seen(request: Request): Promise<SeenRequest> {
-  const headers = await request.allHeaders().catch(() => request.headers());
+  // The headers as sent; a request cut off before it went out (the page navigated away) never
+  // gets those, and its answer is null: then the headers the page gave it are what it had.
+  const headers = await Promise.race([
+    request.allHeaders(),
+    request.response().then((response) => (response ? request.allHeaders() : request.headers())),
+  ]).catch(() => request.headers());
   return { url: request.url(), method: request.method(), headers, body: request.postData() };
 }
 
