@@ -17,6 +17,9 @@
 //   POST /demo/api/onboardings/:id/messages { to, text }: sendTestMessage (write key only); the
 //                                           gateway's refusals answer 4xx/502 with its message
 //   GET  /demo/api/feed                     server-sent events: every onboarding, live
+//   GET  /demo/api/vendor-events            the signed events the demo's backend received (it
+//                                           registers itself as an event endpoint on first use)
+//   POST /demo/api/vendor-events            the gateway's signed event POSTs (src/demo/vendor-backend.ts)
 //
 // A real panel would also check that the signed-in user owns the onboarding an :id names; the
 // demo has no users, so it skips that.
@@ -52,6 +55,7 @@ import {
   type UnionResult,
   unwrap,
 } from './gateway-client.ts';
+import { VENDOR_EVENTS_PATH, vendorBackend } from './vendor-backend.ts';
 
 export interface DemoOptions {
   /** Where the gateway listens, e.g. http://127.0.0.1:4000: the demo backend calls it over HTTP. */
@@ -151,6 +155,7 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
   const sendzenOrigin = new URL(options.sendzenOrigin).origin;
   const metaSdkOrigin = options.metaSdkUrl ? new URL(options.metaSdkUrl).origin : undefined;
   const gateway = gatewayClient(options);
+  const backend = vendorBackend(gateway, options.gatewayUrl);
   // Self only: no inline script or style, nothing from elsewhere but Meta's SDK; only SendZen may
   // be framed (Meta's signup opens in a window of its own, which this page's policy does not cover).
   const contentSecurityPolicy = [
@@ -417,6 +422,15 @@ export function createDemoRoutes(options: DemoOptions): RouteHandler {
       }
       if (path === '/demo/api/feed' && method === 'GET') {
         await feed(res);
+        return true;
+      }
+      if (path === VENDOR_EVENTS_PATH && method === 'GET') {
+        await backend.list(res);
+        return true;
+      }
+      // The gateway's dispatcher, not a browser: the signature is the check, not the origin.
+      if (path === VENDOR_EVENTS_PATH && method === 'POST') {
+        await backend.receive(req, res);
         return true;
       }
       if (path === '/demo/api/onboardings' && method === 'POST') {

@@ -902,3 +902,32 @@ describe('Meta’s Embedded Signup on the page, and more numbers', () => {
     expect(problems.filter((p) => /Content.Security.Policy|page error/i.test(p))).toEqual([]);
   });
 });
+
+describe('the panel’s backend as the vendor’s: signed events', () => {
+  it('shows every event the gateway POSTed, each signature verified, and a forged POST refused', async () => {
+    // The page registered its backend as an event endpoint when it loaded; the onboardings above
+    // changed since, and their events reached it signed.
+    await page.waitForSelector(
+      '[data-testid="vendor-event"][data-type="status.changed"][data-verified="true"]',
+    );
+    expect(await page.locator('[data-testid="vendor-event"][data-verified="false"]').count()).toBe(
+      0,
+    );
+
+    // A POST nobody signed with the endpoint's secret: refused, and shown as such.
+    const forged = JSON.stringify({ id: '1', type: 'status.changed', clientIdentifier: 'forged' });
+    const res = await fetch(`${gateway!.url}/demo/api/vendor-events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'gateway-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+      },
+      body: forged,
+    });
+    expect(res.status).toBe(401);
+    await page.waitForSelector('[data-testid="vendor-event"][data-verified="false"]');
+    expect(
+      await page.locator('[data-testid="vendor-event"][data-verified="false"]').innerText(),
+    ).toMatch(/forged.*refused: mismatch/s);
+  });
+});

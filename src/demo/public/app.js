@@ -1932,6 +1932,41 @@ async function show(id) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The vendor's backend: the signed events the gateway POSTed to this panel's backend
+
+/** Shows what the backend received, newest first; asks again every two seconds. */
+async function pollVendorEvents() {
+  try {
+    const { events } = await backend('GET', '/demo/api/vendor-events');
+    $('#vendor-events').replaceChildren(
+      ...events.map((event) =>
+        h(
+          'li',
+          {
+            'data-testid': 'vendor-event',
+            'data-type': event.type,
+            'data-verified': String(event.verified),
+          },
+          h('strong', {}, event.type),
+          ' ',
+          event.clientIdentifier ?? '',
+          ' ',
+          h(
+            'span',
+            { class: event.verified ? 'small' : 'small form-error' },
+            event.verified ? 'signature verified' : `refused: ${event.refused}`,
+          ),
+          ' ',
+          h('span', { class: 'muted small' }, clock(new Date(event.at).toISOString())),
+        ),
+      ),
+    );
+    $('#vendor-events-empty').hidden = events.length > 0;
+  } catch {
+    // The next look tries again; the rest of the page does not depend on it.
+  }
+  setTimeout(pollVendorEvents, 2_000);
+}
 
 async function main() {
   const config = await backend('GET', '/demo/api/config');
@@ -1952,6 +1987,7 @@ async function main() {
   $('#feed-status').addEventListener('change', renderFeed);
   suggestIdentifier();
   connectFeed();
+  void pollVendorEvents();
   document.body.dataset.ready = 'true';
 }
 
