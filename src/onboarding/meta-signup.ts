@@ -318,7 +318,7 @@ function afterSignup(
   return events;
 }
 
-/** Whether the onboarding is on Meta's path and its signup may still take a message. */
+/** Whether the customer signs up through Meta's Embedded Signup on the vendor's page. */
 export function isMetaPath(snapshot: Pick<OnboardingSnapshot, 'onboarding'>): boolean {
   return snapshot.onboarding.signupPath === 'META_EMBEDDED_SIGNUP';
 }
