@@ -113,6 +113,20 @@ describe('GraphiQL offline', () => {
       // a loaded machine, ▶ then ran Read's name on Watch's text): the tab's own (empty) result
       // pane shows the switch is complete.
       await expect.poll(() => shown(response)).not.toContain('"onboardings"');
+      // Nor is that always enough: GraphiQL may still hold Read's operation name a moment longer,
+      // and ▶ then answers "Cannot infer operation Read" without sending anything. It stores the
+      // tab's operation name once it has taken it from the new text: wait for that.
+      await expect
+        .poll(() =>
+          page.evaluate(() => {
+            const state = JSON.parse(localStorage.getItem('graphiql:tabState') ?? 'null') as {
+              tabs: { operationName: string | null }[];
+              activeTabIndex: number;
+            } | null;
+            return state?.tabs[state.activeTabIndex]?.operationName ?? null;
+          }),
+        )
+        .toBe('Watch');
       const subscribed = page.waitForResponse((r) =>
         `${r.url()} ${r.request().postData()}`.includes('Watch'),
       );
